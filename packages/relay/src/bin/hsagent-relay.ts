@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// `hsagent-relay`: run the relay from the command line. Prints exactly one line on stdout
+// (`relay listening on HOST:PORT`) once it accepts connections; SIGINT/SIGTERM shut it down
+// gracefully (clients get `Warning: Server is shutting down.`) and exit 0.
+
+import { parseArgs, USAGE } from "../cli-args.js";
+import { RelayError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { type RelayServer, startRelay } from "../server.js";
+
+function stderrLogger(): Logger {
+  const write =
+    (level: string) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      process.stderr.write(`${level} ${message}${fields ? " " + JSON.stringify(fields) : ""}\n`);
+    };
+  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    const msg = err instanceof RelayError ? err.message : String(err);
+    process.stderr.write(`hsagent-relay: ${msg}\n`);
+    process.exit(2);
+  }
+  if (parsed.kind === "help") {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const { options, verbose } = parsed;
+  let relay: RelayServer;
+  try {
+    relay = await startRelay(verbose ? { ...options, logger: stderrLogger() } : options);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    process.stderr.write(
+      `hsagent-relay: cannot listen on ${options.host}:${options.port}: ${String(code ?? err)}\n`,
+    );
+    process.exit(1);
+  }
+  const { host, port } = relay.address;
+  const shown = host.includes(":") ? `[${host}]` : host;
+  process.stdout.write(`relay listening on ${shown}:${port}\n`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    relay.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+void main();

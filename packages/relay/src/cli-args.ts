@@ -1,0 +1,84 @@
+// Argument parsing for the `hsagent-relay` bin, kept separate from process handling so it
+// can be unit-tested. No dependency: the flag set is small and fixed.
+
+import { RelayError } from "./errors.js";
+import type { RelayServerOptions } from "./server.js";
+
+/** Usage text printed by `--help`. */
+export const USAGE = `Usage: hsagent-relay [options]
+
+Summoner-compatible TCP relay: every line a client sends is delivered to every other client.
+
+Options:
+  --host HOST               interface to bind (default 127.0.0.1)
+  --port PORT               port, 0 = any free port (default 8888)
+  --max-line-bytes N        longest accepted line in bytes (default 65536)
+  --rate-limit N            lines per minute per client, 0 = off (default 1000)
+  --idle-timeout-ms N       disconnect clients silent for N ms, 0 = never (default 0)
+  --max-queue-bytes N       disconnect clients with more than N unsent bytes (default 8388608)
+  --verbose                 log connections and drops to stderr
+  --help                    show this help
+`;
+
+/** Result of {@link parseArgs}. */
+export type ParsedArgs =
+  | { kind: "help" }
+  | { kind: "run"; options: RelayServerOptions & { host: string; port: number }; verbose: boolean };
+
+const INT_FLAGS = {
+  "--port": "port",
+  "--max-line-bytes": "maxLineBytes",
+  "--rate-limit": "rateLimitPerMinute",
+  "--idle-timeout-ms": "idleTimeoutMs",
+  "--max-queue-bytes": "maxQueueBytes",
+} as const;
+
+const MIN: Record<string, number> = { "--max-line-bytes": 1, "--max-queue-bytes": 1 };
+
+/**
+ * Parse `hsagent-relay` arguments (`--flag value` or `--flag=value`).
+ * @throws RelayError `INVALID_OPTION` with a one-line message for any bad flag or value
+ */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const options: RelayServerOptions & { host: string; port: number } = { host: "127.0.0.1", port: 8888 };
+  let verbose = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf("=");
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+    if (flag === "--help" || flag === "-h") return { kind: "help" };
+    if (flag === "--verbose" && inline === undefined) {
+      verbose = true;
+      continue;
+    }
+    const takeValue = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) throw new RelayError("INVALID_OPTION", `${flag} needs a value`);
+      return v;
+    };
+    if (flag === "--host") {
+      const v = takeValue();
+      if (v === "") throw new RelayError("INVALID_OPTION", "--host must not be empty");
+      options.host = v;
+      continue;
+    }
+    if (Object.hasOwn(INT_FLAGS, flag)) {
+      const key = INT_FLAGS[flag as keyof typeof INT_FLAGS];
+      const v = takeValue();
+      if (!/^\d+$/.test(v))
+        throw new RelayError("INVALID_OPTION", `${flag} must be a non-negative integer, got "${v}"`);
+      const n = Number(v);
+      const min = MIN[flag] ?? 0;
+      if (!Number.isSafeInteger(n) || n < min)
+        throw new RelayError("INVALID_OPTION", `${flag} must be at least ${min}`);
+      if (flag === "--port" && n > 65535)
+        throw new RelayError("INVALID_OPTION", "--port must be at most 65535");
+      options[key] = n;
+      continue;
+    }
+    throw new RelayError("INVALID_OPTION", `unknown argument "${arg}" (see --help)`);
+  }
+  return { kind: "run", options, verbose };
+}

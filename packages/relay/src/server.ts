@@ -1,0 +1,386 @@
+// The relay server: a Summoner-compatible TCP broadcast bus. Every line a client sends is
+// delivered to every other client framed exactly like Summoner's Python relay, with
+// per-connection limits (line size, rate, outgoing queue, idle time) so that no client can
+// make the relay grow memory without bound or starve the others.
+
+import net from "node:net";
+import { formatRemoteAddr } from "./address.js";
+import { frameRelayedLine } from "./envelope.js";
+import { RelayError } from "./errors.js";
+import { DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_QUEUE_BYTES, DEFAULT_RATE_LIMIT_PER_MINUTE } from "./limits.js";
+import { LineSplitter } from "./line-splitter.js";
+import { type Logger, silentLogger } from "./logger.js";
+import { TokenBucket } from "./token-bucket.js";
+
+/** Notices the relay sends (each followed by `\n`). */
+export const WARNINGS = Object.freeze({
+  rateLimit: "Warning: You are sending messages too quickly. Please slow down.",
+  shutdown: "Warning: Server is shutting down.",
+  idle: "Warning: Disconnected due to inactivity.",
+  slowConsumer: "Warning: Disconnected because you are not reading fast enough.",
+  invalidUtf8: "Warning: Line is not valid UTF-8; it was dropped.",
+  tooLong: (max: number) => `Warning: Line too long (max ${max} bytes); it was dropped.`,
+});
+
+/** Options for {@link startRelay}. */
+export interface RelayServerOptions {
+  /** Interface to bind (default `127.0.0.1`). */
+  host?: string;
+  /** Port (default 8888; 0 picks any free port). */
+  port?: number;
+  /** Largest line in bytes, excluding `\n` (default 65536). Longer lines are dropped. */
+  maxLineBytes?: number;
+  /** Lines per minute per connection, burst of the same size (default 1000; 0 = off). */
+  rateLimitPerMinute?: number;
+  /** Hard cap on a client's unsent outgoing bytes; above it the client is disconnected (default 8 MiB). */
+  maxQueueBytes?: number;
+  /**
+   * Soft cap on a client's unsent outgoing bytes (default min(1 MiB, maxQueueBytes / 2)).
+   * Above it, senders feeding that client are paused until it drains (TCP backpressure).
+   */
+  softQueueBytes?: number;
+  /** A client staying above the soft cap this long is disconnected as a slow consumer (default 5000). */
+  slowConsumerGraceMs?: number;
+  /** Disconnect a client that sent nothing for this long (default 0 = never). */
+  idleTimeoutMs?: number;
+  /** Minimum interval between two warnings of the same kind to one client (default 1000). */
+  warningIntervalMs?: number;
+  /** How long `close()` waits for clients to hang up before destroying sockets (default 2000). */
+  shutdownGraceMs?: number;
+  /** Logger (default silent). Line contents are never logged. */
+  logger?: Logger;
+}
+
+/** Counters exposed by {@link RelayServer.metrics}. */
+export interface RelayMetrics {
+  /** Connections open now, and accepted since start. */
+  connections: { current: number; total: number };
+  /** Lines received from clients (`in`, every terminated line) and deliveries written (`out`). */
+  lines: { in: number; out: number };
+  /** Lines dropped (`tooLong`, `rateLimit`, `invalid` UTF-8) and clients cut as `slowConsumer`. */
+  drops: { tooLong: number; rateLimit: number; slowConsumer: number; invalid: number };
+  /** Clients disconnected for inactivity. */
+  idleDisconnects: number;
+  /** Warning lines sent (after warning rate limiting), and warnings suppressed by it. */
+  warnings: { sent: number; suppressed: number };
+  /** Largest unfinished-line buffer seen on any connection, in bytes (bounded by maxLineBytes). */
+  inputBufferHighWater: number;
+  /** Largest outgoing queue (socket.writableLength) seen on any connection, in bytes. */
+  outputQueueHighWater: number;
+  /** Sum of unsent outgoing bytes over all connections right now. */
+  outputQueuedBytes: number;
+}
+
+/** A running relay. */
+export interface RelayServer {
+  /** The bound address. */
+  readonly address: { host: string; port: number };
+  /** Send `Warning: Server is shutting down.` to everyone, close all connections, stop listening. */
+  close(): Promise<void>;
+  /** A snapshot of the counters. */
+  metrics(): RelayMetrics;
+}
+
+interface Conn {
+  readonly id: number;
+  readonly socket: net.Socket;
+  readonly addr: string;
+  readonly splitter: LineSplitter;
+  readonly bucket: TokenBucket | null;
+  lastActive: number;
+  closed: boolean;
+  /** Senders paused because this connection's queue is above the soft cap. */
+  readonly waiters: Set<Conn>;
+  /** Number of recipients this connection (as a sender) is waiting on. */
+  blockedOn: number;
+  stallTimer: NodeJS.Timeout | null;
+  readonly lastWarning: Map<string, number>;
+}
+
+function positiveInt(name: string, v: number | undefined, dflt: number, allowZero = false): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < 0 || (v === 0 && !allowZero)) {
+    throw new RelayError(
+      "INVALID_OPTION",
+      `${name} must be a ${allowZero ? "non-negative" : "positive"} integer`,
+    );
+  }
+  return v;
+}
+
+/**
+ * Start a relay and resolve once it accepts connections.
+ * @throws RelayError `INVALID_OPTION` for bad options; rejects with the listen error (e.g. EADDRINUSE)
+ */
+export async function startRelay(options: RelayServerOptions = {}): Promise<RelayServer> {
+  const host = options.host ?? "127.0.0.1";
+  const port = positiveInt("port", options.port, 8888, true);
+  if (port > 65535) throw new RelayError("INVALID_OPTION", "port must be at most 65535");
+  const maxLineBytes = positiveInt("maxLineBytes", options.maxLineBytes, DEFAULT_MAX_LINE_BYTES);
+  const rate = positiveInt(
+    "rateLimitPerMinute",
+    options.rateLimitPerMinute,
+    DEFAULT_RATE_LIMIT_PER_MINUTE,
+    true,
+  );
+  const maxQueueBytes = positiveInt("maxQueueBytes", options.maxQueueBytes, DEFAULT_MAX_QUEUE_BYTES);
+  const softQueueBytes = Math.min(
+    positiveInt(
+      "softQueueBytes",
+      options.softQueueBytes,
+      Math.min(1024 * 1024, Math.floor(maxQueueBytes / 2)),
+    ),
+    maxQueueBytes,
+  );
+  const graceMs = positiveInt("slowConsumerGraceMs", options.slowConsumerGraceMs, 5000);
+  const idleMs = positiveInt("idleTimeoutMs", options.idleTimeoutMs, 0, true);
+  const warnEveryMs = positiveInt("warningIntervalMs", options.warningIntervalMs, 1000, true);
+  const shutdownGraceMs = positiveInt("shutdownGraceMs", options.shutdownGraceMs, 2000, true);
+  const log = options.logger ?? silentLogger;
+
+  const conns = new Set<Conn>();
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const tooLongWarning = WARNINGS.tooLong(maxLineBytes);
+  let nextId = 1;
+  let closing: Promise<void> | null = null;
+  const m = {
+    total: 0,
+    linesIn: 0,
+    linesOut: 0,
+    tooLong: 0,
+    rateLimit: 0,
+    slowConsumer: 0,
+    invalid: 0,
+    idle: 0,
+    warnSent: 0,
+    warnSuppressed: 0,
+    inHigh: 0,
+    outHigh: 0,
+  };
+
+  const now = (): number => performance.now();
+
+  function warn(c: Conn, kind: string, text: string): void {
+    if (c.closed) return;
+    const t = now();
+    const last = c.lastWarning.get(kind);
+    if (last !== undefined && t - last < warnEveryMs) {
+      m.warnSuppressed++;
+      return;
+    }
+    c.lastWarning.set(kind, t);
+    m.warnSent++;
+    c.socket.write(text + "\n");
+  }
+
+  /** Stop relaying to/from `c`, send a final notice, and close it. */
+  function retire(c: Conn, finalNotice: string | null, destroyAfterMs: number): void {
+    if (c.closed) return;
+    c.closed = true;
+    conns.delete(c);
+    releaseWaiters(c);
+    if (c.stallTimer) clearTimeout(c.stallTimer);
+    c.stallTimer = null;
+    if (finalNotice !== null) c.socket.end(finalNotice + "\n");
+    else c.socket.end();
+    const t = setTimeout(() => c.socket.destroy(), destroyAfterMs);
+    t.unref();
+    c.socket.once("close", () => clearTimeout(t));
+  }
+
+  function releaseWaiters(c: Conn): void {
+    if (c.stallTimer) {
+      clearTimeout(c.stallTimer);
+      c.stallTimer = null;
+    }
+    for (const s of c.waiters) {
+      s.blockedOn--;
+      if (s.blockedOn === 0 && !s.closed) s.socket.resume();
+    }
+    c.waiters.clear();
+  }
+
+  function slowConsumer(c: Conn): void {
+    m.slowConsumer++;
+    log.warn("relay: disconnecting slow consumer", { addr: c.addr, queued: c.socket.writableLength });
+    // Best effort: the notice sits behind the queued data; give it a moment, then cut.
+    retire(c, WARNINGS.slowConsumer, 250);
+  }
+
+  function broadcast(from: Conn, framed: Buffer): void {
+    for (const c of conns) {
+      if (c === from || c.closed) continue;
+      c.socket.write(framed);
+      m.linesOut++;
+      const queued = c.socket.writableLength;
+      if (queued > m.outHigh) m.outHigh = queued;
+      if (queued > maxQueueBytes) {
+        slowConsumer(c);
+      } else if (queued > softQueueBytes) {
+        if (!c.waiters.has(from)) {
+          c.waiters.add(from);
+          from.blockedOn++;
+          from.socket.pause();
+        }
+        if (!c.stallTimer) {
+          c.stallTimer = setTimeout(() => {
+            c.stallTimer = null;
+            if (!c.closed && c.socket.writableLength > softQueueBytes) slowConsumer(c);
+          }, graceMs);
+          c.stallTimer.unref();
+        }
+      }
+    }
+  }
+
+  function onLine(c: Conn, bytes: Buffer): void {
+    m.linesIn++;
+    if (c.closed) return;
+    if (c.bucket && !c.bucket.take()) {
+      m.rateLimit++;
+      warn(c, "rate", WARNINGS.rateLimit);
+      return;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      m.invalid++;
+      log.debug("relay: dropped invalid UTF-8 line", { addr: c.addr, bytes: bytes.length });
+      warn(c, "utf8", WARNINGS.invalidUtf8);
+      return;
+    }
+    broadcast(c, Buffer.from(frameRelayedLine(c.addr, text), "utf8"));
+  }
+
+  function onConnection(socket: net.Socket): void {
+    const ip = socket.remoteAddress;
+    const rport = socket.remotePort;
+    if (closing || ip === undefined || rport === undefined) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const c: Conn = {
+      id: nextId++,
+      socket,
+      addr: formatRemoteAddr(ip, rport),
+      splitter: new LineSplitter({
+        maxLineBytes,
+        onLine: (line) => onLine(c, line),
+        onOverlong: (n) => {
+          m.linesIn++;
+          m.tooLong++;
+          log.debug("relay: dropped overlong line", { addr: c.addr, bytes: n });
+          warn(c, "long", tooLongWarning);
+        },
+      }),
+      bucket: rate > 0 ? new TokenBucket(rate, 60_000, now) : null,
+      lastActive: now(),
+      closed: false,
+      waiters: new Set(),
+      blockedOn: 0,
+      stallTimer: null,
+      lastWarning: new Map(),
+    };
+    conns.add(c);
+    m.total++;
+    log.info("relay: client connected", { addr: c.addr, current: conns.size });
+    socket.on("data", (chunk: Buffer) => {
+      c.lastActive = now();
+      c.splitter.push(chunk);
+      const held = c.splitter.bufferedBytes;
+      if (held > m.inHigh) m.inHigh = held;
+    });
+    socket.on("drain", () => releaseWaiters(c));
+    socket.on("error", (err: Error) =>
+      log.debug("relay: socket error", { addr: c.addr, error: err.message }),
+    );
+    socket.on("close", () => {
+      if (!c.closed) {
+        c.closed = true;
+        conns.delete(c);
+        releaseWaiters(c);
+      }
+      for (const other of conns) {
+        if (other.waiters.delete(c)) c.blockedOn--;
+      }
+      log.info("relay: client disconnected", { addr: c.addr, current: conns.size });
+    });
+  }
+
+  const server = net.createServer({ noDelay: true }, onConnection);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", (err: Error) => log.error("relay: server error", { error: err.message }));
+  const bound = server.address() as net.AddressInfo;
+  log.info("relay: listening", { host: bound.address, port: bound.port });
+
+  let idleTimer: NodeJS.Timeout | null = null;
+  if (idleMs > 0) {
+    idleTimer = setInterval(
+      () => {
+        const t = now();
+        for (const c of conns) {
+          if (t - c.lastActive > idleMs) {
+            m.idle++;
+            log.info("relay: idle timeout", { addr: c.addr });
+            retire(c, WARNINGS.idle, shutdownGraceMs);
+          }
+        }
+      },
+      Math.max(20, Math.min(1000, Math.floor(idleMs / 4))),
+    );
+    idleTimer.unref();
+  }
+
+  const sockets = (): net.Socket[] => [...conns].map((c) => c.socket);
+
+  return {
+    address: { host: bound.address, port: bound.port },
+    close(): Promise<void> {
+      if (closing) return closing;
+      closing = new Promise<void>((resolve) => {
+        if (idleTimer) clearInterval(idleTimer);
+        log.info("relay: shutting down", { clients: conns.size });
+        const open = sockets();
+        for (const c of [...conns]) retire(c, WARNINGS.shutdown, shutdownGraceMs);
+        // Resolve once the listener is closed and every client socket is gone.
+        let pending = open.length + 1;
+        const done = (): void => {
+          if (--pending === 0) resolve();
+        };
+        server.close(() => done());
+        for (const s of open) {
+          if (s.destroyed) done();
+          else s.once("close", done);
+        }
+      });
+      return closing;
+    },
+    metrics(): RelayMetrics {
+      let queued = 0;
+      for (const c of conns) queued += c.socket.writableLength;
+      return {
+        connections: { current: conns.size, total: m.total },
+        lines: { in: m.linesIn, out: m.linesOut },
+        drops: {
+          tooLong: m.tooLong,
+          rateLimit: m.rateLimit,
+          slowConsumer: m.slowConsumer,
+          invalid: m.invalid,
+        },
+        idleDisconnects: m.idle,
+        warnings: { sent: m.warnSent, suppressed: m.warnSuppressed },
+        inputBufferHighWater: m.inHigh,
+        outputQueueHighWater: m.outHigh,
+        outputQueuedBytes: queued,
+      };
+    },
+  };
+}
