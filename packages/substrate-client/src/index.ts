@@ -1,1 +1,47 @@
-export {};
+// Public API of @hsagent/substrate-client: a typed HTTP client (ky) for the
+// HSAgent substrate (SUBSTRATE-API.md): accounts, agent keys, BOSS objects and
+// associations, Fathom chains; typed errors; round-trip counters.
+
+export { SubstrateClient, type SubstrateClientOptions } from "./client.js";
+export { bytesToJson, fromBase64, fromUtf8, jsonToBytes, toBase64, utf8 } from "./codec.js";
+export {
+  ApiError,
+  InvalidResponseError,
+  NetworkError,
+  NotAuthenticatedError,
+  type RequestTarget,
+  SubstrateError,
+  TimeoutError,
+  VersionClashError,
+} from "./errors.js";
+export {
+  backoffDelay,
+  type ClientStats,
+  DEFAULT_RETRY,
+  parseRetryAfter,
+  type RequestEvent,
+  type RetryOptions,
+} from "./transport.js";
+export type {
+  AccountInfo,
+  AppendResult,
+  AssociateKeyResult,
+  AssociationList,
+  AssociationRecord,
+  AuthMethod,
+  BigIntString,
+  ChainBlock,
+  ChainMetadata,
+  ChainRangeQuery,
+  ChainValidation,
+  Credentials,
+  DeleteResult,
+  JsonObjectRecord,
+  JsonValue,
+  ListAssociationsQuery,
+  ObjectRecord,
+  PutAssociationInput,
+  PutJsonInput,
+  PutObjectInput,
+  RegisterResult,
+} from "./types.js";
