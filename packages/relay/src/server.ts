@@ -174,7 +174,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
   }
 
   /** Stop relaying to/from `c`, send a final notice, and close it. */
-  function retire(c: Conn, finalNotice: string | null, destroyAfterMs: number): void {
+  function retire(c: Conn, finalNotice: string | null, destroyAfterMs: number, reset = false): void {
     if (c.closed) return;
     c.closed = true;
     conns.delete(c);
@@ -183,7 +183,8 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
     c.stallTimer = null;
     if (finalNotice !== null) c.socket.end(finalNotice + "\n");
     else c.socket.end();
-    const t = setTimeout(() => c.socket.destroy(), destroyAfterMs);
+    // A reset frees the kernel's send buffer at once instead of lingering for a stalled peer.
+    const t = setTimeout(() => (reset ? c.socket.resetAndDestroy() : c.socket.destroy()), destroyAfterMs);
     t.unref();
     c.socket.once("close", () => clearTimeout(t));
   }
@@ -204,7 +205,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
     m.slowConsumer++;
     log.warn("relay: disconnecting slow consumer", { addr: c.addr, queued: c.socket.writableLength });
     // Best effort: the notice sits behind the queued data; give it a moment, then cut.
-    retire(c, WARNINGS.slowConsumer, 250);
+    retire(c, WARNINGS.slowConsumer, 250, true);
   }
 
   function broadcast(from: Conn, framed: Buffer): void {

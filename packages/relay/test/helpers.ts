@@ -6,7 +6,7 @@ import net from "node:net";
 /** A bare net.Socket that collects received lines as raw bytes. */
 export class RawClient {
   readonly lines: Buffer[] = [];
-  private pending = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
   private readonly waiters = new Set<() => void>();
   closed = false;
 
