@@ -1,0 +1,207 @@
+/**
+ * The `native` backend: node:crypto (OpenSSL), the fast default.
+ *
+ * Speed comes from never re-importing a key per operation: raw 32-byte keys are wrapped into a
+ * `KeyObject` once, through a fixed PKCS#8/SPKI DER prefix (no JWK round trip), and the key object
+ * (`SigningKey`, `VerifyKey`, `KxKeyPair`) keeps it. Only the peer's ephemeral X25519 public key
+ * must be imported per handshake, which is one `createPublicKey` call.
+ */
+import nodeCrypto, { type KeyObject } from "node:crypto";
+import { b64encode } from "../encoding.js";
+import { HandshakeError } from "../errors.js";
+import { copyBytes, isAllZero, requireBytes, requireLength, requireScryptParams } from "./common.js";
+import type { Backend, KxKeyPair, ScryptParams, SigningKey, VerifyKey } from "./types.js";
+
+// DER headers for raw 32-byte keys (RFC 8410): PKCS#8 PrivateKeyInfo and SubjectPublicKeyInfo.
+const ED25519_PKCS8 = Buffer.from("302e020100300506032b657004220420", "hex");
+const ED25519_SPKI = Buffer.from("302a300506032b6570032100", "hex");
+const X25519_PKCS8 = Buffer.from("302e020100300506032b656e04220420", "hex");
+const X25519_SPKI = Buffer.from("302a300506032b656e032100", "hex");
+const SPKI_HEADER_LEN = 12;
+const PKCS8_HEADER_LEN = 16;
+
+function privateKeyObject(prefix: Buffer, raw: Uint8Array): KeyObject {
+  const der = Buffer.concat([prefix, raw]);
+  try {
+    return nodeCrypto.createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+  } finally {
+    der.fill(0);
+  }
+}
+
+function publicKeyObject(prefix: Buffer, raw: Uint8Array): KeyObject {
+  return nodeCrypto.createPublicKey({ key: Buffer.concat([prefix, raw]), format: "der", type: "spki" });
+}
+
+function rawPublic(key: KeyObject): Uint8Array {
+  const der = key.export({ format: "der", type: "spki" });
+  return new Uint8Array(der.buffer, der.byteOffset + SPKI_HEADER_LEN, 32);
+}
+
+function rawPrivate(key: KeyObject): Uint8Array {
+  const der = key.export({ format: "der", type: "pkcs8" });
+  const out = copyBytes(der.subarray(PKCS8_HEADER_LEN, PKCS8_HEADER_LEN + 32));
+  der.fill(0);
+  return out;
+}
+
+class NativeVerifyKey implements VerifyKey {
+  readonly backend = "native" as const;
+  readonly publicKeyB64: string;
+  constructor(
+    readonly publicKey: Uint8Array,
+    private readonly key: KeyObject,
+  ) {
+    this.publicKeyB64 = b64encode(publicKey);
+  }
+  verify(message: Uint8Array, signature: Uint8Array): boolean {
+    if (!(message instanceof Uint8Array) || !(signature instanceof Uint8Array) || signature.length !== 64) {
+      return false;
+    }
+    try {
+      return nodeCrypto.verify(null, message, this.key, signature);
+    } catch {
+      return false;
+    }
+  }
+}
+
+class NativeSigningKey implements SigningKey {
+  readonly backend = "native" as const;
+  readonly publicKeyB64: string;
+  readonly verifyKey: VerifyKey;
+  constructor(
+    private readonly key: KeyObject,
+    readonly publicKey: Uint8Array,
+    publicObject: KeyObject,
+  ) {
+    this.publicKeyB64 = b64encode(publicKey);
+    this.verifyKey = new NativeVerifyKey(publicKey, publicObject);
+  }
+  sign(message: Uint8Array): Uint8Array {
+    requireBytes(message, "message");
+    return nodeCrypto.sign(null, message, this.key);
+  }
+  exportPrivateKey(): Uint8Array {
+    return rawPrivate(this.key);
+  }
+}
+
+class NativeKxKeyPair implements KxKeyPair {
+  readonly backend = "native" as const;
+  readonly publicKeyB64: string;
+  constructor(
+    private readonly key: KeyObject,
+    readonly publicKey: Uint8Array,
+  ) {
+    this.publicKeyB64 = b64encode(publicKey);
+  }
+  deriveSharedSecret(peerPublicKey: Uint8Array): Uint8Array {
+    requireBytes(peerPublicKey, "peer X25519 public key", 32);
+    let shared: Buffer;
+    try {
+      shared = nodeCrypto.diffieHellman({
+        privateKey: this.key,
+        publicKey: publicKeyObject(X25519_SPKI, peerPublicKey),
+      });
+    } catch {
+      // OpenSSL refuses to return the all-zero secret of a low-order point (RFC 7748 §6.1).
+      throw new HandshakeError("weak-key", "X25519 shared secret is zero");
+    }
+    if (isAllZero(shared)) throw new HandshakeError("weak-key", "X25519 shared secret is zero");
+    return shared;
+  }
+  exportPrivateKey(): Uint8Array {
+    return rawPrivate(this.key);
+  }
+}
+
+function scryptNative(password: Uint8Array, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
+  const { N, r, p, dkLen } = requireScryptParams(params);
+  requireBytes(password, "password");
+  requireBytes(salt, "salt");
+  // Node refuses when 128·N·r exceeds maxmem (default 32 MiB); give it what the parameters need.
+  const maxmem = 128 * N * r * 2 + 128 * r * p + 16 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    nodeCrypto.scrypt(password, salt, dkLen, { N, r, p, maxmem }, (err, key) => {
+      if (err) reject(new HandshakeError("malformed", "scrypt failed"));
+      else resolve(key);
+    });
+  });
+}
+
+/** The node:crypto backend. */
+export const nativeBackend: Backend = {
+  name: "native",
+  randomBytes(length) {
+    return nodeCrypto.randomBytes(requireLength(length, "length", 1 << 20));
+  },
+  sha256(data) {
+    requireBytes(data, "data");
+    return nodeCrypto.createHash("sha256").update(data).digest();
+  },
+  hkdfSha256(ikm, salt, info, length) {
+    requireBytes(ikm, "ikm");
+    if (salt !== undefined) requireBytes(salt, "salt");
+    requireBytes(info, "info");
+    requireLength(length, "length", 255 * 32);
+    if (length === 0) return new Uint8Array(0);
+    return new Uint8Array(nodeCrypto.hkdfSync("sha256", ikm, salt ?? new Uint8Array(0), info, length));
+  },
+  aesGcmEncrypt(key, iv, plaintext, aad) {
+    requireBytes(key, "key", 32);
+    requireBytes(iv, "iv", 12);
+    requireBytes(plaintext, "plaintext");
+    const cipher = nodeCrypto.createCipheriv("aes-256-gcm", key, iv);
+    if (aad !== undefined) cipher.setAAD(requireBytes(aad, "aad"));
+    const head = cipher.update(plaintext);
+    const tail = cipher.final();
+    return Buffer.concat([head, tail, cipher.getAuthTag()]);
+  },
+  aesGcmDecrypt(key, iv, ciphertext, aad) {
+    requireBytes(key, "key", 32);
+    requireBytes(iv, "iv", 12);
+    requireBytes(ciphertext, "ciphertext");
+    if (aad !== undefined) requireBytes(aad, "aad");
+    if (ciphertext.length < 16) throw new HandshakeError("decrypt-failed", "ciphertext shorter than tag");
+    try {
+      const decipher = nodeCrypto.createDecipheriv("aes-256-gcm", key, iv, { authTagLength: 16 });
+      if (aad !== undefined) decipher.setAAD(aad);
+      decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
+      const head = decipher.update(ciphertext.subarray(0, ciphertext.length - 16));
+      return Buffer.concat([head, decipher.final()]);
+    } catch {
+      throw new HandshakeError("decrypt-failed", "AES-GCM authentication failed");
+    }
+  },
+  scrypt: scryptNative,
+  generateSigningKey() {
+    const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync("ed25519");
+    return new NativeSigningKey(privateKey, rawPublic(publicKey), publicKey);
+  },
+  signingKeyFromPrivate(raw) {
+    requireBytes(raw, "Ed25519 private key", 32);
+    const key = privateKeyObject(ED25519_PKCS8, raw);
+    const pub = nodeCrypto.createPublicKey(key);
+    return new NativeSigningKey(key, rawPublic(pub), pub);
+  },
+  verifyKeyFromPublic(raw) {
+    requireBytes(raw, "Ed25519 public key", 32);
+    let key: KeyObject;
+    try {
+      key = publicKeyObject(ED25519_SPKI, raw);
+    } catch {
+      throw new HandshakeError("malformed", "invalid Ed25519 public key");
+    }
+    return new NativeVerifyKey(copyBytes(raw), key);
+  },
+  generateKxKeyPair() {
+    const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync("x25519");
+    return new NativeKxKeyPair(privateKey, rawPublic(publicKey));
+  },
+  kxKeyPairFromPrivate(raw) {
+    requireBytes(raw, "X25519 private key", 32);
+    const key = privateKeyObject(X25519_PKCS8, raw);
+    return new NativeKxKeyPair(key, rawPublic(nodeCrypto.createPublicKey(key)));
+  },
+};

@@ -1,0 +1,236 @@
+/**
+ * Session key schedules.
+ *
+ * v2 (PROTOCOL.md §5): transcript `T = "hsagent-v2|I|R|nI|nR|eI_pub|eR_pub|tsI|tsR"`,
+ * `TH = SHA-256(T)`, `tsig`/`fin` = Ed25519 over TH,
+ * `okm = HKDF-SHA256(ikm = X25519(e_self, e_peer), salt = TH, info = "hsagent-v2 keys", L = 64)`,
+ * `k_i2r = okm[0..32)`, `k_r2i = okm[32..64)`, `sid = hex(SHA-256("hsagent-v2 sid" ‖ TH))[0..32)`.
+ *
+ * v1 (PROTOCOL.md §6): one key both ways,
+ * `HKDF-SHA256(ikm = X25519(priv, peer_kx_pub), salt = none, info = "handshake", L = 32)`.
+ */
+import { type BackendChoice, getBackend } from "./backend/index.js";
+import type { KxKeyPair, SigningKey, VerifyKey } from "./backend/types.js";
+import {
+  b64decode,
+  b64encode,
+  concatBytes,
+  hexEncode,
+  isB64OfLength,
+  isNonceHex,
+  utf8Encode,
+} from "./encoding.js";
+import { guard, HandshakeError } from "./errors.js";
+import type { HandshakeBlob } from "./handshake.js";
+import { type KeyInput, kxKeyPairFromPrivate, verifyKeyFromPublic } from "./primitives.js";
+
+/** The eight values the v2 transcript binds, as their wire strings. */
+export interface TranscriptParts {
+  initiatorId: string;
+  responderId: string;
+  /** nI: the initiator's `my_nonce`. */
+  initiatorNonce: string;
+  /** nR: the responder's `my_nonce`. */
+  responderNonce: string;
+  /** eI_pub: the initiator's ephemeral X25519 public key, base64 as sent. */
+  initiatorKxPub: string;
+  /** eR_pub: the responder's ephemeral X25519 public key, base64 as sent. */
+  responderKxPub: string;
+  /** tsI: the initiator's hs timestamp string as sent. */
+  initiatorTimestamp: string;
+  /** tsR: the responder's hs timestamp string as sent. */
+  responderTimestamp: string;
+}
+
+/** Domain label at the start of every v2 transcript. */
+export const V2_TRANSCRIPT_LABEL = "hsagent-v2";
+/** HKDF info for v2 session keys. */
+export const V2_KEYS_INFO = "hsagent-v2 keys";
+/** Prefix hashed with TH to make the session id. */
+export const V2_SID_LABEL = "hsagent-v2 sid";
+/** HKDF info for the v1 (legacy) session key. */
+export const V1_KEY_INFO = "handshake";
+
+function field(value: unknown, what: string): string {
+  if (typeof value !== "string" || value.length === 0 || value.includes("|")) {
+    throw new HandshakeError("malformed", `transcript ${what}`);
+  }
+  return value;
+}
+
+/**
+ * The v2 transcript string `T`.
+ * @throws HandshakeError `malformed` if a part is missing, contains `|`, or has the wrong format
+ */
+export function buildTranscript(parts: TranscriptParts): string {
+  return guard(() => {
+    if (!isNonceHex(parts.initiatorNonce) || !isNonceHex(parts.responderNonce)) {
+      throw new HandshakeError("malformed", "transcript nonce");
+    }
+    if (!isB64OfLength(parts.initiatorKxPub, 32) || !isB64OfLength(parts.responderKxPub, 32)) {
+      throw new HandshakeError("malformed", "transcript kx_pub");
+    }
+    return [
+      V2_TRANSCRIPT_LABEL,
+      field(parts.initiatorId, "initiatorId"),
+      field(parts.responderId, "responderId"),
+      parts.initiatorNonce,
+      parts.responderNonce,
+      parts.initiatorKxPub,
+      parts.responderKxPub,
+      field(parts.initiatorTimestamp, "initiatorTimestamp"),
+      field(parts.responderTimestamp, "responderTimestamp"),
+    ].join("|");
+  }, "transcript");
+}
+
+/** Transcript parts taken from the two `hs` blobs of a session. */
+export function transcriptPartsFromBlobs(
+  initiatorId: string,
+  responderId: string,
+  init: Pick<HandshakeBlob, "nonce" | "kx_pub" | "timestamp">,
+  response: Pick<HandshakeBlob, "nonce" | "kx_pub" | "timestamp">,
+): TranscriptParts {
+  return {
+    initiatorId,
+    responderId,
+    initiatorNonce: init.nonce,
+    responderNonce: response.nonce,
+    initiatorKxPub: init.kx_pub,
+    responderKxPub: response.kx_pub,
+    initiatorTimestamp: init.timestamp,
+    responderTimestamp: response.timestamp,
+  };
+}
+
+/** `TH = SHA-256(T)`; accepts the parts or the transcript string itself. */
+export function transcriptHash(transcript: TranscriptParts | string, backend?: BackendChoice): Uint8Array {
+  const t = typeof transcript === "string" ? transcript : buildTranscript(transcript);
+  return getBackend(backend).sha256(utf8Encode(t));
+}
+
+function requireTh(th: unknown): Uint8Array {
+  if (!(th instanceof Uint8Array) || th.length !== 32) {
+    throw new HandshakeError("malformed", "transcript hash must be 32 bytes");
+  }
+  return th;
+}
+
+/** `sid = hex(SHA-256("hsagent-v2 sid" ‖ TH))[0..32)`. */
+export function sessionIdFromTranscriptHash(th: Uint8Array, backend?: BackendChoice): string {
+  const digest = getBackend(backend).sha256(concatBytes(utf8Encode(V2_SID_LABEL), requireTh(th)));
+  return hexEncode(digest).slice(0, 32);
+}
+
+/** `tsig` (initiator) or `fin` (responder): base64 Ed25519 signature over TH. */
+export function signTranscript(signingKey: SigningKey, th: Uint8Array): string {
+  return b64encode(signingKey.sign(requireTh(th)));
+}
+
+/**
+ * Verify a `tsig` or `fin` over TH with the peer's long-term key.
+ * @throws HandshakeError `malformed` (shape) or `bad-signature` — nothing else
+ */
+export function verifyTranscriptSignature(
+  key: VerifyKey | KeyInput,
+  th: Uint8Array,
+  signature: unknown,
+  backend?: BackendChoice,
+): void {
+  guard(() => {
+    requireTh(th);
+    const sig = b64decode(signature, 64);
+    const vk = typeof key === "string" || key instanceof Uint8Array ? verifyKeyFromPublic(key, backend) : key;
+    if (!vk.verify(th, sig)) throw new HandshakeError("bad-signature", "transcript signature");
+  }, "transcript signature");
+}
+
+/** Which end of the session we are. */
+export type SessionRole = "initiator" | "responder";
+
+/** Options for {@link deriveV2SessionKeys}. */
+export interface DeriveV2Options {
+  /** Our ephemeral X25519 key pair (or its raw/base64 private key). */
+  ephemeral: KxKeyPair | KeyInput;
+  /** The peer's ephemeral public key (`kx_pub` from its hs). */
+  peerKxPub: KeyInput;
+  /** TH. */
+  transcriptHash: Uint8Array;
+  /** Our role: picks `sendKey`/`recvKey` from k_i2r/k_r2i. */
+  role: SessionRole;
+  /** Backend for DH/HKDF/SHA-256 (default: the ephemeral key's backend, else native). */
+  backend?: BackendChoice;
+}
+
+/** v2 session keys. Keep in memory only. */
+export interface V2SessionKeys {
+  /** Initiator → responder key. */
+  kI2r: Uint8Array;
+  /** Responder → initiator key. */
+  kR2i: Uint8Array;
+  /** Our sending key (k_i2r for the initiator). */
+  sendKey: Uint8Array;
+  /** Our receiving key. */
+  recvKey: Uint8Array;
+  /** Session id: 32 lowercase hex. */
+  sid: string;
+}
+
+function peerKeyBytes(key: KeyInput): Uint8Array {
+  if (typeof key === "string") return b64decode(key, 32);
+  if (key instanceof Uint8Array && key.length === 32) return key;
+  throw new HandshakeError("malformed", "peer X25519 key must be 32 bytes");
+}
+
+/**
+ * v2 key schedule.
+ * @throws HandshakeError `malformed` or `weak-key`
+ */
+export function deriveV2SessionKeys(options: DeriveV2Options): V2SessionKeys {
+  return guard(() => {
+    const eph = options.ephemeral;
+    const backendChoice =
+      options.backend ?? (typeof eph === "object" && !(eph instanceof Uint8Array) ? eph.backend : undefined);
+    const impl = getBackend(backendChoice);
+    const pair = typeof eph === "string" || eph instanceof Uint8Array ? kxKeyPairFromPrivate(eph, impl) : eph;
+    const th = requireTh(options.transcriptHash);
+    if (options.role !== "initiator" && options.role !== "responder") {
+      throw new HandshakeError("malformed", "role");
+    }
+    const shared = pair.deriveSharedSecret(peerKeyBytes(options.peerKxPub));
+    const okm = impl.hkdfSha256(shared, th, utf8Encode(V2_KEYS_INFO), 64);
+    shared.fill(0);
+    const kI2r = okm.slice(0, 32);
+    const kR2i = okm.slice(32, 64);
+    okm.fill(0);
+    const initiator = options.role === "initiator";
+    return {
+      kI2r,
+      kR2i,
+      sendKey: initiator ? kI2r : kR2i,
+      recvKey: initiator ? kR2i : kI2r,
+      sid: sessionIdFromTranscriptHash(th, impl),
+    };
+  }, "v2 key schedule");
+}
+
+/**
+ * v1 (legacy) session key: `HKDF-SHA256(X25519(priv, peer), salt none, info "handshake", 32)`.
+ * @throws HandshakeError `malformed` or `weak-key`
+ */
+export function deriveV1SessionKey(
+  own: KxKeyPair | KeyInput,
+  peerKxPub: KeyInput,
+  backend?: BackendChoice,
+): Uint8Array {
+  return guard(() => {
+    const choice =
+      backend ?? (typeof own === "object" && !(own instanceof Uint8Array) ? own.backend : undefined);
+    const impl = getBackend(choice);
+    const pair = typeof own === "string" || own instanceof Uint8Array ? kxKeyPairFromPrivate(own, impl) : own;
+    const shared = pair.deriveSharedSecret(peerKeyBytes(peerKxPub));
+    const key = impl.hkdfSha256(shared, undefined, utf8Encode(V1_KEY_INFO), 32);
+    shared.fill(0);
+    return key;
+  }, "v1 key schedule");
+}

@@ -1,0 +1,34 @@
+/** Loads the byte-exact vectors copied from the shared spec into test/fixtures. */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** Parse `test/fixtures/<name>.json`. */
+export function fixture<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(
+    readFileSync(fileURLToPath(new URL(`./fixtures/${name}.json`, import.meta.url)), "utf8"),
+  ) as T;
+}
+
+/** Expect `fn` to throw a HandshakeError and return its reason ("<other>" if something else). */
+export function reasonOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof Error && err.name === "HandshakeError")
+      return (err as Error & { reason: string }).reason;
+    return `<other: ${String(err)}>`;
+  }
+  return "<no throw>";
+}
+
+/** Async variant of {@link reasonOf}. */
+export async function reasonOfAsync(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof Error && err.name === "HandshakeError")
+      return (err as Error & { reason: string }).reason;
+    return `<other: ${String(err)}>`;
+  }
+  return "<no throw>";
+}
