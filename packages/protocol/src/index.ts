@@ -1,1 +1,94 @@
-export {};
+/**
+ * @hsagent/protocol — HSAgent message schemas and the pure handshake state machines
+ * (protocol v2 by default, legacy v1 opt-in). No I/O, clock or randomness except injected.
+ */
+export { initialState, READY_STATE } from "./common.js";
+export {
+  type AppMessage,
+  acceptsV1,
+  DEFAULT_CONFIG,
+  type ProtocolConfig,
+  resolveConfig,
+  speaksV2,
+} from "./config.js";
+export {
+  isAgentId,
+  isKeyB64,
+  isNonce,
+  isRef,
+  isSid,
+  isSigB64,
+  isTimestamp,
+} from "./formats.js";
+export { consumeConfirm, consumeFinish, consumeRespond, type Inbound } from "./initiator.js";
+export {
+  createContext,
+  createPeerSession,
+  PeerSession,
+  type PeerSessionOptions,
+  roleFor,
+  step,
+} from "./machine.js";
+export {
+  type AddressingDrop,
+  type CloseMsg,
+  type ConcludeMsg,
+  type ConfirmMsg,
+  checkAddressing,
+  type FinishMsg,
+  type HsBlob,
+  INTENTS,
+  type Intent,
+  type Message,
+  type ParseResult,
+  parseMessage,
+  type ReconnectMsg,
+  type RegisterMsg,
+  type RequestMsg,
+  type RespondMsg,
+  type Sec,
+  type SecV1,
+  type SecV2,
+  shouldRespond,
+} from "./messages.js";
+export {
+  consumeClose,
+  consumeConclude,
+  consumeFirstRequest,
+  consumeRequest,
+  createConfirm,
+} from "./responder.js";
+export {
+  type EventKey,
+  findRow,
+  INITIATOR_TABLE,
+  RESPONDER_TABLE,
+  type Row,
+  renderTables,
+  TRANSITIONS,
+} from "./table.js";
+export type {
+  AbortReason,
+  AuditEvent,
+  Effect,
+  InitiatorState,
+  MachineContext,
+  MachineEvent,
+  MachineState,
+  Milestone,
+  OutboundPayload,
+  PeerIdentity,
+  Pending,
+  ProtocolDeps,
+  RejectReason,
+  ResponderState,
+  Role,
+  SelfIdentity,
+  Session,
+  SessionKeys,
+  SessionRecord,
+  StateName,
+  TimerName,
+  Transition,
+} from "./types.js";
+export { decideVersion } from "./version.js";

@@ -1,0 +1,168 @@
+/**
+ * Building blocks shared by both machines: rejections, timers, sends, session end (purge) and
+ * the persisted record. Every helper returns new state objects; nothing here mutates its input
+ * state, which is what makes "a rejected message cannot change state" hold by construction.
+ */
+import { canonicalJson, formatTimestamp, hexEncode } from "@hsagent/crypto";
+import type { Intent } from "./messages.js";
+import type {
+  Effect,
+  MachineContext,
+  MachineState,
+  Milestone,
+  OutboundPayload,
+  RejectReason,
+  Role,
+  Session,
+  SessionRecord,
+  StateName,
+  TimerName,
+  Transition,
+} from "./types.js";
+
+/** The ready state of each role. */
+export const READY_STATE: Readonly<Record<Role, StateName>> = {
+  initiator: "init_ready",
+  responder: "resp_ready",
+};
+
+/** A fresh machine in its ready state. */
+export function initialState(role: Role, timerGen = 0): MachineState {
+  return {
+    name: READY_STATE[role],
+    session: null,
+    pending: null,
+    timers: { retransmit: null, session: null },
+    timerGen,
+  };
+}
+
+/** A rejection: same state object, one `rejected` effect. */
+export function reject(
+  st: MachineState,
+  reason: RejectReason,
+  intent: Intent | null,
+  detail?: string,
+): Transition {
+  return {
+    state: st,
+    effects: [
+      detail === undefined
+        ? { type: "rejected", reason, intent }
+        : { type: "rejected", reason, intent, detail },
+    ],
+  };
+}
+
+/** No change, no effects (ignored input such as `reconnect`). */
+export function ignore(st: MachineState): Transition {
+  return { state: st, effects: [] };
+}
+
+/** Canonical JSON of an untrusted payload, or null when it has no canonical form (floats, cycles...). */
+export function tryCanonical(payload: unknown): string | null {
+  try {
+    return canonicalJson(payload);
+  } catch {
+    return null;
+  }
+}
+
+/** A fresh 32-hex nonce from the injected randomness. */
+export function freshNonce(ctx: MachineContext): string {
+  return hexEncode(ctx.deps.randomBytes(16));
+}
+
+/** A fresh ref: 16 characters of base64url (12 random bytes), within `[A-Za-z0-9_-]{1,32}`. */
+export function freshRef(ctx: MachineContext): string {
+  return Buffer.from(ctx.deps.randomBytes(12)).toString("base64url");
+}
+
+/** The injected clock as a wire timestamp. */
+export function nowTimestamp(ctx: MachineContext): string {
+  return formatTimestamp(new Date(ctx.deps.now()));
+}
+
+/** Arm `timer` with a new generation. */
+export function armTimer(
+  ctx: MachineContext,
+  st: MachineState,
+  timer: TimerName,
+  effects: Effect[],
+): MachineState {
+  const gen = st.timerGen + 1;
+  const ms = timer === "retransmit" ? ctx.config.retransmitMs : ctx.config.sessionTimeoutMs;
+  effects.push({ type: "armTimer", timer, ms, gen });
+  return { ...st, timerGen: gen, timers: { ...st.timers, [timer]: gen } };
+}
+
+/** The metadata `persist` writes (no secrets). */
+export function sessionRecord(ctx: MachineContext, name: StateName, session: Session | null): SessionRecord {
+  return {
+    selfId: ctx.self.agentId,
+    peerId: ctx.peerId,
+    role: ctx.role,
+    state: name,
+    version: session ? session.version : null,
+    sid: session?.sid ?? null,
+    startedAt: session ? session.startedAt : null,
+    updatedAt: ctx.deps.now(),
+  };
+}
+
+/** Push a `persist` effect for `milestone`. */
+export function persist(
+  ctx: MachineContext,
+  milestone: Milestone,
+  name: StateName,
+  session: Session | null,
+  effects: Effect[],
+): void {
+  effects.push({ type: "persist", milestone, record: sessionRecord(ctx, name, session) });
+}
+
+/**
+ * Send a NEW message: it becomes `lastSent`, the retransmit count restarts and the retransmit
+ * timer is re-armed. Moves the machine to `name` with `session`.
+ */
+export function sendNew(
+  ctx: MachineContext,
+  st: MachineState,
+  name: StateName,
+  session: Session,
+  payload: OutboundPayload,
+  effects: Effect[],
+): MachineState {
+  effects.push({ type: "send", payload });
+  const next: MachineState = { ...st, name, session: { ...session, lastSent: payload, retransmits: 0 } };
+  return armTimer(ctx, next, "retransmit", effects);
+}
+
+/**
+ * End the session (clean close or abort): cancel timers, persist `ended`, audit, purge every
+ * nonce/ref/key, report `closed` or `aborted`, and return to the role's ready state.
+ */
+export function endSession(
+  ctx: MachineContext,
+  st: MachineState,
+  outcome: { closed: true } | { closed: false; reason: string },
+  effects: Effect[],
+): MachineState {
+  for (const timer of ["retransmit", "session"] as const) {
+    if (st.timers[timer] !== null) effects.push({ type: "cancelTimer", timer });
+  }
+  const ready = READY_STATE[ctx.role];
+  const sid = st.session?.sid ?? null;
+  persist(ctx, "ended", ready, st.session, effects);
+  if (outcome.closed) {
+    effects.push({ type: "audit", event: { type: "SESSION_CLOSED", peer: ctx.peerId, sid } });
+  } else {
+    effects.push({
+      type: "audit",
+      event: { type: "SESSION_ABORTED", peer: ctx.peerId, reason: outcome.reason, state: st.name },
+    });
+  }
+  effects.push({ type: "purge" });
+  effects.push(outcome.closed ? { type: "closed", sid } : { type: "aborted", reason: outcome.reason });
+  return initialState(ctx.role, st.timerGen);
+}

@@ -1,0 +1,316 @@
+/**
+ * Wire messages of PROTOCOL.md §3 and their validator. `parseMessage` is total: any input gives
+ * `{ok:true,msg}` or `{ok:false,reason}` and never throws, because everything on the relay is
+ * attacker-controlled. Unknown fields are ignored (and not copied into `msg`); known fields must
+ * have the exact type and format of the spec.
+ */
+import {
+  isAgentId,
+  isB64,
+  isKeyB64,
+  isNonce,
+  isPlainObject,
+  isRef,
+  isSeq,
+  isSid,
+  isSigB64,
+  isTimestamp,
+} from "./formats.js";
+
+/** Every intent of §3. */
+export type Intent =
+  | "register"
+  | "confirm"
+  | "request"
+  | "respond"
+  | "conclude"
+  | "finish"
+  | "close"
+  | "reconnect";
+
+/** The intents of §3 in spec order. */
+export const INTENTS: readonly Intent[] = [
+  "register",
+  "confirm",
+  "request",
+  "respond",
+  "conclude",
+  "finish",
+  "close",
+  "reconnect",
+];
+
+/** The handshake blob `hs` (v1 has no `v`; the initiator's v2 blob adds `tsig`). */
+export interface HsBlob {
+  /** 2 for protocol v2; absent for legacy v1. */
+  v?: 2;
+  type: "response" | "init";
+  nonce: string;
+  kx_pub: string;
+  sign_pub: string;
+  timestamp: string;
+  sig: string;
+  tsig?: string;
+}
+
+/** v2 sealed payload. */
+export interface SecV2 {
+  v: 2;
+  sid: string;
+  seq: number;
+  ct: string;
+}
+
+/** v1 (HSAgent_2) signed envelope. */
+export interface SecV1 {
+  envelope: { nonce: string; ciphertext: string; hash: string; ts: string };
+  sig: string;
+}
+
+/** Either kind of `sec`. */
+export type Sec = SecV1 | SecV2;
+
+/** Fields every message carries. */
+interface Base {
+  from: string;
+  to: string | null;
+}
+
+/** `register`: broadcast discovery. */
+export interface RegisterMsg extends Base {
+  intent: "register";
+  proto?: number[];
+}
+/** `confirm`: responder → initiator, opens the handshake. */
+export interface ConfirmMsg extends Base {
+  intent: "confirm";
+  my_nonce: string;
+  hs: HsBlob;
+}
+/** `request`: initiator exchange round (the first carries `hs`). */
+export interface RequestMsg extends Base {
+  intent: "request";
+  your_nonce: string;
+  my_nonce: string;
+  hs?: HsBlob;
+  sec?: Sec;
+  /** v1 only: the plaintext message, as HSAgent_2 sent it beside `sec`. */
+  message?: unknown;
+}
+/** `respond`: responder exchange round (the first carries `fin` in v2). */
+export interface RespondMsg extends Base {
+  intent: "respond";
+  your_nonce: string;
+  my_nonce: string;
+  fin?: string;
+  sec?: Sec;
+  message?: unknown;
+}
+/** `conclude`: initiator proposes the end. */
+export interface ConcludeMsg extends Base {
+  intent: "conclude";
+  your_nonce: string;
+  my_ref: string;
+  sec?: Sec;
+}
+/** `finish`: responder agrees to end. */
+export interface FinishMsg extends Base {
+  intent: "finish";
+  your_ref: string;
+  my_ref: string;
+  sec?: Sec;
+}
+/** `close`: initiator's last word (sent FINAL_LIMIT times). */
+export interface CloseMsg extends Base {
+  intent: "close";
+  your_ref: string;
+  my_ref: string;
+  sec?: Sec;
+}
+/** `reconnect`: legacy; never sent, ignored on receipt. */
+export interface ReconnectMsg extends Base {
+  intent: "reconnect";
+}
+
+/** Any valid message. */
+export type Message =
+  | RegisterMsg
+  | ConfirmMsg
+  | RequestMsg
+  | RespondMsg
+  | ConcludeMsg
+  | FinishMsg
+  | CloseMsg
+  | ReconnectMsg;
+
+/** Result of {@link parseMessage}. */
+export type ParseResult = { ok: true; msg: Message } | { ok: false; reason: "malformed"; detail: string };
+
+/** Internal: thrown by field readers, caught in parseMessage. */
+class Bad {
+  constructor(readonly detail: string) {}
+}
+
+function need<T>(obj: Record<string, unknown>, key: string, check: (v: unknown) => v is T): T {
+  const v = obj[key];
+  if (!check(v)) throw new Bad(key);
+  return v;
+}
+
+function opt<T>(obj: Record<string, unknown>, key: string, check: (v: unknown) => v is T): T | undefined {
+  const v = obj[key];
+  if (v === undefined) return undefined;
+  if (!check(v)) throw new Bad(key);
+  return v;
+}
+
+const isString = (v: unknown): v is string => typeof v === "string";
+
+/** Validate an `hs` blob's shape and formats (signatures are checked by the state machine). */
+export function parseHs(v: unknown): HsBlob {
+  if (!isPlainObject(v)) throw new Bad("hs");
+  const out: HsBlob = {
+    type: need(v, "type", (t): t is "response" | "init" => t === "response" || t === "init"),
+    nonce: need(v, "nonce", isNonce),
+    kx_pub: need(v, "kx_pub", isKeyB64),
+    sign_pub: need(v, "sign_pub", isKeyB64),
+    timestamp: need(v, "timestamp", isTimestamp),
+    sig: need(v, "sig", isSigB64),
+  };
+  if (v.v !== undefined) {
+    if (v.v !== 2) throw new Bad("hs.v");
+    out.v = 2;
+  }
+  const tsig = opt(v, "tsig", isSigB64);
+  if (tsig !== undefined) out.tsig = tsig;
+  return out;
+}
+
+/** Validate a `sec` (v2 `{v,sid,seq,ct}` or v1 `{envelope,sig}`). */
+export function parseSec(v: unknown): Sec {
+  if (!isPlainObject(v)) throw new Bad("sec");
+  if (v.envelope !== undefined) {
+    const env = v.envelope;
+    if (!isPlainObject(env)) throw new Bad("sec.envelope");
+    return {
+      envelope: {
+        nonce: need(env, "nonce", (x): x is string => isB64(x, 16) && Buffer.from(x, "base64").length === 12),
+        ciphertext: need(env, "ciphertext", (x): x is string => isB64(x, 65536)),
+        hash: need(env, "hash", isKeyB64),
+        ts: need(env, "ts", isTimestamp),
+      },
+      sig: need(v, "sig", isSigB64),
+    };
+  }
+  if (v.v !== 2) throw new Bad("sec.v");
+  return {
+    v: 2,
+    sid: need(v, "sid", isSid),
+    seq: need(v, "seq", isSeq),
+    ct: need(v, "ct", (x): x is string => isB64(x, 65536) && x.length >= 24),
+  };
+}
+
+const isIdOrNull = (v: unknown): v is string | null => v === null || isAgentId(v);
+const isProto = (v: unknown): v is number[] =>
+  Array.isArray(v) &&
+  v.length <= 16 &&
+  v.every((n) => typeof n === "number" && Number.isSafeInteger(n) && n > 0);
+const isAny = (v: unknown): v is unknown => v !== undefined;
+
+function parseStrict(raw: unknown): Message {
+  if (!isPlainObject(raw)) throw new Bad("payload");
+  const intent = raw.intent;
+  const from = need(raw, "from", isAgentId);
+  if (!("to" in raw)) throw new Bad("to");
+  const to = need(raw, "to", isIdOrNull);
+  const base = { from, to };
+  switch (intent) {
+    case "register": {
+      const proto = opt(raw, "proto", isProto);
+      return proto === undefined ? { ...base, intent } : { ...base, intent, proto: [...proto] };
+    }
+    case "confirm":
+      return { ...base, intent, my_nonce: need(raw, "my_nonce", isNonce), hs: parseHs(raw.hs) };
+    case "request":
+    case "respond": {
+      const m: RequestMsg | RespondMsg = {
+        ...base,
+        intent,
+        your_nonce: need(raw, "your_nonce", isNonce),
+        my_nonce: need(raw, "my_nonce", isNonce),
+      };
+      if (raw.hs !== undefined) {
+        if (intent !== "request") throw new Bad("hs");
+        (m as RequestMsg).hs = parseHs(raw.hs);
+      }
+      if (intent === "respond") {
+        const fin = opt(raw, "fin", isSigB64);
+        if (fin !== undefined) (m as RespondMsg).fin = fin;
+      }
+      const sec = raw.sec === undefined ? undefined : parseSec(raw.sec);
+      if (sec !== undefined) m.sec = sec;
+      const message = opt(raw, "message", isAny);
+      if (message !== undefined) m.message = message;
+      return m;
+    }
+    case "conclude": {
+      const m: ConcludeMsg = {
+        ...base,
+        intent,
+        your_nonce: need(raw, "your_nonce", isNonce),
+        my_ref: need(raw, "my_ref", isRef),
+      };
+      const sec = raw.sec === undefined ? undefined : parseSec(raw.sec);
+      if (sec !== undefined) m.sec = sec;
+      return m;
+    }
+    case "finish":
+    case "close": {
+      const m: FinishMsg | CloseMsg = {
+        ...base,
+        intent,
+        your_ref: need(raw, "your_ref", isRef),
+        my_ref: need(raw, "my_ref", isRef),
+      };
+      const sec = raw.sec === undefined ? undefined : parseSec(raw.sec);
+      if (sec !== undefined) m.sec = sec;
+      return m;
+    }
+    case "reconnect":
+      return { ...base, intent };
+    default:
+      throw new Bad(isString(intent) ? "intent" : "intent type");
+  }
+}
+
+/**
+ * Validate an untrusted payload against §3. Never throws.
+ * @returns the typed message (known fields only) or `{ok:false, reason:"malformed", detail}`
+ *   where `detail` names the offending field (never its value).
+ */
+export function parseMessage(raw: unknown): ParseResult {
+  try {
+    return { ok: true, msg: parseStrict(raw) };
+  } catch (err) {
+    return { ok: false, reason: "malformed", detail: err instanceof Bad ? err.detail : "payload" };
+  }
+}
+
+/** Why {@link checkAddressing} dropped a message. */
+export type AddressingDrop = "not-for-us" | "from-self";
+
+/**
+ * §3 addressing: drop a message whose `to` is neither null nor `selfId`, or whose `from` is
+ * `selfId` (our own broadcast echoed back). Returns null when the message is for us.
+ */
+export function checkAddressing(msg: Pick<Message, "from" | "to">, selfId: string): AddressingDrop | null {
+  if (msg.from === selfId) return "from-self";
+  if (msg.to !== null && msg.to !== selfId) return "not-for-us";
+  return null;
+}
+
+/** §4 symmetry rule: on `register` from `peerId`, `selfId` becomes responder iff `selfId > peerId`. */
+export function shouldRespond(selfId: string, peerId: string): boolean {
+  return selfId > peerId;
+}

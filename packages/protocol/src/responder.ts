@@ -1,0 +1,295 @@
+/**
+ * The responder's create/consume steps (PROTOCOL.md §4 steps 1, 3, 4, 5, 7), in the same
+ * check-then-commit style as the initiator's.
+ */
+import {
+  buildHandshake,
+  deriveV1SessionKey,
+  deriveV2SessionKeys,
+  signTranscript,
+  transcriptHash,
+  verifyHandshake,
+} from "@hsagent/crypto";
+import {
+  armTimer,
+  endSession,
+  freshNonce,
+  freshRef,
+  nowTimestamp,
+  persist,
+  reject,
+  sendNew,
+  tryCanonical,
+} from "./common.js";
+import { speaksV2 } from "./config.js";
+import { announceEstablished, type Inbound } from "./initiator.js";
+import type { CloseMsg, ConcludeMsg, HsBlob, RegisterMsg, RequestMsg } from "./messages.js";
+import { type Header, openIncoming, reasonOf, sealOutgoing } from "./secure.js";
+import type { Effect, MachineContext, MachineState, Session, Transition } from "./types.js";
+import { decideVersion, legacySid } from "./version.js";
+
+/**
+ * `resp_ready` + `register` → `resp_confirm`: a fresh ephemeral key and nonce, our signed `hs`
+ * (type `response`; v2 unless we speak only v1), sent in `confirm`.
+ */
+export function createConfirm(
+  ctx: MachineContext,
+  st: MachineState,
+  _input: Inbound<RegisterMsg>,
+): Transition {
+  const { deps } = ctx;
+  const version = speaksV2(ctx.config) ? 2 : 1;
+  const eph = deps.generateKxKeyPair();
+  const nR = freshNonce(ctx);
+  const myHs = buildHandshake({
+    version,
+    type: "response",
+    nonce: nR,
+    kxPub: eph,
+    signingKey: ctx.self.signingKey,
+    timestamp: nowTimestamp(ctx),
+  });
+  const session: Session = {
+    version,
+    startedAt: deps.now(),
+    eph,
+    myHs,
+    peerHs: null,
+    peerSignPub: null,
+    th: null,
+    keys: null,
+    sid: null,
+    established: false,
+    round: 0,
+    myNonce: nR,
+    myRef: null,
+    peerRef: null,
+    sendSeq: 0,
+    recvSeq: 0,
+    lastSent: {},
+    lastAccepted: null,
+    retransmits: 0,
+    closeSends: 0,
+  };
+  const payload = { from: ctx.self.agentId, to: ctx.peerId, intent: "confirm", my_nonce: nR, hs: myHs };
+  const effects: Effect[] = [];
+  persist(ctx, "created", "resp_confirm", session, effects);
+  effects.push({ type: "audit", event: { type: "SESSION_STARTED", peer: ctx.peerId, role: "responder" } });
+  const timed = armTimer(ctx, st, "session", effects);
+  return { state: sendNew(ctx, timed, "resp_confirm", session, payload, effects), effects };
+}
+
+/**
+ * `resp_confirm` + first `request` → (nonce check) → `resp_exchange`. Verifies the initiator's
+ * blob (type `init`, nonce = `my_nonce`, pin, `sig`, v2 `tsig` over TH, freshness), the version
+ * policy, the echo of our nonce and the sealed round; answers with `respond` (+`fin` in v2).
+ */
+export function consumeFirstRequest(
+  ctx: MachineContext,
+  st: MachineState,
+  input: Inbound<RequestMsg>,
+): Transition {
+  const { msg, raw, peer } = input;
+  const { config, deps } = ctx;
+  const s = st.session;
+  if (s === null) return reject(st, "unexpected", "request");
+  if (raw.hs === undefined) return reject(st, "malformed", "request", "hs");
+  if (msg.your_nonce !== s.myNonce) return reject(st, "bad-echo", "request");
+  const transcriptFor = (blob: HsBlob): Uint8Array =>
+    transcriptHash({
+      initiatorId: ctx.peerId,
+      responderId: ctx.self.agentId,
+      initiatorNonce: blob.nonce,
+      responderNonce: s.myHs.nonce,
+      initiatorKxPub: blob.kx_pub,
+      responderKxPub: s.myHs.kx_pub,
+      initiatorTimestamp: blob.timestamp,
+      responderTimestamp: s.myHs.timestamp,
+    });
+  let verified: ReturnType<typeof verifyHandshake>;
+  try {
+    verified = verifyHandshake(raw.hs, {
+      expectedType: "init",
+      expectedNonce: msg.my_nonce,
+      pin: peer.signPubB64,
+      now: deps.now(),
+      ttlSeconds: config.nonceTtlSeconds,
+      maxSkewSeconds: config.maxClockSkewSeconds,
+      ...(speaksV2(config) && s.version === 2 ? { transcriptHashFor: transcriptFor } : {}),
+    });
+  } catch (err) {
+    return reject(st, reasonOf(err), "request");
+  }
+  const decided = decideVersion(ctx, verified.version, peer);
+  if (!decided.ok) return reject(st, decided.reason, "request");
+  // We offered v1 (v1-only agent): the session is v1 whatever the initiator wrote.
+  const version = s.version === 1 ? 1 : decided.version;
+  const peerHs = verified.blob;
+
+  let th: Uint8Array | null = null;
+  let keys: Session["keys"];
+  let sid: string;
+  try {
+    if (version === 2) {
+      th = transcriptFor(peerHs);
+      const k = deriveV2SessionKeys({
+        ephemeral: s.eph,
+        peerKxPub: peerHs.kx_pub,
+        transcriptHash: th,
+        role: "responder",
+      });
+      keys = { i2r: k.kI2r, r2i: k.kR2i };
+      sid = k.sid;
+    } else {
+      const key = deriveV1SessionKey(s.eph, peerHs.kx_pub);
+      keys = { i2r: key, r2i: key };
+      sid = legacySid(peerHs.nonce, s.myHs.nonce);
+    }
+  } catch (err) {
+    return reject(st, reasonOf(err), "request");
+  }
+  const keyed: Session = { ...s, version, peerHs, peerSignPub: peer.signPubB64, th, keys, sid };
+  const header: Header = {
+    from: msg.from,
+    to: msg.to,
+    intent: "request",
+    your_nonce: msg.your_nonce,
+    my_nonce: msg.my_nonce,
+  };
+  const opened = openIncoming(ctx, keyed, header, raw, true);
+  if (!opened.ok) return reject(st, opened.reason, "request");
+
+  const effects: Effect[] = [
+    { type: "audit", event: { type: "NONCE_SEEN", peer: ctx.peerId, nonce: peerHs.nonce } },
+  ];
+  const established: Session = {
+    ...keyed,
+    established: true,
+    recvSeq: opened.seq,
+    lastAccepted: tryCanonical(raw),
+  };
+  announceEstablished(ctx, "resp_exchange", established, effects);
+  const fin = version === 2 && th !== null ? { fin: signTranscript(ctx.self.signingKey, th) } : {};
+  const next = createRespond(ctx, st, established, msg, opened.message, fin, effects);
+  return {
+    state: { ...st, pending: { nonce: peerHs.nonce, next, effects } },
+    effects: [{ type: "checkNonce", nonce: peerHs.nonce }],
+  };
+}
+
+/** Deliver a round's message and answer it with `respond`; stays in (or enters) `resp_exchange`. */
+function createRespond(
+  ctx: MachineContext,
+  st: MachineState,
+  s: Session,
+  msg: RequestMsg,
+  received: unknown,
+  extra: Record<string, unknown>,
+  effects: Effect[],
+): MachineState {
+  const round = s.round + 1;
+  effects.push({ type: "deliver", message: received, round });
+  const nR = freshNonce(ctx);
+  const header: Header = {
+    from: ctx.self.agentId,
+    to: ctx.peerId,
+    intent: "respond",
+    your_nonce: msg.my_nonce,
+    my_nonce: nR,
+  };
+  const sealed = sealOutgoing(
+    ctx,
+    s,
+    header,
+    extra,
+    ctx.config.responderMessage(round, received, ctx.peerId),
+  );
+  const session: Session = { ...s, round, myNonce: nR, sendSeq: sealed.seq };
+  return sendNew(ctx, st, "resp_exchange", session, sealed.payload, effects);
+}
+
+/** `resp_exchange` + later `request` → `resp_exchange` (one `respond` per `request`, at most EXCHANGE_LIMIT+1). */
+export function consumeRequest(
+  ctx: MachineContext,
+  st: MachineState,
+  input: Inbound<RequestMsg>,
+): Transition {
+  const { msg, raw } = input;
+  const s = st.session;
+  if (s === null) return reject(st, "unexpected", "request");
+  if (s.round >= ctx.config.exchangeLimit + 1)
+    return reject(st, "unexpected", "request", "exchange limit reached");
+  if (msg.your_nonce !== s.myNonce) return reject(st, "bad-echo", "request");
+  const header: Header = {
+    from: msg.from,
+    to: msg.to,
+    intent: "request",
+    your_nonce: msg.your_nonce,
+    my_nonce: msg.my_nonce,
+  };
+  const opened = openIncoming(ctx, s, header, raw, true);
+  if (!opened.ok) return reject(st, opened.reason, "request");
+  const effects: Effect[] = [];
+  const accepted: Session = { ...s, recvSeq: opened.seq, lastAccepted: tryCanonical(raw) };
+  return { state: createRespond(ctx, st, accepted, msg, opened.message, {}, effects), effects };
+}
+
+/** `resp_exchange` + `conclude` → `resp_finalize`, sending `finish`. */
+export function consumeConclude(
+  ctx: MachineContext,
+  st: MachineState,
+  input: Inbound<ConcludeMsg>,
+): Transition {
+  const { msg, raw } = input;
+  const s = st.session;
+  if (s === null) return reject(st, "unexpected", "conclude");
+  if (msg.your_nonce !== s.myNonce) return reject(st, "bad-echo", "conclude");
+  const header: Header = {
+    from: msg.from,
+    to: msg.to,
+    intent: "conclude",
+    your_nonce: msg.your_nonce,
+    my_ref: msg.my_ref,
+  };
+  const opened = openIncoming(ctx, s, header, raw, false);
+  if (!opened.ok) return reject(st, opened.reason, "conclude");
+  const effects: Effect[] = [];
+  const myRef = freshRef(ctx);
+  const out: Header = {
+    from: ctx.self.agentId,
+    to: ctx.peerId,
+    intent: "finish",
+    your_ref: msg.my_ref,
+    my_ref: myRef,
+  };
+  const sealed = sealOutgoing(ctx, s, out, {}, undefined);
+  const session: Session = {
+    ...s,
+    myRef,
+    peerRef: msg.my_ref,
+    recvSeq: opened.seq,
+    sendSeq: sealed.seq,
+    lastAccepted: tryCanonical(raw),
+  };
+  persist(ctx, "finalizing", "resp_finalize", session, effects);
+  return { state: sendNew(ctx, st, "resp_finalize", session, sealed.payload, effects), effects };
+}
+
+/** `resp_finalize` + `close` → purge → `resp_ready`. Both refs must echo. */
+export function consumeClose(ctx: MachineContext, st: MachineState, input: Inbound<CloseMsg>): Transition {
+  const { msg, raw } = input;
+  const s = st.session;
+  if (s === null) return reject(st, "unexpected", "close");
+  if (msg.your_ref !== s.myRef || msg.my_ref !== s.peerRef) return reject(st, "bad-echo", "close");
+  const header: Header = {
+    from: msg.from,
+    to: msg.to,
+    intent: "close",
+    your_ref: msg.your_ref,
+    my_ref: msg.my_ref,
+  };
+  const opened = openIncoming(ctx, s, header, raw, false);
+  if (!opened.ok) return reject(st, opened.reason, "close");
+  const effects: Effect[] = [];
+  return { state: endSession(ctx, st, { closed: true }, effects), effects };
+}

@@ -1,0 +1,188 @@
+/**
+ * Test wiring: real crypto identities from the fixtures, deterministic injected randomness and
+ * clock, and a tiny in-memory "runtime" that carries out effects between two machines.
+ */
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { kxKeyPairFromPrivate, signingKeyFromPrivate } from "@hsagent/crypto";
+import {
+  createContext,
+  type Effect,
+  initialState,
+  type MachineContext,
+  type MachineEvent,
+  type MachineState,
+  type PeerIdentity,
+  type ProtocolConfig,
+  type ProtocolDeps,
+  type SelfIdentity,
+  step,
+} from "../src/index.js";
+
+const here = new URL("./fixtures/", import.meta.url);
+/** Parsed JSON fixture. */
+export function fixture<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(readFileSync(new URL(name, here), "utf8")) as T;
+}
+
+interface KeyEntry {
+  sign_priv_b64: string;
+  sign_pub_b64: string;
+}
+const keys = fixture<Record<"alice" | "bob", KeyEntry>>("keys.json");
+
+/** Alice: the smaller id, hence initiator toward Bob. */
+export const ALICE_ID = "1b2c3d4e-0000-4000-8000-00000000000a";
+/** Bob: the greater id, hence responder toward Alice. */
+export const BOB_ID = "9f8e7d6c-0000-4000-8000-00000000000b";
+/** Mallory: a third agent of the tenant. */
+export const MALLORY_ID = "5a5a5a5a-0000-4000-8000-00000000000c";
+
+/** Our identities. */
+export const alice: SelfIdentity = {
+  agentId: ALICE_ID,
+  signingKey: signingKeyFromPrivate(keys.alice.sign_priv_b64),
+};
+export const bob: SelfIdentity = {
+  agentId: BOB_ID,
+  signingKey: signingKeyFromPrivate(keys.bob.sign_priv_b64),
+};
+export const mallory: SelfIdentity = {
+  agentId: MALLORY_ID,
+  signingKey: signingKeyFromPrivate(createHash("sha256").update("mallory").digest()),
+};
+
+/** What each agent's registry says about the other. */
+export function identityOf(who: SelfIdentity, protocols: readonly number[] = [2, 1]): PeerIdentity {
+  return { agentId: who.agentId, signPubB64: who.signingKey.publicKeyB64, protocols };
+}
+
+/** A fixed epoch for tests: 2026-11-27T04:40:00Z. */
+export const T0 = Date.parse("2026-11-27T04:40:00Z");
+
+/** Deterministic randomness: SHA-256 counter stream per label. `draws` can be read and reset. */
+export class DetRandom {
+  draws = 0;
+  constructor(readonly label: string) {}
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const block = createHash("sha256")
+        .update(`${this.label}:${this.draws++}`)
+        .digest();
+      out.set(block.subarray(0, Math.min(32, n - filled)), filled);
+      filled += 32;
+    }
+    return out;
+  }
+}
+
+/** A mutable clock. */
+export class Clock {
+  constructor(public ms = T0) {}
+  now = (): number => this.ms;
+}
+
+/** Deps with deterministic randomness and the given clock. */
+export function detDeps(label: string, clock: Clock): ProtocolDeps & { random: DetRandom } {
+  const random = new DetRandom(label);
+  return {
+    random,
+    now: clock.now,
+    randomBytes: (n) => random.bytes(n),
+    generateKxKeyPair: () => kxKeyPairFromPrivate(random.bytes(32)),
+  };
+}
+
+/** One agent's machine toward one peer, plus its durable nonce store. */
+export interface Agent {
+  ctx: MachineContext;
+  state: MachineState;
+  nonces: Set<string>;
+  peer: PeerIdentity;
+  log: Effect[];
+}
+
+/** Build an agent machine. */
+export function makeAgent(
+  self: SelfIdentity,
+  peer: PeerIdentity,
+  clock: Clock,
+  config: Partial<ProtocolConfig> = {},
+): Agent {
+  const ctx = createContext({ self, peerId: peer.agentId, config, deps: detDeps(self.agentId, clock) });
+  return { ctx, state: initialState(ctx.role), nonces: new Set(), peer, log: [] };
+}
+
+/**
+ * Apply an event to an agent like a serialized runtime lane: a `checkNonce` effect is answered at
+ * once from the agent's nonce set (recording it when fresh). Returns all effects, in order.
+ */
+export function apply(agent: Agent, event: MachineEvent): Effect[] {
+  const out: Effect[] = [];
+  let t = step(agent.ctx, agent.state, event);
+  agent.state = t.state;
+  for (;;) {
+    const check = t.effects.find((e) => e.type === "checkNonce");
+    out.push(...t.effects);
+    if (check?.type !== "checkNonce") break;
+    const fresh = !agent.nonces.has(check.nonce);
+    if (fresh) agent.nonces.add(check.nonce);
+    t = step(agent.ctx, agent.state, { type: "nonce-checked", nonce: check.nonce, fresh });
+    agent.state = t.state;
+  }
+  agent.log.push(...out);
+  return out;
+}
+
+/** Deliver a payload to `agent` as the runtime would. */
+export function deliver(agent: Agent, payload: unknown): Effect[] {
+  return apply(agent, { type: "receive", payload, peer: agent.peer });
+}
+
+/** The register broadcast of `self`. */
+export function registerOf(self: SelfIdentity, proto: number[] = [2, 1]): Record<string, unknown> {
+  return { from: self.agentId, to: null, intent: "register", proto };
+}
+
+/** Payloads of the `send` effects. */
+export function sends(effects: readonly Effect[]): Record<string, unknown>[] {
+  return effects.flatMap((e) => (e.type === "send" ? [e.payload as Record<string, unknown>] : []));
+}
+
+/** Fire the armed timer `timer` of `agent`, if any. */
+export function fire(agent: Agent, timer: "retransmit" | "session"): Effect[] {
+  const gen = agent.state.timers[timer];
+  if (gen === null) return [];
+  return apply(agent, { type: "timer", timer, gen });
+}
+
+/**
+ * Run a lossless conversation to quiescence: deliver every sent message in FIFO order, then fire
+ * retransmit timers while any is armed (the initiator's close ticks). Returns both logs' effects.
+ */
+export function runToQuiescence(
+  a: Agent,
+  b: Agent,
+  first: { to: Agent; payload: unknown }[],
+  maxSteps = 500,
+): void {
+  const queue = [...first];
+  let steps = 0;
+  for (;;) {
+    while (queue.length > 0) {
+      if (++steps > maxSteps) throw new Error("no quiescence");
+      const m = queue.shift()!;
+      const other = m.to === a ? b : a;
+      for (const p of sends(deliver(m.to, m.payload))) queue.push({ to: other, payload: p });
+    }
+    const armed = [a, b].find(
+      (x) => x.state.timers.retransmit !== null && x.state.name === "init_finalize_close",
+    );
+    if (!armed) return;
+    const other = armed === a ? b : a;
+    for (const p of sends(fire(armed, "retransmit"))) queue.push({ to: other, payload: p });
+  }
+}
