@@ -1,0 +1,65 @@
+// JWTs (HS256 via jose). Password logins and key logins get distinguishable tokens (`knd` claim),
+// because provisioning or revoking agent keys needs a password session.
+
+import { randomUUID } from "node:crypto";
+import { jwtVerify, SignJWT } from "jose";
+
+/** Which credential produced a token. */
+export type TokenKind = "password" | "key";
+
+/** The authenticated caller, decoded from a verified token. */
+export interface Principal {
+  accountId: bigint;
+  username: string;
+  kind: TokenKind;
+  /** Agent id for key sessions. */
+  agentId?: bigint;
+}
+
+const ISSUER = "hsagent-substrate";
+
+/** Signs and verifies substrate JWTs with one HMAC key. */
+export class TokenService {
+  readonly #key: Uint8Array;
+  readonly #ttlSeconds: number;
+
+  /** @param secret HMAC key (at least 32 bytes). @param ttlSeconds token lifetime. */
+  constructor(secret: Uint8Array, ttlSeconds: number) {
+    if (secret.length < 32) throw new Error("JWT secret must be at least 32 bytes");
+    this.#key = secret;
+    this.#ttlSeconds = ttlSeconds;
+  }
+
+  /** Mint a token for a principal. */
+  async sign(p: Principal): Promise<string> {
+    const claims: Record<string, string> = { usr: p.username, knd: p.kind === "key" ? "key" : "pw" };
+    if (p.agentId !== undefined) claims.agt = p.agentId.toString();
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(p.accountId.toString())
+      .setIssuer(ISSUER)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.#ttlSeconds)
+      .setJti(randomUUID())
+      .sign(this.#key);
+  }
+
+  /** Verify a token; null if invalid, expired or malformed. */
+  async verify(token: string): Promise<Principal | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.#key, { algorithms: ["HS256"], issuer: ISSUER });
+      const sub = payload.sub;
+      const usr = payload.usr;
+      const knd = payload.knd;
+      if (typeof sub !== "string" || !/^[0-9]{1,19}$/.test(sub) || typeof usr !== "string") return null;
+      if (knd === "pw") return { accountId: BigInt(sub), username: usr, kind: "password" };
+      if (knd === "key" && typeof payload.agt === "string" && /^[0-9]{1,19}$/.test(payload.agt)) {
+        return { accountId: BigInt(sub), username: usr, kind: "key", agentId: BigInt(payload.agt) };
+      }
+      return null;
+    } catch {
+      return null;
+    }
+  }
+}

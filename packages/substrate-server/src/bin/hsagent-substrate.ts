@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// `hsagent-substrate`: run the substrate API server. Prints exactly one stdout line
+// `substrate listening on http://HOST:PORT` once it accepts requests; logs go to stderr.
+// SIGINT/SIGTERM close gracefully (exit 0). Bad flags: one error line on stderr, exit 2.
+
+import { parseArgs } from "node:util";
+import { startSubstrateServer } from "../server.js";
+import { parseDbUrl } from "../store/open.js";
+
+/** Default port (documented in the README). */
+const DEFAULT_PORT = 7780;
+const DEFAULT_DB = "sqlite:./.hsagent/substrate.db";
+
+const HELP = `Usage: hsagent-substrate [options]
+
+Run the HSAgent substrate API (accounts, BOSS objects/associations, Fathom chains).
+
+Options:
+  --host <addr>       interface to bind (default 127.0.0.1)
+  --port <n>          port, 0 = any free port (default ${DEFAULT_PORT})
+  --db <url>          sqlite:<file> | sqlite::memory: | postgres://... (default ${DEFAULT_DB})
+  --pg-schema <name>  PostgreSQL schema (default public)
+  --log-level <lvl>   fatal|error|warn|info|debug|silent (default info; logs go to stderr)
+  --no-rate-limit     turn per-IP/per-account rate limits off (benchmarks)
+  -h, --help          show this help
+
+Environment:
+  HSAGENT_SUBSTRATE_JWT_SECRET  JWT signing secret (>= 32 bytes); required to share tokens across
+                                PostgreSQL replicas. SQLite default: <db dir>/jwt-secret (mode 0600).
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`hsagent-substrate: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        host: { type: "string" },
+        port: { type: "string" },
+        db: { type: "string" },
+        "pg-schema": { type: "string" },
+        "log-level": { type: "string" },
+        "no-rate-limit": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    fail((err as Error).message.split("\n")[0] ?? "bad arguments");
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const host = (values.host as string | undefined) ?? "127.0.0.1";
+  if (host === "") fail("--host must not be empty");
+  const portText = (values.port as string | undefined) ?? String(DEFAULT_PORT);
+  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) fail("--port must be an integer 0..65535");
+  const db = (values.db as string | undefined) ?? DEFAULT_DB;
+  try {
+    parseDbUrl(db);
+  } catch (err) {
+    fail(`--db: ${(err as Error).message}`);
+  }
+  const level = (values["log-level"] as string | undefined) ?? "info";
+  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(level)) {
+    fail("--log-level must be one of fatal|error|warn|info|debug|trace|silent");
+  }
+  const pgSchema = values["pg-schema"] as string | undefined;
+
+  const server = await startSubstrateServer({
+    host,
+    port: Number(portText),
+    db,
+    logger: level === "silent" ? false : { level, stream: process.stderr },
+    ...(pgSchema ? { pgSchema } : {}),
+    ...(values["no-rate-limit"] ? { rateLimit: false as const } : {}),
+  });
+  process.stdout.write(`substrate listening on ${server.url}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`hsagent-substrate: ${signal}, closing\n`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`hsagent-substrate: close failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  // Startup faults (port in use, database unreachable): one line, no stack, no connection string.
+  const e = err as { code?: string; message?: string };
+  process.stderr.write(`hsagent-substrate: failed to start: ${e.code ?? ""} ${e.message ?? String(err)}\n`);
+  process.exit(1);
+});

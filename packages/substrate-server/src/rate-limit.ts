@@ -1,0 +1,60 @@
+// In-memory token-bucket rate limiter (per account and per client IP). Buckets refill continuously;
+// idle full buckets are swept so memory stays bounded by the number of active callers.
+
+/** One bucket's shape: sustained rate and burst size. */
+export interface BucketConfig {
+  /** Tokens added per second (sustained requests/s). */
+  ratePerSecond: number;
+  /** Bucket capacity (burst). */
+  burst: number;
+}
+
+/** Rate-limit settings; `false` turns limiting off (benches, fuzz tests). */
+export interface RateLimitOptions {
+  perAccount?: BucketConfig;
+  perIp?: BucketConfig;
+}
+
+/** Defaults: 50 req/s per account with bursts of 200; 500 req/s per IP with bursts of 2000. */
+export const DEFAULT_RATE_LIMIT: Required<RateLimitOptions> = {
+  perAccount: { ratePerSecond: 50, burst: 200 },
+  perIp: { ratePerSecond: 500, burst: 2000 },
+};
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/** A keyed token bucket. */
+export class TokenBuckets {
+  readonly #cfg: BucketConfig;
+  readonly #buckets = new Map<string, Bucket>();
+  #lastSweep = 0;
+
+  constructor(cfg: BucketConfig) {
+    this.#cfg = cfg;
+  }
+
+  /** Take one token for `key`: 0 if allowed, else seconds to wait (≥ 1) for the next token. */
+  take(key: string, now: number = Date.now()): number {
+    this.#sweep(now);
+    const { ratePerSecond, burst } = this.#cfg;
+    const b = this.#buckets.get(key) ?? { tokens: burst, at: now };
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * ratePerSecond);
+    b.at = now;
+    this.#buckets.set(key, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / ratePerSecond));
+  }
+
+  #sweep(now: number): void {
+    if (now - this.#lastSweep < 10_000) return;
+    this.#lastSweep = now;
+    const fullAfterMs = (this.#cfg.burst / this.#cfg.ratePerSecond) * 1000;
+    for (const [k, b] of this.#buckets) if (now - b.at > fullAfterMs) this.#buckets.delete(k);
+  }
+}

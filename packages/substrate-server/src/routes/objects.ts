@@ -1,0 +1,194 @@
+// §3 Objects and §4 associations (BOSS). `:tenant` must be the caller's account id (else 403),
+// checked before anything is read, so a stranger cannot learn whether an object exists.
+
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { iso, makeAuthHook, principalOf, type RouteContext } from "../context.js";
+import { ApiError, badRequest, forbidden, notFound, tooLarge } from "../errors.js";
+import {
+  DEFAULT_LIST_LIMIT,
+  MAX_ASSOCIATION_DATA_BYTES,
+  MAX_LIST_LIMIT,
+  MAX_OBJECT_DATA_BYTES,
+} from "../limits.js";
+import type { AssociationRecord } from "../store/types.js";
+import {
+  base64DecodedLength,
+  decodeBase64,
+  parseId,
+  parseInt32,
+  parseName,
+  parseOptionalBigint,
+} from "../wire.js";
+
+const ID = "^[0-9]{1,19}$";
+const tenantParams = { type: "object", properties: { tenant: { type: "string", pattern: ID } } } as const;
+
+/** The caller's tenant id, after checking the path names it (403 otherwise). */
+function ownTenant(req: FastifyRequest): bigint {
+  const p = principalOf(req);
+  const tenant = parseId((req.params as { tenant: unknown }).tenant, "tenant");
+  if (tenant !== p.accountId) throw forbidden("tenant does not match the authenticated account");
+  return tenant;
+}
+
+function readData(value: unknown, field: string, maxBytes: number): Buffer {
+  if (value === undefined || value === null) return Buffer.alloc(0);
+  if (typeof value !== "string") throw badRequest(`${field} must be a base64 string`);
+  if (value.length % 4 === 0 && base64DecodedLength(value) > maxBytes) {
+    throw tooLarge(`${field} exceeds ${maxBytes} bytes`);
+  }
+  if (value.length > Math.ceil(maxBytes / 3) * 4 + 4) throw tooLarge(`${field} exceeds ${maxBytes} bytes`);
+  const data = decodeBase64(value, field);
+  if (data.length > maxBytes) throw tooLarge(`${field} exceeds ${maxBytes} bytes`);
+  return data;
+}
+
+const parseType = (v: unknown): number => parseInt32(v, "type", 1, 1_000_000_000);
+
+function assocJson(a: AssociationRecord) {
+  return {
+    type: a.type,
+    sourceId: a.sourceId.toString(),
+    targetId: a.targetId.toString(),
+    time: a.time.toString(),
+    position: a.position.toString(),
+    data_b64: a.data.toString("base64"),
+  };
+}
+
+/** Register object and association routes. */
+export function objectRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const auth = makeAuthHook(ctx);
+  const { store } = ctx;
+
+  app.get(
+    "/api/objects/stats/:tenant",
+    { onRequest: auth, schema: { params: tenantParams } },
+    async (req) => {
+      const tenant = ownTenant(req);
+      const s = await store.objectStats(tenant);
+      return {
+        tenant: tenant.toString(),
+        objectCount: s.objectCount.toString(),
+        objectBytes: s.objectBytes.toString(),
+        associationCount: s.associationCount.toString(),
+        associationBytes: s.associationBytes.toString(),
+        totalBytes: (s.objectBytes + s.associationBytes).toString(),
+      };
+    },
+  );
+
+  app.get("/api/objects/:tenant/:type/:id", { onRequest: auth }, async (req) => {
+    const tenant = ownTenant(req);
+    const params = req.params as { type: unknown; id: unknown };
+    const type = parseType(params.type);
+    const id = parseId(params.id, "id");
+    const o = await store.getObject(tenant, type, id);
+    if (!o) throw notFound("object not found");
+    return {
+      type: o.type,
+      id: o.id.toString(),
+      version: o.version,
+      createdAt: iso(o.createdAt),
+      updatedAt: iso(o.updatedAt),
+      data_b64: o.data.toString("base64"),
+    };
+  });
+
+  app.put(
+    "/api/objects/:tenant",
+    {
+      onRequest: auth,
+      schema: { params: tenantParams, body: { type: "object", required: ["type", "data"] } },
+    },
+    async (req, reply) => {
+      const tenant = ownTenant(req);
+      const body = req.body as { type: unknown; id?: unknown; version?: unknown; data: unknown };
+      const type = parseType(body.type);
+      const id = body.id === undefined || body.id === null ? 0n : parseId(body.id, "id");
+      const data = readData(body.data, "data", MAX_OBJECT_DATA_BYTES);
+      const now = Date.now();
+      if (id === 0n) {
+        const version =
+          body.version === undefined ? 0 : parseInt32(body.version, "version", 0, 2_000_000_000);
+        const newId = await store.createObject(tenant, type, version, data, now);
+        return reply.code(201).send({ success: true, id: newId.toString() });
+      }
+      if (body.version === undefined) throw badRequest("version is required to update an object");
+      const version = parseInt32(body.version, "version", 0, 2_000_000_000);
+      const outcome = await store.updateObject(tenant, type, id, version, data, now);
+      if (outcome === "missing") throw notFound("object not found");
+      if (outcome === "clash") {
+        throw new ApiError(409, "VERSION_CLASH", `Conflict: object ${id} is not at version ${version}`);
+      }
+      return reply.code(201).send({ success: true, id: id.toString() });
+    },
+  );
+
+  app.delete("/api/objects/:tenant/:type/:id", { onRequest: auth }, async (req) => {
+    const tenant = ownTenant(req);
+    const params = req.params as { type: unknown; id: unknown };
+    const type = parseType(params.type);
+    const id = parseId(params.id, "id");
+    if (await store.deleteObject(tenant, type, id)) return { success: true };
+    return { success: false, message: "object not found" };
+  });
+
+  app.put(
+    "/api/objects/:tenant/associations",
+    {
+      onRequest: auth,
+      schema: { params: tenantParams, body: { type: "object", required: ["type", "sourceId", "targetId"] } },
+    },
+    async (req, reply) => {
+      const tenant = ownTenant(req);
+      const body = req.body as Record<string, unknown>;
+      const type = parseName(body.type, "type");
+      const sourceId = parseId(body.sourceId, "sourceId");
+      const targetId = parseId(body.targetId, "targetId");
+      const time = parseOptionalBigint(body.time, "time", BigInt(Date.now())) as bigint;
+      const position = parseOptionalBigint(body.position, "position", time) as bigint;
+      const data = readData(body.data, "data", MAX_ASSOCIATION_DATA_BYTES);
+      await store.putAssociation({ tenant, type, sourceId, targetId, time, position, data });
+      return reply.code(201).send({ success: true });
+    },
+  );
+
+  app.get("/api/objects/:tenant/associations/:type/:sourceId", { onRequest: auth }, async (req) => {
+    const tenant = ownTenant(req);
+    const params = req.params as { type: unknown; sourceId: unknown };
+    const type = parseName(params.type, "type");
+    const sourceId = parseId(params.sourceId, "sourceId");
+    const query = req.query as Record<string, unknown>;
+    const targetId =
+      query.targetId === undefined || query.targetId === "" ? undefined : parseId(query.targetId, "targetId");
+    const after = parseOptionalBigint(query.after, "after", undefined);
+    const limit =
+      query.limit === undefined || query.limit === ""
+        ? DEFAULT_LIST_LIMIT
+        : parseInt32(query.limit, "limit", 1, MAX_LIST_LIMIT);
+    const list = await store.listAssociations(tenant, type, sourceId, {
+      limit,
+      ...(targetId !== undefined ? { targetId } : {}),
+      ...(after !== undefined ? { after } : {}),
+    });
+    return { count: list.length, associations: list.map(assocJson) };
+  });
+
+  app.delete(
+    "/api/objects/:tenant/associations/:type/:sourceId/:targetId",
+    { onRequest: auth },
+    async (req) => {
+      const tenant = ownTenant(req);
+      const params = req.params as { type: unknown; sourceId: unknown; targetId: unknown };
+      const type = parseName(params.type, "type");
+      await store.deleteAssociation(
+        tenant,
+        type,
+        parseId(params.sourceId, "sourceId"),
+        parseId(params.targetId, "targetId"),
+      );
+      return { success: true };
+    },
+  );
+}

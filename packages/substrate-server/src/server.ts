@@ -1,0 +1,169 @@
+// The HTTP server: Fastify with JSON-schema validation, pino logging (secrets redacted), JSON errors
+// without internals, per-IP and per-account rate limits, and graceful close. `startSubstrateServer`
+// is the programmatic entry point used by tests, the CLI and other packages.
+
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { DEFAULT_SCRYPT, dummyHash, type ScryptParams } from "./auth/password.js";
+import { resolveJwtSecret } from "./auth/secret.js";
+import { TokenService } from "./auth/tokens.js";
+import type { RouteContext } from "./context.js";
+import { ApiError, type ApiErrorCode } from "./errors.js";
+import { MAX_JSON_BODY_BYTES } from "./limits.js";
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBuckets } from "./rate-limit.js";
+import { accountRoutes } from "./routes/accounts.js";
+import { chainRoutes } from "./routes/chains.js";
+import { objectRoutes } from "./routes/objects.js";
+import { openStore, parseDbUrl } from "./store/open.js";
+import type { SubstrateStore } from "./store/types.js";
+
+/** Options for {@link startSubstrateServer}. */
+export interface SubstrateServerOptions {
+  /** Interface to bind; default "127.0.0.1". */
+  host?: string;
+  /** Port; 0 (the default here) picks a free one. */
+  port?: number;
+  /** "sqlite:<file>", "sqlite::memory:" or a postgres:// URL. */
+  db: string;
+  /** PostgreSQL schema to use (created if missing); default "public". */
+  pgSchema?: string;
+  /** pino logger options, `true` for info level, or `false`/omitted for no logging. */
+  logger?: boolean | { level?: string; stream?: NodeJS.WritableStream };
+  /** JWT HMAC secret (≥ 32 bytes); else env HSAGENT_SUBSTRATE_JWT_SECRET, else `<data dir>/jwt-secret`. */
+  jwtSecret?: string | Uint8Array;
+  /** Lifetime of issued JWTs in seconds; default 3600. */
+  tokenTtlSeconds?: number;
+  /** Rate limits; `false` turns them off. Default {@link DEFAULT_RATE_LIMIT}. */
+  rateLimit?: RateLimitOptions | false;
+  /** scrypt cost for new password hashes; default {@link DEFAULT_SCRYPT}. */
+  scrypt?: ScryptParams;
+  /** SQLite `synchronous` pragma; default "FULL". */
+  sqliteSynchronous?: "FULL" | "NORMAL";
+  /** PostgreSQL pool size; default 10. */
+  pgPoolSize?: number;
+}
+
+/** A running server. */
+export interface RunningSubstrateServer {
+  /** Base URL, e.g. "http://127.0.0.1:7780" (the API lives under `/api`). */
+  url: string;
+  /** Stop accepting connections, finish in-flight requests, close the database. */
+  close(): Promise<void>;
+  /** The storage backend (for tests and embedding). */
+  store: SubstrateStore;
+  /** The Fastify instance. */
+  app: FastifyInstance;
+}
+
+const STATUS_CODES: Record<number, ApiErrorCode> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  429: "RATE_LIMITED",
+};
+
+function loggerOption(logger: SubstrateServerOptions["logger"]): FastifyServerOptions["logger"] {
+  if (!logger) return false;
+  const base = typeof logger === "object" ? logger : {};
+  return {
+    level: base.level ?? "info",
+    ...(base.stream ? { stream: base.stream } : {}),
+    redact: {
+      paths: ["req.headers.authorization", "req.headers.cookie", "*.password", "*.jwt", "*.secret", "*.key"],
+      censor: "[redacted]",
+    },
+  } as FastifyServerOptions["logger"];
+}
+
+/** Build (but do not listen) the Fastify app over a store. */
+export async function buildSubstrateApp(
+  store: SubstrateStore,
+  opts: Omit<SubstrateServerOptions, "db" | "host" | "port"> & { jwtSecret: Uint8Array },
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOption(opts.logger),
+    bodyLimit: MAX_JSON_BODY_BYTES,
+    routerOptions: { maxParamLength: 300 },
+    forceCloseConnections: "idle",
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  app.decorateRequest("principal", null);
+
+  const limits = opts.rateLimit === false ? null : { ...DEFAULT_RATE_LIMIT, ...(opts.rateLimit ?? {}) };
+  const ipLimiter = limits ? new TokenBuckets(limits.perIp) : null;
+  const ctx: RouteContext = {
+    store,
+    tokens: new TokenService(opts.jwtSecret, opts.tokenTtlSeconds ?? 3600),
+    scrypt: opts.scrypt ?? DEFAULT_SCRYPT,
+    dummyHash: dummyHash(opts.scrypt ?? DEFAULT_SCRYPT),
+    accountLimiter: limits ? new TokenBuckets(limits.perAccount) : null,
+  };
+
+  if (ipLimiter) {
+    app.addHook("onRequest", async (req, reply) => {
+      const wait = ipLimiter.take(`ip:${req.ip}`);
+      if (wait > 0) {
+        reply.header("Retry-After", String(wait));
+        throw new ApiError(429, "RATE_LIMITED", "too many requests");
+      }
+    });
+  }
+
+  app.setErrorHandler((err: FastifyError | ApiError | Error, req, reply) => {
+    if (err instanceof ApiError) {
+      return reply.code(err.status).send({ error: err.message, code: err.code });
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      return reply.code(400).send({ error: `bad request: ${fe.message}`.slice(0, 500), code: "BAD_REQUEST" });
+    }
+    const status = fe.statusCode;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      const code = STATUS_CODES[status] ?? "BAD_REQUEST";
+      return reply.code(status).send({ error: (fe.message || "bad request").slice(0, 500), code });
+    }
+    req.log.error({ err }, "request failed");
+    return reply.code(500).send({ error: "internal error", code: "INTERNAL" });
+  });
+  app.setNotFoundHandler((_req, reply) =>
+    reply.code(404).send({ error: "no such route", code: "NOT_FOUND" }),
+  );
+
+  accountRoutes(app, ctx);
+  objectRoutes(app, ctx);
+  await app.register(async (scope) => chainRoutes(scope, ctx));
+  app.addHook("onClose", async () => store.close());
+  return app;
+}
+
+/** Start a substrate server; resolves once it accepts requests. */
+export async function startSubstrateServer(opts: SubstrateServerOptions): Promise<RunningSubstrateServer> {
+  const loc = parseDbUrl(opts.db);
+  const jwtSecret = resolveJwtSecret(opts.jwtSecret, loc.kind === "sqlite" ? loc.dataDir : undefined);
+  const store = await openStore(loc, opts);
+  let app: FastifyInstance;
+  try {
+    app = await buildSubstrateApp(store, { ...opts, jwtSecret });
+    await app.listen({ host: opts.host ?? "127.0.0.1", port: opts.port ?? 0 });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === "object" && addr ? addr.port : (opts.port ?? 0);
+  const host = opts.host ?? "127.0.0.1";
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${urlHost}:${port}`,
+    store,
+    app,
+    close: () => {
+      closing ??= app.close().then(() => undefined);
+      return closing;
+    },
+  };
+}

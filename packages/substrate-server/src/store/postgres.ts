@@ -1,0 +1,423 @@
+// PostgreSQL backend (pg Pool) for many stateless replicas. Version clashes are one conditional
+// UPDATE (rowCount decides); object ids come from a sequence; chain writes lock the chain row
+// (SELECT … FOR UPDATE) so concurrent appends on any replica never fork the hash chain.
+
+import pg from "pg";
+import { buildBlock, chainAfter, placeBlock } from "./blocks.js";
+import { PG_MIGRATIONS } from "./postgres-schema.js";
+import type {
+  AccountRecord,
+  AssociationRecord,
+  BlockRecord,
+  ChainRecord,
+  ObjectRecord,
+  SubstrateStore,
+} from "./types.js";
+
+/** Options for {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** postgres:// connection URL. */
+  url: string;
+  /** Schema for all tables (created if missing); default "public". */
+  schema?: string;
+  /** Pool size; default 10. */
+  poolSize?: number;
+}
+
+type Row = Record<string, unknown>;
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const big = (v: unknown): bigint => BigInt(v as string | number);
+const num = (v: unknown): number => Number(v);
+const s = (v: bigint | number): string => v.toString();
+
+function toAccount(r: Row): AccountRecord {
+  return {
+    id: big(r.id),
+    username: String(r.username),
+    passwordHash: String(r.password_hash),
+    version: num(r.version),
+    createdAt: num(r.created_at),
+  };
+}
+
+function toObject(r: Row): ObjectRecord {
+  return {
+    tenant: big(r.tenant),
+    type: num(r.type),
+    id: big(r.id),
+    version: num(r.version),
+    data: r.data as Buffer,
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function toAssociation(r: Row): AssociationRecord {
+  return {
+    tenant: big(r.tenant),
+    type: String(r.type),
+    sourceId: big(r.source_id),
+    targetId: big(r.target_id),
+    time: big(r.time),
+    position: big(r.position),
+    data: r.data as Buffer,
+  };
+}
+
+function toChain(r: Row): ChainRecord {
+  return {
+    tenant: String(r.tenant),
+    name: String(r.name),
+    shard: num(r.shard),
+    headIdx: big(r.head_idx),
+    tailIdx: big(r.tail_idx),
+    blockCount: big(r.block_count),
+    messageCount: big(r.message_count),
+    payloadBytes: big(r.payload_bytes),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function toBlock(r: Row): BlockRecord {
+  return {
+    tenant: String(r.tenant),
+    name: String(r.name),
+    shard: num(r.shard),
+    idx: big(r.idx),
+    payloads: r.payloads as Buffer,
+    system: { eventId: String(r.event_id), timestamp: big(r.timestamp), sourceAgent: String(r.source_agent) },
+    createdAt: num(r.created_at),
+    messageCount: num(r.message_count),
+    payloadBytes: num(r.payload_bytes),
+    hash: r.hash as Buffer,
+    prevHash: r.prev_hash as Buffer,
+  };
+}
+
+async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock(hashtext('hsagent-substrate-migrate'))");
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await client.query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+      );
+      for (const m of PG_MIGRATIONS) {
+        const done = await client.query("SELECT 1 FROM schema_migrations WHERE version = $1", [m.version]);
+        if (done.rowCount) continue;
+        await client.query("BEGIN");
+        try {
+          await client.query(m.sql);
+          await client.query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [
+            m.version,
+            Date.now(),
+          ]);
+          await client.query("COMMIT");
+        } catch (err) {
+          await client.query("ROLLBACK");
+          throw err;
+        }
+      }
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtext('hsagent-substrate-migrate'))");
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** Run `fn` in a transaction on one pooled client. */
+async function tx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query("BEGIN");
+    try {
+      const out = await fn(c);
+      await c.query("COMMIT");
+      return out;
+    } catch (err) {
+      await c.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    c.release();
+  }
+}
+
+/** Connect, create the schema if needed, apply migrations. */
+export async function openPostgresStore(opts: PostgresStoreOptions): Promise<SubstrateStore> {
+  const schema = opts.schema ?? "public";
+  if (!SCHEMA_NAME.test(schema)) throw new Error("invalid PostgreSQL schema name");
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 10,
+    options: `-c search_path=${schema}`,
+  });
+  // An idle client's error must not crash the process; the pool replaces it.
+  pool.on("error", () => undefined);
+  try {
+    await migrate(pool, schema);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+
+  const one = async (name: string, text: string, values: unknown[]): Promise<Row | null> => {
+    const r = await pool.query({ name, text, values });
+    return (r.rows[0] as Row | undefined) ?? null;
+  };
+  const KEYCOLS = "tenant = $1 AND name = $2 AND shard = $3";
+
+  return {
+    kind: "postgres",
+    async createAccount(username, passwordHash, now) {
+      const row = await one(
+        "acct_ins",
+        "INSERT INTO accounts (username, password_hash, version, created_at) VALUES ($1, $2, 1, $3) ON CONFLICT (username) DO NOTHING RETURNING *",
+        [username, passwordHash, now],
+      );
+      return row ? toAccount(row) : null;
+    },
+    async findAccountByUsername(username) {
+      const row = await one("acct_by_name", "SELECT * FROM accounts WHERE username = $1", [username]);
+      return row ? toAccount(row) : null;
+    },
+    async findAccountById(id) {
+      const row = await one("acct_by_id", "SELECT * FROM accounts WHERE id = $1", [s(id)]);
+      return row ? toAccount(row) : null;
+    },
+    async addAgentKey(accountId, secretHash, now) {
+      const row = await one(
+        "key_ins",
+        "INSERT INTO agent_keys (account_id, secret_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING agent_id",
+        [s(accountId), secretHash, now],
+      );
+      return row ? { agentId: big(row.agent_id), accountId } : null;
+    },
+    async removeAgentKey(accountId, secretHash) {
+      const r = await pool.query("DELETE FROM agent_keys WHERE account_id = $1 AND secret_hash = $2", [
+        s(accountId),
+        secretHash,
+      ]);
+      return (r.rowCount ?? 0) > 0;
+    },
+    async findAgentKey(accountId, secretHash) {
+      const row = await one(
+        "key_find",
+        "SELECT agent_id FROM agent_keys WHERE account_id = $1 AND secret_hash = $2",
+        [s(accountId), secretHash],
+      );
+      return row ? { agentId: big(row.agent_id), accountId } : null;
+    },
+    async agentKeyExists(accountId, agentId) {
+      const row = await one(
+        "key_exists",
+        "SELECT 1 FROM agent_keys WHERE account_id = $1 AND agent_id = $2",
+        [s(accountId), s(agentId)],
+      );
+      return row !== null;
+    },
+    async getObject(tenant, type, id) {
+      const row = await one("obj_get", "SELECT * FROM objects WHERE id = $1 AND tenant = $2 AND type = $3", [
+        s(id),
+        s(tenant),
+        type,
+      ]);
+      return row ? toObject(row) : null;
+    },
+    async createObject(tenant, type, version, data, now) {
+      const row = await one(
+        "obj_ins",
+        "INSERT INTO objects (tenant, type, version, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        [s(tenant), type, version, data, now],
+      );
+      return big((row as Row).id);
+    },
+    async updateObject(tenant, type, id, expectedVersion, data, now) {
+      const r = await pool.query({
+        name: "obj_upd",
+        text: "UPDATE objects SET version = version + 1, data = $1, updated_at = $2 WHERE id = $3 AND tenant = $4 AND type = $5 AND version = $6",
+        values: [data, now, s(id), s(tenant), type, expectedVersion],
+      });
+      if (r.rowCount === 1) return "ok";
+      const exists = await one(
+        "obj_exists",
+        "SELECT 1 FROM objects WHERE id = $1 AND tenant = $2 AND type = $3",
+        [s(id), s(tenant), type],
+      );
+      return exists ? "clash" : "missing";
+    },
+    async deleteObject(tenant, type, id) {
+      return tx(pool, async (c) => {
+        const r = await c.query("DELETE FROM objects WHERE id = $1 AND tenant = $2 AND type = $3", [
+          s(id),
+          s(tenant),
+          type,
+        ]);
+        if (!r.rowCount) return false;
+        await c.query("DELETE FROM associations WHERE tenant = $1 AND (source_id = $2 OR target_id = $2)", [
+          s(tenant),
+          s(id),
+        ]);
+        return true;
+      });
+    },
+    async objectStats(tenant) {
+      const o = (await one(
+        "obj_stats",
+        "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM objects WHERE tenant = $1",
+        [s(tenant)],
+      )) as Row;
+      const a = (await one(
+        "assoc_stats",
+        "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM associations WHERE tenant = $1",
+        [s(tenant)],
+      )) as Row;
+      return {
+        objectCount: big(o.n),
+        objectBytes: big(o.bytes),
+        associationCount: big(a.n),
+        associationBytes: big(a.bytes),
+      };
+    },
+    async putAssociation(a) {
+      await pool.query({
+        name: "assoc_put",
+        text: `INSERT INTO associations (tenant, type, source_id, target_id, time, position, data) VALUES ($1, $2, $3, $4, $5, $6, $7)
+          ON CONFLICT (tenant, type, source_id, target_id) DO UPDATE SET time = EXCLUDED.time, position = EXCLUDED.position, data = EXCLUDED.data`,
+        values: [s(a.tenant), a.type, s(a.sourceId), s(a.targetId), s(a.time), s(a.position), a.data],
+      });
+    },
+    async listAssociations(tenant, type, sourceId, q) {
+      const where = ["tenant = $1", "type = $2", "source_id = $3"];
+      const values: unknown[] = [s(tenant), type, s(sourceId)];
+      if (q.targetId !== undefined) {
+        values.push(s(q.targetId));
+        where.push(`target_id = $${values.length}`);
+      }
+      if (q.after !== undefined) {
+        values.push(s(q.after));
+        where.push(`position < $${values.length}`);
+      }
+      values.push(q.limit);
+      const text = `SELECT * FROM associations WHERE ${where.join(" AND ")} ORDER BY position DESC, target_id DESC LIMIT $${values.length}`;
+      const r = await pool.query({
+        name: `assoc_list_${where.length}_${q.targetId !== undefined}`,
+        text,
+        values,
+      });
+      return (r.rows as Row[]).map(toAssociation);
+    },
+    async deleteAssociation(tenant, type, sourceId, targetId) {
+      const r = await pool.query(
+        "DELETE FROM associations WHERE tenant = $1 AND type = $2 AND source_id = $3 AND target_id = $4",
+        [s(tenant), type, s(sourceId), s(targetId)],
+      );
+      return (r.rowCount ?? 0) > 0;
+    },
+    async addBlock(key, where, nb) {
+      return tx(pool, async (c) => {
+        const k = [key.tenant, key.name, key.shard];
+        await c.query(
+          `INSERT INTO chains (tenant, name, shard, head_idx, tail_idx, block_count, message_count, payload_bytes, created_at, updated_at)
+           VALUES ($1, $2, $3, 0, 0, 0, 0, 0, $4, $4) ON CONFLICT (tenant, name, shard) DO NOTHING`,
+          [...k, nb.now],
+        );
+        const locked = await c.query(`SELECT * FROM chains WHERE ${KEYCOLS} FOR UPDATE`, k);
+        const chain = toChain(locked.rows[0] as Row);
+        const placement = placeBlock(chain, where);
+        let neighbour: Buffer | null = null;
+        if (placement.linkIdx !== null) {
+          const n = await c.query(`SELECT hash FROM blocks WHERE ${KEYCOLS} AND idx = $4`, [
+            ...k,
+            s(placement.linkIdx),
+          ]);
+          neighbour = (n.rows[0]?.hash as Buffer | undefined) ?? null;
+        }
+        const b = buildBlock(key, placement, neighbour, nb);
+        await c.query(
+          `INSERT INTO blocks (tenant, name, shard, idx, payloads, event_id, timestamp, source_agent, created_at,
+             message_count, payload_bytes, hash, prev_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          [
+            ...k,
+            s(b.idx),
+            b.payloads,
+            b.system.eventId,
+            s(b.system.timestamp),
+            b.system.sourceAgent,
+            b.createdAt,
+            b.messageCount,
+            b.payloadBytes,
+            b.hash,
+            b.prevHash,
+          ],
+        );
+        const after = chainAfter(key, chain.blockCount === 0n ? null : chain, b);
+        await c.query(
+          `UPDATE chains SET head_idx = $4, tail_idx = $5, block_count = $6, message_count = $7, payload_bytes = $8,
+             updated_at = $9 WHERE ${KEYCOLS}`,
+          [
+            ...k,
+            s(after.headIdx),
+            s(after.tailIdx),
+            s(after.blockCount),
+            s(after.messageCount),
+            s(after.payloadBytes),
+            after.updatedAt,
+          ],
+        );
+        return b;
+      });
+    },
+    async getChain(key) {
+      const row = await one("chain_get", `SELECT * FROM chains WHERE ${KEYCOLS} AND block_count > 0`, [
+        key.tenant,
+        key.name,
+        key.shard,
+      ]);
+      return row ? toChain(row) : null;
+    },
+    async getBlock(key, idx) {
+      const row = await one("block_get", `SELECT * FROM blocks WHERE ${KEYCOLS} AND idx = $4`, [
+        key.tenant,
+        key.name,
+        key.shard,
+        s(idx),
+      ]);
+      return row ? toBlock(row) : null;
+    },
+    async listBlocks(key, startIdx, endIdx, order, limit) {
+      const dir = order === "ASC" ? "ASC" : "DESC";
+      const r = await pool.query({
+        name: `block_list_${dir}`,
+        text: `SELECT * FROM blocks WHERE ${KEYCOLS} AND idx >= $4 AND idx <= $5 ORDER BY idx ${dir} LIMIT $6`,
+        values: [key.tenant, key.name, key.shard, s(startIdx), s(endIdx), limit],
+      });
+      return (r.rows as Row[]).map(toBlock);
+    },
+    async deleteChain(key) {
+      return tx(pool, async (c) => {
+        const k = [key.tenant, key.name, key.shard];
+        const r = await c.query(`DELETE FROM chains WHERE ${KEYCOLS} RETURNING *`, k);
+        const row = r.rows[0] as Row | undefined;
+        if (!row) return null;
+        await c.query(`DELETE FROM blocks WHERE ${KEYCOLS}`, k);
+        const chain = toChain(row);
+        return chain.blockCount > 0n ? chain : null;
+      });
+    },
+    async listChains(tenant) {
+      const r = await pool.query(
+        "SELECT * FROM chains WHERE tenant = $1 AND block_count > 0 ORDER BY name, shard",
+        [tenant],
+      );
+      return (r.rows as Row[]).map(toChain);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

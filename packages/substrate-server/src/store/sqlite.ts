@@ -1,0 +1,355 @@
+// SQLite backend (better-sqlite3): the embedded default.
+// Durability: WAL with synchronous=FULL — every commit fsyncs the WAL before the HTTP answer is sent,
+// so a 2xx-acknowledged write survives `kill -9` and power loss. One connection per process;
+// chain appends use BEGIN IMMEDIATE so several processes on one file never fork a hash chain.
+
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { buildBlock, chainAfter, placeBlock } from "./blocks.js";
+import { SQLITE_MIGRATIONS } from "./sqlite-schema.js";
+import type {
+  AccountRecord,
+  AgentKeyRecord,
+  AssociationQuery,
+  AssociationRecord,
+  BlockRecord,
+  ChainKey,
+  ChainRecord,
+  NewBlock,
+  ObjectRecord,
+  ObjectStats,
+  SubstrateStore,
+  UpdateOutcome,
+} from "./types.js";
+
+/** Options for {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** File path, or ":memory:". */
+  file: string;
+  /** `synchronous` pragma; default "FULL" (see the header comment). */
+  synchronous?: "FULL" | "NORMAL";
+}
+
+type Row = Record<string, unknown>;
+
+const big = (v: unknown): bigint => (typeof v === "bigint" ? v : BigInt(v as number));
+const num = (v: unknown): number => Number(v);
+const buf = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v as Uint8Array));
+
+function toAccount(r: Row): AccountRecord {
+  return {
+    id: big(r.id),
+    username: String(r.username),
+    passwordHash: String(r.password_hash),
+    version: num(r.version),
+    createdAt: num(r.created_at),
+  };
+}
+
+function toObject(r: Row): ObjectRecord {
+  return {
+    tenant: big(r.tenant),
+    type: num(r.type),
+    id: big(r.id),
+    version: num(r.version),
+    data: buf(r.data),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function toAssociation(r: Row): AssociationRecord {
+  return {
+    tenant: big(r.tenant),
+    type: String(r.type),
+    sourceId: big(r.source_id),
+    targetId: big(r.target_id),
+    time: big(r.time),
+    position: big(r.position),
+    data: buf(r.data),
+  };
+}
+
+function toChain(r: Row): ChainRecord {
+  return {
+    tenant: String(r.tenant),
+    name: String(r.name),
+    shard: num(r.shard),
+    headIdx: big(r.head_idx),
+    tailIdx: big(r.tail_idx),
+    blockCount: big(r.block_count),
+    messageCount: big(r.message_count),
+    payloadBytes: big(r.payload_bytes),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function toBlock(r: Row): BlockRecord {
+  return {
+    tenant: String(r.tenant),
+    name: String(r.name),
+    shard: num(r.shard),
+    idx: big(r.idx),
+    payloads: buf(r.payloads),
+    system: { eventId: String(r.event_id), timestamp: big(r.timestamp), sourceAgent: String(r.source_agent) },
+    createdAt: num(r.created_at),
+    messageCount: num(r.message_count),
+    payloadBytes: num(r.payload_bytes),
+    hash: buf(r.hash),
+    prevHash: buf(r.prev_hash),
+  };
+}
+
+/** Apply pending migrations inside one IMMEDIATE transaction each. */
+function migrate(db: Database.Database): void {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+  );
+  for (const m of SQLITE_MIGRATIONS) {
+    const apply = db.transaction(() => {
+      const done = db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?").get(m.version);
+      if (done) return;
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
+        m.version,
+        Date.now(),
+      );
+    });
+    apply.immediate();
+  }
+}
+
+/** Open (creating if needed) an SQLite store and apply migrations. */
+export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
+  if (opts.file !== ":memory:") mkdirSync(dirname(opts.file), { recursive: true });
+  const db = new Database(opts.file);
+  db.defaultSafeIntegers(true);
+  db.pragma("busy_timeout = 10000");
+  if (opts.file !== ":memory:") db.pragma("journal_mode = WAL");
+  db.pragma(`synchronous = ${opts.synchronous ?? "FULL"}`);
+  migrate(db);
+
+  const q = {
+    insertAccount: db.prepare(
+      "INSERT INTO accounts (username, password_hash, version, created_at) VALUES (?, ?, 1, ?) ON CONFLICT (username) DO NOTHING RETURNING *",
+    ),
+    accountByName: db.prepare("SELECT * FROM accounts WHERE username = ?"),
+    accountById: db.prepare("SELECT * FROM accounts WHERE id = ?"),
+    insertKey: db.prepare(
+      "INSERT INTO agent_keys (account_id, secret_hash, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING agent_id",
+    ),
+    deleteKey: db.prepare("DELETE FROM agent_keys WHERE account_id = ? AND secret_hash = ?"),
+    findKey: db.prepare("SELECT agent_id FROM agent_keys WHERE account_id = ? AND secret_hash = ?"),
+    keyExists: db.prepare("SELECT 1 FROM agent_keys WHERE account_id = ? AND agent_id = ?"),
+    getObject: db.prepare("SELECT * FROM objects WHERE id = ? AND tenant = ? AND type = ?"),
+    insertObject: db.prepare(
+      "INSERT INTO objects (tenant, type, version, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    updateObject: db.prepare(
+      "UPDATE objects SET version = version + 1, data = ?, updated_at = ? WHERE id = ? AND tenant = ? AND type = ? AND version = ?",
+    ),
+    objectExists: db.prepare("SELECT 1 FROM objects WHERE id = ? AND tenant = ? AND type = ?"),
+    deleteObject: db.prepare("DELETE FROM objects WHERE id = ? AND tenant = ? AND type = ?"),
+    deleteObjectAssocs: db.prepare(
+      "DELETE FROM associations WHERE tenant = ? AND (source_id = ? OR target_id = ?)",
+    ),
+    objectStats: db.prepare(
+      "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM objects WHERE tenant = ?",
+    ),
+    assocStats: db.prepare(
+      "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM associations WHERE tenant = ?",
+    ),
+    putAssoc: db.prepare(
+      `INSERT INTO associations (tenant, type, source_id, target_id, time, position, data) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, type, source_id, target_id) DO UPDATE SET time = excluded.time, position = excluded.position, data = excluded.data`,
+    ),
+    deleteAssoc: db.prepare(
+      "DELETE FROM associations WHERE tenant = ? AND type = ? AND source_id = ? AND target_id = ?",
+    ),
+    getChain: db.prepare("SELECT * FROM chains WHERE tenant = ? AND name = ? AND shard = ?"),
+    getBlock: db.prepare("SELECT * FROM blocks WHERE tenant = ? AND name = ? AND shard = ? AND idx = ?"),
+    blockHash: db.prepare("SELECT hash FROM blocks WHERE tenant = ? AND name = ? AND shard = ? AND idx = ?"),
+    insertBlock: db.prepare(
+      `INSERT INTO blocks (tenant, name, shard, idx, payloads, event_id, timestamp, source_agent, created_at,
+         message_count, payload_bytes, hash, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    upsertChain: db.prepare(
+      `INSERT INTO chains (tenant, name, shard, head_idx, tail_idx, block_count, message_count, payload_bytes, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, name, shard) DO UPDATE SET head_idx = excluded.head_idx, tail_idx = excluded.tail_idx,
+         block_count = excluded.block_count, message_count = excluded.message_count,
+         payload_bytes = excluded.payload_bytes, updated_at = excluded.updated_at`,
+    ),
+    blocksAsc: db.prepare(
+      "SELECT * FROM blocks WHERE tenant = ? AND name = ? AND shard = ? AND idx >= ? AND idx <= ? ORDER BY idx ASC LIMIT ?",
+    ),
+    blocksDesc: db.prepare(
+      "SELECT * FROM blocks WHERE tenant = ? AND name = ? AND shard = ? AND idx >= ? AND idx <= ? ORDER BY idx DESC LIMIT ?",
+    ),
+    deleteChain: db.prepare("DELETE FROM chains WHERE tenant = ? AND name = ? AND shard = ?"),
+    deleteBlocks: db.prepare("DELETE FROM blocks WHERE tenant = ? AND name = ? AND shard = ?"),
+    listChains: db.prepare("SELECT * FROM chains WHERE tenant = ? ORDER BY name, shard"),
+  };
+
+  const addBlockTx = db.transaction(
+    (key: ChainKey, where: "append" | "prepend", nb: NewBlock): BlockRecord => {
+      const row = q.getChain.get(key.tenant, key.name, key.shard) as Row | undefined;
+      const chain = row ? toChain(row) : null;
+      const placement = placeBlock(chain, where);
+      let neighbour: Buffer | null = null;
+      if (placement.linkIdx !== null) {
+        const n = q.blockHash.get(key.tenant, key.name, key.shard, placement.linkIdx) as Row | undefined;
+        neighbour = n ? buf(n.hash) : null;
+      }
+      const b = buildBlock(key, placement, neighbour, nb);
+      q.insertBlock.run(
+        key.tenant,
+        key.name,
+        key.shard,
+        b.idx,
+        b.payloads,
+        b.system.eventId,
+        b.system.timestamp,
+        b.system.sourceAgent,
+        b.createdAt,
+        b.messageCount,
+        b.payloadBytes,
+        b.hash,
+        b.prevHash,
+      );
+      const c = chainAfter(key, chain, b);
+      q.upsertChain.run(
+        key.tenant,
+        key.name,
+        key.shard,
+        c.headIdx,
+        c.tailIdx,
+        c.blockCount,
+        c.messageCount,
+        c.payloadBytes,
+        c.createdAt,
+        c.updatedAt,
+      );
+      return b;
+    },
+  );
+
+  const deleteObjectTx = db.transaction((tenant: bigint, type: number, id: bigint): boolean => {
+    const r = q.deleteObject.run(id, tenant, type);
+    if (r.changes === 0) return false;
+    q.deleteObjectAssocs.run(tenant, id, id);
+    return true;
+  });
+
+  const deleteChainTx = db.transaction((key: ChainKey): ChainRecord | null => {
+    const row = q.getChain.get(key.tenant, key.name, key.shard) as Row | undefined;
+    if (!row) return null;
+    q.deleteBlocks.run(key.tenant, key.name, key.shard);
+    q.deleteChain.run(key.tenant, key.name, key.shard);
+    return toChain(row);
+  });
+
+  const store: SubstrateStore = {
+    kind: "sqlite",
+    async createAccount(username, passwordHash, now) {
+      const row = q.insertAccount.get(username, passwordHash, now) as Row | undefined;
+      return row ? toAccount(row) : null;
+    },
+    async findAccountByUsername(username) {
+      const row = q.accountByName.get(username) as Row | undefined;
+      return row ? toAccount(row) : null;
+    },
+    async findAccountById(id) {
+      const row = q.accountById.get(id) as Row | undefined;
+      return row ? toAccount(row) : null;
+    },
+    async addAgentKey(accountId, secretHash, now): Promise<AgentKeyRecord | null> {
+      const row = q.insertKey.get(accountId, secretHash, now) as Row | undefined;
+      return row ? { agentId: big(row.agent_id), accountId } : null;
+    },
+    async removeAgentKey(accountId, secretHash) {
+      return q.deleteKey.run(accountId, secretHash).changes > 0;
+    },
+    async findAgentKey(accountId, secretHash) {
+      const row = q.findKey.get(accountId, secretHash) as Row | undefined;
+      return row ? { agentId: big(row.agent_id), accountId } : null;
+    },
+    async agentKeyExists(accountId, agentId) {
+      return q.keyExists.get(accountId, agentId) !== undefined;
+    },
+    async getObject(tenant, type, id) {
+      const row = q.getObject.get(id, tenant, type) as Row | undefined;
+      return row ? toObject(row) : null;
+    },
+    async createObject(tenant, type, version, data, now) {
+      const r = q.insertObject.run(tenant, type, version, data, now, now);
+      return big(r.lastInsertRowid);
+    },
+    async updateObject(tenant, type, id, expectedVersion, data, now): Promise<UpdateOutcome> {
+      const r = q.updateObject.run(data, now, id, tenant, type, expectedVersion);
+      if (r.changes === 1) return "ok";
+      return q.objectExists.get(id, tenant, type) ? "clash" : "missing";
+    },
+    async deleteObject(tenant, type, id) {
+      return deleteObjectTx(tenant, type, id);
+    },
+    async objectStats(tenant): Promise<ObjectStats> {
+      const o = q.objectStats.get(tenant) as Row;
+      const a = q.assocStats.get(tenant) as Row;
+      return {
+        objectCount: big(o.n),
+        objectBytes: big(o.bytes),
+        associationCount: big(a.n),
+        associationBytes: big(a.bytes),
+      };
+    },
+    async putAssociation(a) {
+      q.putAssoc.run(a.tenant, a.type, a.sourceId, a.targetId, a.time, a.position, a.data);
+    },
+    async listAssociations(tenant, type, sourceId, aq: AssociationQuery) {
+      const where = ["tenant = ?", "type = ?", "source_id = ?"];
+      const args: unknown[] = [tenant, type, sourceId];
+      if (aq.targetId !== undefined) {
+        where.push("target_id = ?");
+        args.push(aq.targetId);
+      }
+      if (aq.after !== undefined) {
+        where.push("position < ?");
+        args.push(aq.after);
+      }
+      args.push(aq.limit);
+      const sql = `SELECT * FROM associations WHERE ${where.join(" AND ")} ORDER BY position DESC, target_id DESC LIMIT ?`;
+      return (db.prepare(sql).all(...args) as Row[]).map(toAssociation);
+    },
+    async deleteAssociation(tenant, type, sourceId, targetId) {
+      return q.deleteAssoc.run(tenant, type, sourceId, targetId).changes > 0;
+    },
+    async addBlock(key, where, nb) {
+      return addBlockTx.immediate(key, where, nb);
+    },
+    async getChain(key) {
+      const row = q.getChain.get(key.tenant, key.name, key.shard) as Row | undefined;
+      return row ? toChain(row) : null;
+    },
+    async getBlock(key, idx) {
+      const row = q.getBlock.get(key.tenant, key.name, key.shard, idx) as Row | undefined;
+      return row ? toBlock(row) : null;
+    },
+    async listBlocks(key, startIdx, endIdx, order, limit) {
+      const stmt = order === "ASC" ? q.blocksAsc : q.blocksDesc;
+      return (stmt.all(key.tenant, key.name, key.shard, startIdx, endIdx, limit) as Row[]).map(toBlock);
+    },
+    async deleteChain(key) {
+      return deleteChainTx.immediate(key);
+    },
+    async listChains(tenant) {
+      return (q.listChains.all(tenant) as Row[]).map(toChain);
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+  return store;
+}
