@@ -147,7 +147,9 @@ describe("relay server fuzz over real sockets", () => {
       good.push(c);
     }
     const inbox: RelayMessage[][] = good.map(() => []);
-    good.forEach((c, i) => c.onMessage((m) => inbox[i]!.push(m)));
+    good.forEach((c, i) => {
+      c.onMessage((m) => inbox[i]!.push(m));
+    });
 
     const fuzzers = await Promise.all(Array.from({ length: 8 }, () => drainSocket(port)));
     cleanups.push(() => {

@@ -10,7 +10,9 @@ describe("createMemoryBus", () => {
     const bus = createMemoryBus();
     const ts: Transport[] = [bus.connect(), bus.connect(), bus.connect()];
     const inbox: RelayMessage[][] = ts.map(() => []);
-    ts.forEach((t, i) => t.onMessage((m) => inbox[i]!.push(m)));
+    ts.forEach((t, i) => {
+      t.onMessage((m) => inbox[i]!.push(m));
+    });
     for (let k = 0; k < 3; k++) for (let i = 0; i < 3; i++) await ts[i]!.send({ from: i, k });
     await eventually(() => inbox.every((b) => b.length === 6));
     for (let j = 0; j < 3; j++) {
