@@ -94,6 +94,8 @@ interface Conn {
   /** Number of recipients this connection (as a sender) is waiting on. */
   blockedOn: number;
   stallTimer: NodeJS.Timeout | null;
+  /** Corked until the end of this event-loop turn (writes are batched into one writev). */
+  corked: boolean;
   readonly lastWarning: Map<string, number>;
 }
 
@@ -208,9 +210,26 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
     retire(c, WARNINGS.slowConsumer, 250, true);
   }
 
+  // Batch deliveries: a recipient is corked on its first write in an event-loop turn and
+  // uncorked in setImmediate, so lines from many senders go out in one writev syscall.
+  let corkedConns: Conn[] = [];
+  const uncorkAll = (): void => {
+    const list = corkedConns;
+    corkedConns = [];
+    for (const c of list) {
+      c.corked = false;
+      if (!c.socket.destroyed) c.socket.uncork();
+    }
+  };
+
   function broadcast(from: Conn, framed: Buffer): void {
     for (const c of conns) {
       if (c === from || c.closed) continue;
+      if (!c.corked) {
+        c.corked = true;
+        c.socket.cork();
+        if (corkedConns.push(c) === 1) setImmediate(uncorkAll);
+      }
       c.socket.write(framed);
       m.linesOut++;
       const queued = c.socket.writableLength;
@@ -282,6 +301,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
       waiters: new Set(),
       blockedOn: 0,
       stallTimer: null,
+      corked: false,
       lastWarning: new Map(),
     };
     conns.add(c);

@@ -174,7 +174,16 @@ describe("relay server fuzz over real sockets", () => {
       write(fuzzers[2]!, tiny),
       write(fuzzers[3]!, tiny),
     ]);
-    for (const f of fuzzers) await write(f, Buffer.from("\n"));
+    // A sentinel envelope from every fuzzer: once the good clients have all of them, the relay
+    // has processed everything before (per-sender order is preserved).
+    for (const [k, f] of fuzzers.entries()) {
+      await write(f, Buffer.from(`\n{"_version": "1.1.1", "_payload": {"sentinel": ${k}}, "_type": {}}\n`));
+    }
+    await eventually(
+      () => inbox.every((b) => b.filter((m) => typeof m.payload.sentinel === "number").length >= 8),
+      30_000,
+      "all sentinels relayed",
+    );
 
     // Good clients still talk to each other afterwards.
     await good[0]!.send({ intent: "after-fuzz", n: 1 });
