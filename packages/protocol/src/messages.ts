@@ -240,10 +240,7 @@ function parseStrict(raw: unknown): Message {
         your_nonce: need(raw, "your_nonce", isNonce),
         my_nonce: need(raw, "my_nonce", isNonce),
       };
-      if (raw.hs !== undefined) {
-        if (intent !== "request") throw new Bad("hs");
-        (m as RequestMsg).hs = parseHs(raw.hs);
-      }
+      if (intent === "request" && raw.hs !== undefined) (m as RequestMsg).hs = parseHs(raw.hs);
       if (intent === "respond") {
         const fin = opt(raw, "fin", isSigB64);
         if (fin !== undefined) (m as RespondMsg).fin = fin;
