@@ -1,0 +1,35 @@
+// Session records in the substrate: the HandshakeSessionState object's JSON is
+// the caller's record plus `selfId` (our agentId), flat like HSAgent_2's
+// session attrs. Shared checks for both session stores live here too.
+
+import { StoreError } from "./errors.js";
+import { assertNoSecretFields, assertObjId } from "./guard.js";
+import type { JsonValue, SessionRecord } from "./types.js";
+
+/** Checks the key fields and the no-secrets rule of a session record. */
+export function checkRecord(record: SessionRecord): void {
+  if (record === null || typeof record !== "object" || Array.isArray(record)) {
+    throw new StoreError("session record must be an object", "INVALID_ARGUMENT");
+  }
+  if (record.role !== "initiator" && record.role !== "responder") {
+    throw new StoreError("session role must be initiator or responder", "INVALID_ARGUMENT");
+  }
+  assertObjId(record.peerIdentityObjId, "peerIdentityObjId");
+  assertNoSecretFields(record, "session record");
+}
+
+/** The JSON stored in a HandshakeSessionState object. */
+export function sessionJson(record: SessionRecord, selfAgentId: string): JsonValue {
+  return { ...record, selfId: selfAgentId };
+}
+
+/** Parses a stored session payload; null if it is not one. */
+export function parseSession(value: JsonValue): SessionRecord | null {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  const inner = value.attrs;
+  const v = inner !== null && typeof inner === "object" && !Array.isArray(inner) ? inner : value;
+  if ((v.role !== "initiator" && v.role !== "responder") || typeof v.peerIdentityObjId !== "string")
+    return null;
+  const { selfId: _selfId, ...record } = v;
+  return record as unknown as SessionRecord;
+}

@@ -1,0 +1,172 @@
+// NonceStore over the substrate with HybridNonceStore semantics (HSAgent_2):
+// a NonceMarker object (7004) + association `nonce_seen-<nonce>` from our
+// identity (the lookup side) and an append to the journal chain
+// `nonce-journal-<selfAgentId>-<peerIdentityObjId>` (the audit side), behind
+// an in-memory TTL cache. Round-trips:
+//   exists = 0 (cache hit) or 1
+//   recordIfNew = 0 for a cached replay; else 4 in 2 sequential steps:
+//     (list nonce_seen ∥ PUT marker), then (PUT association ∥ journal append);
+//     a replay found in the substrate costs 3 (the speculative marker is deleted)
+//   purgePeer = 1 per marker recorded by this instance (DELETE removes the
+//     association too); with scanJournal + 1 journal read, + 1 lookup per
+//     older nonce, + 1 journal delete.
+// recordIfNew resolves true only after marker, association and journal entry
+// are all written. Concurrent calls for one nonce in this process share one
+// write; across processes exactly-once is not guaranteed (as in HSAgent_2):
+// the handshake freshness window bounds what a racing replay could achieve.
+
+import { bytesToJson, type SubstrateClient } from "@hsagent/substrate-client";
+import { assertObjId } from "../guard.js";
+import { CHAIN_SHARD, nonceAssocType, nonceJournalChain, ObjectTypes } from "../layout.js";
+import { checkNonce } from "../memory/nonces.js";
+import { DEFAULT_NONCE_CACHE_TTL_MS, isNonceLike, NonceTtlCache } from "../nonce-cache.js";
+import type { NonceStore } from "../types.js";
+
+/** Options of {@link SubstrateNonceStore}. */
+export interface SubstrateNonceOptions {
+  /** How long a seen nonce is answered from memory, ms (default 120000). */
+  readonly cacheTtlMs?: number;
+  /** Clock (tests). */
+  readonly now?: () => Date;
+}
+
+/** NonceStore of one agent over a logged-in client. */
+export class SubstrateNonceStore implements NonceStore {
+  readonly #client: SubstrateClient;
+  readonly #agentId: string;
+  readonly #identityObjId: string;
+  readonly #cache: NonceTtlCache;
+  readonly #now: () => Date;
+  /** Markers written by this instance, by peer: nonce → marker object id. */
+  readonly #markers = new Map<string, Map<string, string>>();
+  readonly #inFlight = new Map<string, Promise<boolean>>();
+
+  constructor(
+    client: SubstrateClient,
+    agentId: string,
+    identityObjId: string,
+    options: SubstrateNonceOptions = {},
+  ) {
+    this.#client = client;
+    this.#agentId = agentId;
+    this.#identityObjId = assertObjId(identityObjId, "identityObjId");
+    this.#cache = new NonceTtlCache(options.cacheTtlMs ?? DEFAULT_NONCE_CACHE_TTL_MS);
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async exists(nonce: string): Promise<boolean> {
+    checkNonce(nonce);
+    if (this.#cache.has(nonce)) return true;
+    const { count } = await this.#client.listAssociations(nonceAssocType(nonce), this.#identityObjId, {
+      limit: 1,
+    });
+    if (count > 0) this.#cache.add(nonce);
+    return count > 0;
+  }
+
+  async recordIfNew(nonce: string, peerIdentityObjId: string): Promise<boolean> {
+    checkNonce(nonce);
+    assertObjId(peerIdentityObjId, "peerIdentityObjId");
+    if (this.#cache.has(nonce)) return false;
+    const running = this.#inFlight.get(nonce);
+    if (running) {
+      await running.catch(() => {});
+      return false;
+    }
+    const work = this.#record(nonce, peerIdentityObjId).finally(() => this.#inFlight.delete(nonce));
+    this.#inFlight.set(nonce, work);
+    return work;
+  }
+
+  async #record(nonce: string, peer: string): Promise<boolean> {
+    const client = this.#client;
+    const at = this.#now();
+    const assocType = nonceAssocType(nonce);
+    const [seen, marker] = await Promise.all([
+      client.listAssociations(assocType, this.#identityObjId, { limit: 1 }),
+      client.putJson({
+        type: ObjectTypes.NonceMarker,
+        version: 0,
+        value: { nonce, peerIdentityObjId: peer, seenAt: at.toISOString() },
+      }),
+    ]);
+    if (seen.count > 0) {
+      this.#cache.add(nonce);
+      await client.deleteObject(ObjectTypes.NonceMarker, marker.id);
+      return false;
+    }
+    const ms = String(at.getTime());
+    await Promise.all([
+      client.putAssociation({
+        type: assocType,
+        sourceId: this.#identityObjId,
+        targetId: marker.id,
+        time: ms,
+        position: ms,
+        json: { peerIdentityObjId: peer },
+      }),
+      client.appendBlock(
+        nonceJournalChain(this.#agentId, peer),
+        CHAIN_SHARD,
+        JSON.stringify({
+          event: "NONCE_SEEN",
+          nonce,
+          peerIdentityObjId: peer,
+          timestamp_utc: at.toISOString(),
+        }),
+      ),
+    ]);
+    this.#cache.add(nonce);
+    let byPeer = this.#markers.get(peer);
+    if (!byPeer) {
+      byPeer = new Map();
+      this.#markers.set(peer, byPeer);
+    }
+    byPeer.set(nonce, marker.id);
+    return true;
+  }
+
+  async purgePeer(
+    peerIdentityObjId: string,
+    options: { readonly scanJournal?: boolean } = {},
+  ): Promise<number> {
+    assertObjId(peerIdentityObjId, "peerIdentityObjId");
+    const client = this.#client;
+    const known = this.#markers.get(peerIdentityObjId) ?? new Map<string, string>();
+    this.#markers.delete(peerIdentityObjId);
+    const markerIds = new Set(known.values());
+    const chain = nonceJournalChain(this.#agentId, peerIdentityObjId);
+    if (options.scanJournal) {
+      const blocks = await client.recentBlocks(chain, CHAIN_SHARD, 1000);
+      const older = new Set<string>();
+      for (const block of blocks) {
+        for (const payload of block.payloads) {
+          const nonce = journalNonce(payload);
+          if (nonce && !known.has(nonce)) older.add(nonce);
+        }
+      }
+      const lists = await Promise.all(
+        [...older].map((n) => client.listAssociations(nonceAssocType(n), this.#identityObjId, { limit: 10 })),
+      );
+      for (const list of lists) for (const a of list.associations) markerIds.add(a.targetId);
+    }
+    const results = await Promise.all(
+      [...markerIds].map((id) => client.deleteObject(ObjectTypes.NonceMarker, id)),
+    );
+    if (options.scanJournal) await client.deleteChain(chain, CHAIN_SHARD);
+    return results.filter((r) => r.success).length;
+  }
+}
+
+function journalNonce(payload: Uint8Array): string | null {
+  try {
+    const v = bytesToJson(payload);
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      const inner = v.data !== null && typeof v.data === "object" && !Array.isArray(v.data) ? v.data : v;
+      if (inner.event === "NONCE_SEEN" && isNonceLike(inner.nonce)) return inner.nonce;
+    }
+  } catch {
+    // Not JSON: not one of ours.
+  }
+  return null;
+}

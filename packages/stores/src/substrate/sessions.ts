@@ -1,0 +1,203 @@
+// SessionStore over the substrate (SUBSTRATE-API.md §6): one
+// HandshakeSessionState object (7005) per (role, peer), linked from our
+// identity by `hs_session-<role>-<peerIdentityObjId>` and by
+// `has_handshake_with` {role} (to list them all).
+// Ownership: this store updates a state only at the version it created or
+// loaded (conditional PUT); a 409 — or a state it does not own — is a
+// SessionConflictError. Round-trips:
+//   first save = 4 (list hs_session ∥ PUT object, then both associations in
+//                   parallel); 2 sequential latencies
+//   later save = 1 (conditional PUT)
+//   load = 2, list = 1 + N (object GETs in parallel)
+//   purge = 1 when the state is known here (DELETE removes its associations
+//           too), else 2; purgeAll = 1 + N
+
+import { bytesToJson, fromUtf8, type SubstrateClient, VersionClashError } from "@hsagent/substrate-client";
+import { SessionConflictError } from "../errors.js";
+import { assertObjId } from "../guard.js";
+import { HAS_HANDSHAKE_WITH, ObjectTypes, sessionAssocType } from "../layout.js";
+import { checkRecord, parseSession, sessionJson } from "../session-codec.js";
+import type { JsonValue, SessionRecord, SessionRole, SessionStore, StoredSession } from "../types.js";
+
+const keyOf = (role: string, peer: string): string => `${role}|${peer}`;
+
+/** SessionStore of one agent over a logged-in client. */
+export class SubstrateSessionStore implements SessionStore {
+  readonly #client: SubstrateClient;
+  readonly #agentId: string;
+  readonly #identityObjId: string;
+  /** States this instance owns: object id and the version it last wrote or read. */
+  readonly #handles = new Map<string, { objId: string; version: number; createdJson?: string }>();
+
+  constructor(client: SubstrateClient, agentId: string, identityObjId: string) {
+    this.#client = client;
+    this.#agentId = agentId;
+    this.#identityObjId = assertObjId(identityObjId, "identityObjId");
+  }
+
+  async save(record: SessionRecord): Promise<StoredSession> {
+    checkRecord(record);
+    const { role, peerIdentityObjId: peer } = record;
+    const key = keyOf(role, peer);
+    const value = sessionJson(record, this.#agentId);
+    const handle = this.#handles.get(key);
+    if (handle) {
+      try {
+        await this.#putAdoptingOwnCreate(handle, value);
+      } catch (error) {
+        this.#handles.delete(key);
+        if (error instanceof VersionClashError) {
+          throw new SessionConflictError(role, peer, `version ${handle.version} is no longer current`);
+        }
+        if (error instanceof Error && (error as { status?: number }).status === 404) {
+          throw new SessionConflictError(role, peer, "the state was deleted by another writer");
+        }
+        throw error;
+      }
+      const stored = { record: structuredClone(record), version: handle.version + 1, objId: handle.objId };
+      this.#handles.set(key, { objId: handle.objId, version: stored.version });
+      return stored;
+    }
+    // Unknown to us: create, checking in parallel that nobody else has a state for this key.
+    const assocType = sessionAssocType(role, peer);
+    const [existing, created] = await Promise.all([
+      this.#client.listAssociations(assocType, this.#identityObjId, { limit: 1 }),
+      this.#client.putJson({ type: ObjectTypes.HandshakeSessionState, version: 0, value }),
+    ]);
+    if (existing.count > 0) {
+      await this.#client.deleteObject(ObjectTypes.HandshakeSessionState, created.id);
+      throw new SessionConflictError(
+        role,
+        peer,
+        "a state exists that this store does not own (load() it first)",
+      );
+    }
+    await Promise.all([
+      this.#client.putAssociation({
+        type: assocType,
+        sourceId: this.#identityObjId,
+        targetId: created.id,
+        json: {},
+      }),
+      this.#client.putAssociation({
+        type: HAS_HANDSHAKE_WITH,
+        sourceId: this.#identityObjId,
+        targetId: created.id,
+        json: { role, peerIdentityObjId: peer },
+      }),
+    ]);
+    // A create stores the version sent (0), per SUBSTRATE-API.md §3.
+    this.#handles.set(key, { objId: created.id, version: 0, createdJson: JSON.stringify(value) });
+    return { record: structuredClone(record), version: 0, objId: created.id };
+  }
+
+  async load(role: SessionRole, peerIdentityObjId: string): Promise<StoredSession | null> {
+    assertObjId(peerIdentityObjId, "peerIdentityObjId");
+    const key = keyOf(role, peerIdentityObjId);
+    const { associations } = await this.#client.listAssociations(
+      sessionAssocType(role, peerIdentityObjId),
+      this.#identityObjId,
+      { limit: 1 },
+    );
+    const link = associations[0];
+    const stored = link ? await this.#read(link.targetId) : null;
+    if (!stored) {
+      this.#handles.delete(key);
+      return null;
+    }
+    this.#handles.set(key, { objId: stored.objId, version: stored.version });
+    return stored;
+  }
+
+  async list(): Promise<StoredSession[]> {
+    const links = await this.#allLinks();
+    const read = await Promise.all(links.map((id) => this.#read(id)));
+    const out: StoredSession[] = [];
+    for (const stored of read) {
+      if (!stored) continue;
+      this.#handles.set(keyOf(stored.record.role, stored.record.peerIdentityObjId), {
+        objId: stored.objId,
+        version: stored.version,
+      });
+      out.push(stored);
+    }
+    return out;
+  }
+
+  async purge(role: SessionRole, peerIdentityObjId: string): Promise<boolean> {
+    assertObjId(peerIdentityObjId, "peerIdentityObjId");
+    const key = keyOf(role, peerIdentityObjId);
+    let objId = this.#handles.get(key)?.objId;
+    this.#handles.delete(key);
+    if (!objId) {
+      const { associations } = await this.#client.listAssociations(
+        sessionAssocType(role, peerIdentityObjId),
+        this.#identityObjId,
+        { limit: 1 },
+      );
+      objId = associations[0]?.targetId;
+      if (!objId) return false;
+    }
+    const { success } = await this.#client.deleteObject(ObjectTypes.HandshakeSessionState, objId);
+    return success;
+  }
+
+  async purgeAll(): Promise<number> {
+    const links = await this.#allLinks();
+    const results = await Promise.all(
+      links.map((id) => this.#client.deleteObject(ObjectTypes.HandshakeSessionState, id)),
+    );
+    this.#handles.clear();
+    return results.filter((r) => r.success).length;
+  }
+
+  /**
+   * Conditional PUT at the handle's version. If the handle comes from our own
+   * create and never was read, a server that numbers creates differently would
+   * clash spuriously: then re-read once and, if the stored JSON is exactly what
+   * we created, adopt its version.
+   */
+  async #putAdoptingOwnCreate(
+    handle: { objId: string; version: number; createdJson?: string },
+    value: JsonValue,
+  ): Promise<void> {
+    const put = (version: number) =>
+      this.#client.putJson({ type: ObjectTypes.HandshakeSessionState, id: handle.objId, version, value });
+    try {
+      await put(handle.version);
+    } catch (error) {
+      if (!(error instanceof VersionClashError) || handle.createdJson === undefined) throw error;
+      const current = await this.#client.getObject(ObjectTypes.HandshakeSessionState, handle.objId);
+      if (!current || fromUtf8(current.data) !== handle.createdJson) throw error;
+      handle.version = current.version;
+      await put(handle.version);
+    }
+  }
+
+  /** Target ids of every has_handshake_with association (pages of 1000). */
+  async #allLinks(): Promise<string[]> {
+    const ids: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#client.listAssociations(HAS_HANDSHAKE_WITH, this.#identityObjId, {
+        limit: 1000,
+        ...(after !== undefined ? { after } : {}),
+      });
+      ids.push(...page.associations.map((a) => a.targetId));
+      if (page.associations.length < 1000) return ids;
+      after = page.associations[page.associations.length - 1]!.position;
+    }
+  }
+
+  async #read(objId: string): Promise<StoredSession | null> {
+    const obj = await this.#client.getObject(ObjectTypes.HandshakeSessionState, objId);
+    if (!obj) return null;
+    let record: SessionRecord | null = null;
+    try {
+      record = parseSession(bytesToJson(obj.data));
+    } catch {
+      record = null;
+    }
+    return record ? { record, version: obj.version, objId: obj.id } : null;
+  }
+}
