@@ -146,7 +146,7 @@ describe("relay limits", () => {
 
   it("disconnects a client that stops reading while others flood; memory stays bounded; others unaffected", async () => {
     const maxQueueBytes = 2 * 1024 * 1024;
-    const r = await relay({ rateLimitPerMinute: 0, maxQueueBytes, slowConsumerGraceMs: 500 });
+    const r = await relay({ rateLimitPerMinute: 0, maxQueueBytes, slowConsumerGraceMs: 2000 });
     const [flooder, reader, slow] = await clients(r, 3);
     slow!.socket.pause();
     const line = "x".repeat(999) + "\n";
