@@ -1,10 +1,14 @@
 /**
  * The `native` backend: node:crypto (OpenSSL), the fast default.
  *
- * Speed comes from never re-importing a key per operation: raw 32-byte keys are wrapped into a
- * `KeyObject` once, through a fixed PKCS#8/SPKI DER prefix (no JWK round trip), and the key object
- * (`SigningKey`, `VerifyKey`, `KxKeyPair`) keeps it. Only the peer's ephemeral X25519 public key
- * must be imported per handshake, which is one `createPublicKey` call.
+ * Speed comes from never re-importing a key per operation: a raw 32-byte key is wrapped into a
+ * `KeyObject` once and the key object (`SigningKey`, `VerifyKey`, `KxKeyPair`) keeps it. Private
+ * keys are imported through a fixed PKCS#8 DER prefix. Public keys — the only import on the hot
+ * path is the peer's ephemeral X25519 key, once per handshake — go through Node's JWK `OKP` path,
+ * which maps to OpenSSL's raw-key constructor and measured ~3× faster than parsing an SPKI DER
+ * (OpenSSL 3's decoder framework is slow); our own raw public key is likewise read from the JWK
+ * export (~1 µs) rather than a DER export (~100 µs). If the JWK path ever fails, the DER path is
+ * used. HKDF is RFC 5869 on `createHmac`, which measured ~2× faster than `hkdfSync` for 64 bytes.
  */
 import nodeCrypto, { type KeyObject } from "node:crypto";
 import { b64encode } from "../encoding.js";
@@ -29,13 +33,55 @@ function privateKeyObject(prefix: Buffer, raw: Uint8Array): KeyObject {
   }
 }
 
-function publicKeyObject(prefix: Buffer, raw: Uint8Array): KeyObject {
-  return nodeCrypto.createPublicKey({ key: Buffer.concat([prefix, raw]), format: "der", type: "spki" });
+type OkpCurve = "Ed25519" | "X25519";
+
+function publicKeyObject(crv: OkpCurve, raw: Uint8Array): KeyObject {
+  const view = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  try {
+    return nodeCrypto.createPublicKey({
+      key: { kty: "OKP", crv, x: view.toString("base64url") },
+      format: "jwk",
+    });
+  } catch {
+    const prefix = crv === "Ed25519" ? ED25519_SPKI : X25519_SPKI;
+    return nodeCrypto.createPublicKey({ key: Buffer.concat([prefix, view]), format: "der", type: "spki" });
+  }
 }
 
 function rawPublic(key: KeyObject): Uint8Array {
+  const x = key.export({ format: "jwk" }).x;
+  if (typeof x === "string") {
+    const raw = Buffer.from(x, "base64url");
+    if (raw.length === 32) return raw;
+  }
   const der = key.export({ format: "der", type: "spki" });
   return new Uint8Array(der.buffer, der.byteOffset + SPKI_HEADER_LEN, 32);
+}
+
+const ZERO_SALT = new Uint8Array(32);
+
+/** HKDF-SHA256 (RFC 5869) on createHmac; an empty or absent salt means HashLen zero bytes. */
+function hkdfHmac(
+  ikm: Uint8Array,
+  salt: Uint8Array | undefined,
+  info: Uint8Array,
+  length: number,
+): Uint8Array {
+  const prk = nodeCrypto
+    .createHmac("sha256", salt === undefined || salt.length === 0 ? ZERO_SALT : salt)
+    .update(ikm)
+    .digest();
+  const blocks = Math.ceil(length / 32);
+  const out = new Uint8Array(blocks * 32);
+  let prev: Uint8Array = new Uint8Array(0);
+  const counter = new Uint8Array(1);
+  for (let i = 1; i <= blocks; i++) {
+    counter[0] = i;
+    prev = nodeCrypto.createHmac("sha256", prk).update(prev).update(info).update(counter).digest();
+    out.set(prev, (i - 1) * 32);
+  }
+  prk.fill(0);
+  return length === out.length ? out : out.slice(0, length);
 }
 
 function rawPrivate(key: KeyObject): Uint8Array {
@@ -102,7 +148,7 @@ class NativeKxKeyPair implements KxKeyPair {
     try {
       shared = nodeCrypto.diffieHellman({
         privateKey: this.key,
-        publicKey: publicKeyObject(X25519_SPKI, peerPublicKey),
+        publicKey: publicKeyObject("X25519", peerPublicKey),
       });
     } catch {
       // OpenSSL refuses to return the all-zero secret of a low-order point (RFC 7748 §6.1).
@@ -146,7 +192,7 @@ export const nativeBackend: Backend = {
     requireBytes(info, "info");
     requireLength(length, "length", 255 * 32);
     if (length === 0) return new Uint8Array(0);
-    return new Uint8Array(nodeCrypto.hkdfSync("sha256", ikm, salt ?? new Uint8Array(0), info, length));
+    return hkdfHmac(ikm, salt, info, length);
   },
   aesGcmEncrypt(key, iv, plaintext, aad) {
     requireBytes(key, "key", 32);
@@ -189,7 +235,7 @@ export const nativeBackend: Backend = {
     requireBytes(raw, "Ed25519 public key", 32);
     let key: KeyObject;
     try {
-      key = publicKeyObject(ED25519_SPKI, raw);
+      key = publicKeyObject("Ed25519", raw);
     } catch {
       throw new HandshakeError("malformed", "invalid Ed25519 public key");
     }

@@ -1,0 +1,208 @@
+/**
+ * Crypto benchmark: per-operation cost of both backends and the cost of one side of a v2
+ * handshake (ephemeral keygen, X25519 with the peer's ephemeral key, HKDF + sid hash, one sign,
+ * two verifies with the peer's cached long-term key), compared with the same operations called
+ * straight on node:crypto in the same run. Batches of ours and raw alternate so machine noise hits
+ * both alike; every figure is the median of per-batch means after a warm-up.
+ *
+ * Prints human-readable lines, then one JSON object on the last line.
+ */
+import nodeCrypto from "node:crypto";
+import {
+  type BackendName,
+  deriveV2SessionKeys,
+  generateKxKeyPair,
+  generateSigningKey,
+  hkdfSha256,
+  sealSecV2,
+  sha256,
+  verifyKeyFromPublic,
+} from "../src/index.js";
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Median over `batches` of the mean ms per call of `fn` (after `warmup` calls). */
+function measure(fn: () => void, opts: { batches: number; perBatch: number; warmup: number }): number {
+  for (let i = 0; i < opts.warmup; i++) fn();
+  const means: number[] = [];
+  for (let b = 0; b < opts.batches; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < opts.perBatch; i++) fn();
+    means.push((performance.now() - t0) / opts.perBatch);
+  }
+  return median(means);
+}
+
+/** Like {@link measure} for several functions, alternating their batches. */
+function measureInterleaved(
+  fns: Record<string, () => void>,
+  opts: { batches: number; perBatch: number; warmup: number },
+): Record<string, number> {
+  const names = Object.keys(fns);
+  for (const n of names) for (let i = 0; i < opts.warmup; i++) fns[n]!();
+  const means: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let b = 0; b < opts.batches; b++) {
+    for (const n of b % 2 ? [...names].reverse() : names) {
+      const fn = fns[n]!;
+      const t0 = performance.now();
+      for (let i = 0; i < opts.perBatch; i++) fn();
+      means[n]!.push((performance.now() - t0) / opts.perBatch);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, median(means[n]!)]));
+}
+
+const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+
+// A peer: long-term signing key and a pool of ephemeral public keys (a fresh one each side).
+const peerSign = generateSigningKey("native");
+const peerSignPubB64 = peerSign.publicKeyB64;
+const POOL = 64;
+const peerEphPubs = Array.from({ length: POOL }, () => generateKxKeyPair("native").publicKey);
+const msg = new TextEncoder().encode(`${"ab".repeat(16)}|${b64(peerEphPubs[0]!)}|2026-11-27T10:00:00+00:00`);
+const th = nodeCrypto.createHash("sha256").update("transcript").digest();
+const peerSig = peerSign.sign(msg);
+const peerTsig = peerSign.sign(th);
+
+function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("base64");
+}
+
+function oursHandshakeSide(backend: BackendName): () => void {
+  const me = generateSigningKey(backend);
+  let i = 0;
+  return () => {
+    const eph = generateKxKeyPair(backend); // ephemeral keygen
+    const peerPub = peerEphPubs[i++ % POOL]!;
+    // X25519 + HKDF-SHA256 (64 bytes) + sid hash
+    deriveV2SessionKeys({
+      ephemeral: eph,
+      peerKxPub: peerPub,
+      transcriptHash: th,
+      role: "initiator",
+      backend,
+    });
+    me.sign(msg); // one sign (our hs sig / tsig / fin)
+    const peer = verifyKeyFromPublic(peerSignPubB64, backend); // cached long-term key
+    if (!peer.verify(msg, peerSig) || !peer.verify(th, peerTsig)) throw new Error("verify failed");
+  };
+}
+
+// The same operations straight on node:crypto; only the peer's long-term key object is cached.
+// `jwk`: the fastest raw-key calls we know (JWK OKP import of the peer's ephemeral key, JWK export
+// of ours) — the fair baseline. `der`: the textbook SPKI-DER import/export, for reference.
+const ED_SPKI = Buffer.from("302a300506032b6570032100", "hex");
+const X_SPKI = Buffer.from("302a300506032b656e032100", "hex");
+function rawHandshakeSide(keyFormat: "jwk" | "der"): () => void {
+  const { privateKey: mySign } = nodeCrypto.generateKeyPairSync("ed25519");
+  const peerKey = nodeCrypto.createPublicKey({
+    key: Buffer.concat([ED_SPKI, peerSign.publicKey]),
+    format: "der",
+    type: "spki",
+  });
+  const info = Buffer.from("hsagent-v2 keys");
+  const sidLabel = Buffer.from("hsagent-v2 sid");
+  const peerX = peerEphPubs.map((p) => Buffer.from(p).toString("base64url"));
+  let i = 0;
+  return () => {
+    const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync("x25519");
+    const n = i++ % POOL;
+    let peerPub: nodeCrypto.KeyObject;
+    if (keyFormat === "jwk") {
+      Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url"); // our raw public key for the wire
+      peerPub = nodeCrypto.createPublicKey({
+        key: { kty: "OKP", crv: "X25519", x: peerX[n]! },
+        format: "jwk",
+      });
+    } else {
+      publicKey.export({ format: "der", type: "spki" }).subarray(12);
+      peerPub = nodeCrypto.createPublicKey({
+        key: Buffer.concat([X_SPKI, peerEphPubs[n]!]),
+        format: "der",
+        type: "spki",
+      });
+    }
+    const shared = nodeCrypto.diffieHellman({ privateKey, publicKey: peerPub });
+    nodeCrypto.hkdfSync("sha256", shared, th, info, 64);
+    nodeCrypto.createHash("sha256").update(sidLabel).update(th).digest();
+    nodeCrypto.sign(null, msg, mySign);
+    if (!nodeCrypto.verify(null, msg, peerKey, peerSig) || !nodeCrypto.verify(null, th, peerKey, peerTsig)) {
+      throw new Error("verify failed");
+    }
+  };
+}
+
+function perOp(backend: BackendName, scale: number) {
+  const opts = {
+    batches: 9,
+    perBatch: Math.max(5, Math.round(400 * scale)),
+    warmup: Math.round(100 * scale),
+  };
+  const me = generateSigningKey(backend);
+  const peer = verifyKeyFromPublic(peerSignPubB64, backend);
+  const eph = generateKxKeyPair(backend);
+  const key = new Uint8Array(32).fill(7);
+  const header = {
+    from: "a",
+    to: "b",
+    intent: "request",
+    my_nonce: "ab".repeat(16),
+    your_nonce: "cd".repeat(16),
+  };
+  let i = 0;
+  const us = (ms: number) => round(ms * 1000, 2);
+  return {
+    signUs: us(measure(() => me.sign(msg), opts)),
+    verifyUs: us(measure(() => peer.verify(msg, peerSig), opts)),
+    x25519Us: us(measure(() => eph.deriveSharedSecret(peerEphPubs[i++ % POOL]!), opts)),
+    kxKeygenUs: us(measure(() => generateKxKeyPair(backend), opts)),
+    hkdfUs: us(measure(() => hkdfSha256(th, th, "hsagent-v2 keys", 64, backend), opts)),
+    sha256Us: us(measure(() => sha256(msg, backend), opts)),
+    sealSecV2Us: us(
+      measure(
+        () =>
+          sealSecV2({
+            key,
+            sid: "ab".repeat(16),
+            seq: 1,
+            header,
+            plaintext: { message: "How are you?" },
+            backend,
+          }),
+        opts,
+      ),
+    ),
+  };
+}
+
+const native = measureInterleaved(
+  { ours: oursHandshakeSide("native"), raw: rawHandshakeSide("jwk"), rawDer: rawHandshakeSide("der") },
+  { batches: 21, perBatch: 200, warmup: 500 },
+);
+const nobleSide = measure(oursHandshakeSide("noble"), { batches: 7, perBatch: 10, warmup: 10 });
+
+const result = {
+  native: { handshakeSideMs: round(native.ours!), ...perOp("native", 1) },
+  noble: { handshakeSideMs: round(nobleSide), ...perOp("noble", 0.05) },
+  rawNodeHandshakeSideMs: round(native.raw!),
+  rawNodeDerHandshakeSideMs: round(native.rawDer!),
+  nativeOverRaw: round(native.ours! / native.raw!, 3),
+  node: process.version,
+};
+
+console.log(
+  `native handshake side: ${result.native.handshakeSideMs} ms (raw node:crypto ${result.rawNodeHandshakeSideMs} ms, ×${result.nativeOverRaw})`,
+);
+console.log(`raw node:crypto with SPKI-DER key import/export: ${result.rawNodeDerHandshakeSideMs} ms`);
+console.log(`noble handshake side:  ${result.noble.handshakeSideMs} ms`);
+for (const be of ["native", "noble"] as const) {
+  const r = result[be];
+  console.log(
+    `${be}: sign ${r.signUs} µs, verify ${r.verifyUs} µs, x25519 ${r.x25519Us} µs, kx keygen ${r.kxKeygenUs} µs, hkdf ${r.hkdfUs} µs, sha256 ${r.sha256Us} µs, sealSecV2 ${r.sealSecV2Us} µs`,
+  );
+}
+console.log(JSON.stringify(result));
