@@ -278,6 +278,23 @@ export class RelayClient implements Transport {
       this.lastError = err;
       this.log.debug("relay client: socket error", { error: err.message });
     });
+    socket.on("end", () => {
+      if (this.socket !== socket) return;
+      // An unterminated last line is only honoured if it is a server notice.
+      const rest = this.splitter.takeRemainder();
+      if (rest === null) return;
+      let text = "";
+      try {
+        text = this.decoder.decode(rest);
+      } catch {
+        // not UTF-8: ignore below
+      }
+      if (text.startsWith("Warning:")) {
+        this.counters.linesIn++;
+        this.counters.notices++;
+        this.emit("notice", text);
+      }
+    });
     socket.on("close", () => {
       if (this.socket !== socket) return;
       this.socket = null;

@@ -86,6 +86,17 @@ export class LineSplitter {
     }
   }
 
+  /**
+   * Take the unfinished line (bytes after the last newline) at end of stream, or null if
+   * there is none or it was overlong. Summoner's Python relay ends a connection with an
+   * unterminated `Warning: ...`, which this recovers.
+   */
+  takeRemainder(): Buffer | null {
+    const rest = this.discarding || this.partsLen === 0 ? null : Buffer.concat(this.parts, this.partsLen);
+    this.reset();
+    return rest;
+  }
+
   /** Forget any unfinished line (e.g. after a reconnect). */
   reset(): void {
     this.clearParts();

@@ -258,6 +258,19 @@ describe("RelayClient decoding against a scripted relay", () => {
     });
   });
 
+  it("surfaces the Python relay's unterminated final 'Warning: Server disconnected.' as a notice", async () => {
+    const fake = await fakeRelay();
+    cleanups.push(fake.close);
+    const c = track(await connectRelay({ port: fake.port, minDelayMs: 5_000 }));
+    const inbox = collect(c);
+    const server = await fake.next();
+    const gone = new Promise((r) => c.once("disconnected", r));
+    server.end("Warning: Server disconnected.");
+    await gone;
+    expect(inbox.notices).toEqual(["Warning: Server disconnected."]);
+    expect(inbox.messages).toEqual([]);
+  });
+
   it("honours socket backpressure: send() resolves only as the socket accepts data", async () => {
     const fake = await fakeRelay();
     cleanups.push(fake.close);

@@ -180,6 +180,29 @@ describe("relay limits", () => {
     await slow!.waitClosed(10_000);
   });
 
+  it("cuts a non-reading client at once when its queue passes the hard cap (maxQueueBytes)", async () => {
+    const maxQueueBytes = 256 * 1024;
+    // Soft cap = hard cap and a long grace: only the hard cap can trigger the cut.
+    const r = await relay({
+      rateLimitPerMinute: 0,
+      maxQueueBytes,
+      softQueueBytes: maxQueueBytes,
+      slowConsumerGraceMs: 60_000,
+    });
+    const [flooder, slow] = await clients(r, 2);
+    slow!.socket.pause();
+    const line = "y".repeat(4095) + "\n";
+    for (let i = 0; i < 20_000 && r.metrics().drops.slowConsumer === 0; i++) {
+      if (!flooder!.write(line)) await new Promise((res) => flooder!.socket.once("drain", res));
+    }
+    await eventually(() => r.metrics().connections.current === 1, 5000, "slow client removed");
+    const m = r.metrics();
+    expect(m.drops.slowConsumer).toBe(1);
+    // One 64 KiB read can add at most that much past the cap before the check runs.
+    expect(m.outputQueueHighWater).toBeLessThan(maxQueueBytes + 128 * 1024);
+    expect(m.outputQueuedBytes).toBe(0);
+  });
+
   it("disconnects idle clients with a notice and keeps active ones", async () => {
     const r = await relay({ idleTimeoutMs: 300 });
     const [idle, active, listener] = await clients(r, 3);
