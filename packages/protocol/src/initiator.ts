@@ -300,7 +300,7 @@ export function consumeFinish(ctx: MachineContext, st: MachineState, input: Inbo
 }
 
 /**
- * `init_finalize_close` + retransmit tick: re-send `close` (FINAL_LIMIT sends in all; no ack
+ * `init_finalize_close` + retransmit tick (the dispatcher has already cleared the fired timer): re-send `close` (FINAL_LIMIT sends in all; no ack
  * exists, as in HSAgent_2), then purge and return to `init_ready`.
  */
 export function closeTick(ctx: MachineContext, st: MachineState): Transition {
@@ -311,12 +311,7 @@ export function closeTick(ctx: MachineContext, st: MachineState): Transition {
   const sent: MachineState = { ...st, session };
   if (session.closeSends >= ctx.config.finalLimit) {
     return {
-      state: endSession(
-        ctx,
-        { ...sent, timers: { ...sent.timers, retransmit: null } },
-        { closed: true },
-        effects,
-      ),
+      state: endSession(ctx, sent, { closed: true }, effects),
       effects,
     };
   }

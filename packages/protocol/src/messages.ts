@@ -311,3 +311,26 @@ export function checkAddressing(msg: Pick<Message, "from" | "to">, selfId: strin
 export function shouldRespond(selfId: string, peerId: string): boolean {
   return selfId > peerId;
 }
+
+/** Result of {@link routeInbound}. */
+export type RouteResult =
+  | { ok: true; peerId: string; msg: Message }
+  | { ok: false; reason: "malformed" | AddressingDrop; detail?: string };
+
+/**
+ * Runtime helper: validate a relay payload and find which peer's machine it belongs to
+ * (`msg.from`), applying the §3 addressing rules. Never throws. Unknown peers (not registered in
+ * our tenant) must still be dropped by the caller.
+ */
+export function routeInbound(selfId: string, payload: unknown): RouteResult {
+  const parsed = parseMessage(payload);
+  if (!parsed.ok) return { ok: false, reason: "malformed", detail: parsed.detail };
+  const drop = checkAddressing(parsed.msg, selfId);
+  if (drop !== null) return { ok: false, reason: drop };
+  return { ok: true, peerId: parsed.msg.from, msg: parsed.msg };
+}
+
+/** Our `register` broadcast (§3), advertising the protocol versions we speak. */
+export function createRegister(selfId: string, protocolVersions: readonly number[] = [2, 1]): RegisterMsg {
+  return { from: selfId, to: null, intent: "register", proto: [...protocolVersions] };
+}

@@ -3,7 +3,7 @@
  * PROTOCOL.md §4 and with its names. `step()` dispatches through these rows only, and the README's
  * state tables are generated from them (`renderTables()`), so the documentation cannot drift.
  */
-import { endSession, ignore } from "./common.js";
+import { armTimer, endSession, ignore } from "./common.js";
 import { closeTick, consumeConfirm, consumeFinish, consumeRespond, type Inbound } from "./initiator.js";
 import type { Message } from "./messages.js";
 import {
@@ -52,17 +52,8 @@ export function retransmit(ctx: MachineContext, st: MachineState): Transition {
     return { state: endSession(ctx, st, { closed: false, reason: "max-retransmits" }, effects), effects };
   }
   effects.push({ type: "send", payload: s.lastSent });
-  const gen = st.timerGen + 1;
-  effects.push({ type: "armTimer", timer: "retransmit", ms: ctx.config.retransmitMs, gen });
-  return {
-    state: {
-      ...st,
-      session: { ...s, retransmits: s.retransmits + 1 },
-      timerGen: gen,
-      timers: { ...st.timers, retransmit: gen },
-    },
-    effects,
-  };
+  const counted: MachineState = { ...st, session: { ...s, retransmits: s.retransmits + 1 } };
+  return { state: armTimer(ctx, counted, "retransmit", effects), effects };
 }
 
 /** Abort the session: purge, `SESSION_ABORTED`, back to ready. */

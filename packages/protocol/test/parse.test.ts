@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkAddressing, INTENTS, parseMessage, shouldRespond } from "../src/index.js";
+import {
+  checkAddressing,
+  createRegister,
+  INTENTS,
+  parseMessage,
+  routeInbound,
+  shouldRespond,
+} from "../src/index.js";
 import { ALICE_ID, BOB_ID, fixture } from "./helpers.js";
 
 type Msg = Record<string, unknown>;
@@ -151,5 +158,18 @@ describe("addressing and symmetry", () => {
     expect(shouldRespond(BOB_ID, ALICE_ID)).toBe(true);
     expect(shouldRespond(ALICE_ID, BOB_ID)).toBe(false);
     expect(shouldRespond("b", "B")).toBe(true);
+  });
+});
+
+describe("routeInbound / createRegister", () => {
+  it("routes a valid message to its sender's machine and drops the rest", () => {
+    const reg = createRegister(ALICE_ID, [2, 1]);
+    expect(routeInbound(BOB_ID, reg)).toMatchObject({ ok: true, peerId: ALICE_ID });
+    expect(routeInbound(ALICE_ID, reg)).toEqual({ ok: false, reason: "from-self" });
+    expect(routeInbound(ALICE_ID, { ...v.confirm, to: "00000000-0000-4000-8000-000000000000" })).toEqual({
+      ok: false,
+      reason: "not-for-us",
+    });
+    expect(routeInbound(BOB_ID, "{}")).toMatchObject({ ok: false, reason: "malformed" });
   });
 });
