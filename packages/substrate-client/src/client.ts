@@ -20,10 +20,11 @@ import {
   int,
   type JsonObject,
   obj,
-  optBig,
   optInt,
+  optSbig,
   optStr,
   ShapeError,
+  sbig,
   str,
 } from "./shape.js";
 import {
@@ -150,7 +151,7 @@ function parseBlock(v: JsonValue): ChainBlock {
     shardId: optInt(b.shardId, "shardId", 0),
     tenant: optStr(b.tenant, "tenant") ?? "",
     name: optStr(b.name, "name") ?? "",
-    blockIdx: big(b.blockIdx, "blockIdx"),
+    blockIdx: sbig(b.blockIdx, "blockIdx"),
     payloads: arr(b.payloads_b64 ?? [], "payloads_b64").map((p, i) => b64Field(p, `payloads_b64[${i}]`)),
     system,
     createdAt: optStr(b.createdAt, "createdAt"),
@@ -596,7 +597,7 @@ export class SubstrateClient {
       (b) => {
         const o = obj(b, "answer");
         return {
-          blockIdx: big(o.blockIdx, "blockIdx"),
+          blockIdx: sbig(o.blockIdx, "blockIdx"),
           eventId: o.eventId == null ? null : String(o.eventId),
         };
       },
@@ -605,7 +606,9 @@ export class SubstrateClient {
 
   /** One block by index (1 round-trip); null if absent. */
   async getBlock(chain: string, shard: number, blockIdx: string | number): Promise<ChainBlock | null> {
-    const idx = checkId(String(blockIdx), "blockIdx");
+    const idx = String(blockIdx);
+    if (!/^-?[0-9]{1,30}$/.test(idx))
+      throw new SubstrateError("blockIdx must be a decimal index", "INVALID_ARGUMENT");
     return this.#call(
       {
         method: "GET",
@@ -705,8 +708,8 @@ export class SubstrateClient {
           blockCount: optInt(c.blockCount, "blockCount", 0),
           messageCount: optInt(c.messageCount, "messageCount", 0),
           payloadBytes: optInt(c.payloadBytes, "payloadBytes", 0),
-          currentHead: optBig(c.currentHead, "currentHead"),
-          currentTail: optBig(c.currentTail, "currentTail"),
+          currentHead: optSbig(c.currentHead, "currentHead"),
+          currentTail: optSbig(c.currentTail, "currentTail"),
           raw: c,
         };
       },

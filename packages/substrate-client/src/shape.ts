@@ -50,10 +50,23 @@ export function big(v: unknown, what: string): string {
   throw new ShapeError(`${what} is not a decimal id`);
 }
 
+/** `v` as a signed bigint decimal string (block indexes go negative after a prepend). */
+export function sbig(v: unknown, what: string): string {
+  if (typeof v === "number" && Number.isSafeInteger(v)) return String(v);
+  if (typeof v === "string" && /^-?[0-9]{1,30}$/.test(v)) return v.replace(/^(-?)0+(?=\d)/, "$1");
+  throw new ShapeError(`${what} is not a decimal index`);
+}
+
 /** `v` as a bigint string, or null when absent/null. */
 export function optBig(v: unknown, what: string): string | null {
   if (v === undefined || v === null) return null;
   return big(v, what);
+}
+
+/** `v` as a signed bigint string, or null when absent/null. */
+export function optSbig(v: unknown, what: string): string | null {
+  if (v === undefined || v === null) return null;
+  return sbig(v, what);
 }
 
 /** `v` as a safe integer (numbers or digit strings, possibly negative). */
