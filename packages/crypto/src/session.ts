@@ -51,6 +51,10 @@ export const V2_SID_LABEL = "hsagent-v2 sid";
 /** HKDF info for the v1 (legacy) session key. */
 export const V1_KEY_INFO = "handshake";
 
+const V2_KEYS_INFO_BYTES = utf8Encode(V2_KEYS_INFO);
+const V2_SID_LABEL_BYTES = utf8Encode(V2_SID_LABEL);
+const V1_KEY_INFO_BYTES = utf8Encode(V1_KEY_INFO);
+
 function field(value: unknown, what: string): string {
   if (typeof value !== "string" || value.length === 0 || value.includes("|")) {
     throw new HandshakeError("malformed", `transcript ${what}`);
@@ -118,7 +122,7 @@ function requireTh(th: unknown): Uint8Array {
 
 /** `sid = hex(SHA-256("hsagent-v2 sid" ‖ TH))[0..32)`. */
 export function sessionIdFromTranscriptHash(th: Uint8Array, backend?: BackendChoice): string {
-  const digest = getBackend(backend).sha256(concatBytes(utf8Encode(V2_SID_LABEL), requireTh(th)));
+  const digest = getBackend(backend).sha256(concatBytes(V2_SID_LABEL_BYTES, requireTh(th)));
   return hexEncode(digest).slice(0, 32);
 }
 
@@ -198,7 +202,7 @@ export function deriveV2SessionKeys(options: DeriveV2Options): V2SessionKeys {
       throw new HandshakeError("malformed", "role");
     }
     const shared = pair.deriveSharedSecret(peerKeyBytes(options.peerKxPub));
-    const okm = impl.hkdfSha256(shared, th, utf8Encode(V2_KEYS_INFO), 64);
+    const okm = impl.hkdfSha256(shared, th, V2_KEYS_INFO_BYTES, 64);
     shared.fill(0);
     const kI2r = okm.slice(0, 32);
     const kR2i = okm.slice(32, 64);
@@ -229,7 +233,7 @@ export function deriveV1SessionKey(
     const impl = getBackend(choice);
     const pair = typeof own === "string" || own instanceof Uint8Array ? kxKeyPairFromPrivate(own, impl) : own;
     const shared = pair.deriveSharedSecret(peerKeyBytes(peerKxPub));
-    const key = impl.hkdfSha256(shared, undefined, utf8Encode(V1_KEY_INFO), 32);
+    const key = impl.hkdfSha256(shared, undefined, V1_KEY_INFO_BYTES, 32);
     shared.fill(0);
     return key;
   }, "v1 key schedule");
