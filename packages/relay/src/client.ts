@@ -31,8 +31,14 @@ export interface RelayClientOptions {
   maxAttempts?: number;
   /** Give up a connection attempt after this long (default 10 000 ms). */
   connectTimeoutMs?: number;
-  /** Largest line accepted or sent, excluding `\n` (default 65536). */
+  /** Largest line sent, excluding `\n` (default 65536, the relay's limit); longer sends reject with `LINE_TOO_LONG`. */
   maxLineBytes?: number;
+  /**
+   * Largest relayed line accepted (default 2 × maxLineBytes + 1024). The relay's framing
+   * escapes `"` and `\` in the content, so a maximal legal client line can arrive up to about
+   * twice as long; longer received lines are dropped (without buffering) and counted.
+   */
+  maxReceiveLineBytes?: number;
   /** Lines queued while disconnected or waiting for `drain` (default 1000); beyond it sends reject with `QUEUE_FULL`. */
   maxQueuedLines?: number;
   /** Queue sends while disconnected (default true); if false they reject with `NOT_CONNECTED`. */
@@ -99,6 +105,7 @@ export class RelayClient implements Transport {
   private readonly maxAttempts: number;
   private readonly connectTimeout: number;
   private readonly maxLineBytes: number;
+  private readonly maxReceiveLineBytes: number;
   private readonly maxQueued: number;
   private readonly queueOffline: boolean;
   private readonly log: Logger;
@@ -140,6 +147,7 @@ export class RelayClient implements Transport {
     this.maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
     this.connectTimeout = options.connectTimeoutMs ?? 10_000;
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.maxReceiveLineBytes = options.maxReceiveLineBytes ?? 2 * this.maxLineBytes + 1024;
     this.maxQueued = options.maxQueuedLines ?? DEFAULT_MAX_QUEUED_LINES;
     this.queueOffline = options.queueWhileDisconnected ?? true;
     this.log = options.logger ?? silentLogger;
@@ -148,12 +156,13 @@ export class RelayClient implements Transport {
       !(this.minDelay >= 0) ||
       !(this.maxAttempts >= 1) ||
       !(this.maxQueued >= 0) ||
-      !(this.maxLineBytes >= 1)
+      !(this.maxLineBytes >= 1) ||
+      !(this.maxReceiveLineBytes >= 1)
     ) {
       throw new RelayError("INVALID_OPTION", "invalid RelayClient options");
     }
     this.splitter = new LineSplitter({
-      maxLineBytes: this.maxLineBytes,
+      maxLineBytes: this.maxReceiveLineBytes,
       onLine: (line) => this.onLine(line),
       onOverlong: (n) => {
         this.counters.linesIn++;

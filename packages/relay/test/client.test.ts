@@ -6,6 +6,7 @@ import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   connectRelay,
+  encodeEnvelope,
   type RelayClient,
   RelayClient as RelayClientClass,
   type RelayMessage,
@@ -145,6 +146,27 @@ describe("RelayClient with the real relay", () => {
   });
 });
 
+describe("RelayClient size limits line up with the relay's", () => {
+  it("a maximal legal envelope (quote-heavy, just under 64 KiB) crosses the real relay and is received", async () => {
+    const relay = await startRelay({ port: 0 });
+    cleanups.push(() => relay.close());
+    const port = relay.address.port;
+    const a = track(await connectRelay({ port }));
+    const b = track(await connectRelay({ port }));
+    const inbox = collect(b);
+    await eventually(() => relay.metrics().connections.current === 2);
+    // Many short strings: the framed line is ~1.6x the client line because every quote is escaped.
+    const items = Array.from({ length: 5300 }, (_, i) => String(i % 10));
+    const size = Buffer.byteLength(encodeEnvelope({ items }));
+    expect(size).toBeGreaterThan(60_000);
+    expect(size).toBeLessThanOrEqual(65_537);
+    await a.send({ items });
+    await eventually(() => inbox.messages.length === 1, 5000, "big message");
+    expect(inbox.messages[0]!.payload).toEqual({ items });
+    await expect(a.send({ items: [...items, ...items] })).rejects.toMatchObject({ code: "LINE_TOO_LONG" });
+  });
+});
+
 describe("RelayClient failures are reported, never silent", () => {
   it("rejects with QUEUE_FULL beyond the bounded queue, and queued sends with CLOSED on close()", async () => {
     const port = await freePort();
@@ -217,7 +239,7 @@ describe("RelayClient decoding against a scripted relay", () => {
   it("handles partial chunks, many lines per chunk, split UTF-8, junk and notices", async () => {
     const fake = await fakeRelay();
     cleanups.push(fake.close);
-    const c = track(await connectRelay({ port: fake.port, maxLineBytes: 1000 }));
+    const c = track(await connectRelay({ port: fake.port, maxReceiveLineBytes: 1000 }));
     const inbox = collect(c);
     let thrown = 0;
     c.onMessage(() => {
