@@ -3,6 +3,7 @@
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseArgs } from "../src/cli-args.js";
@@ -65,6 +66,20 @@ describe.skipIf(!existsSync(BIN) && process.env.CI !== "true")("hsagent-relay bi
       expect(r.stdout).toBe("");
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toMatch(/^hsagent-relay: /);
+    }
+  });
+
+  it("exits 1 with one error line when the port is taken", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = spawnSync(process.execPath, [BIN, "--port", String(port)], { encoding: "utf8" });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(`hsagent-relay: cannot listen on 127.0.0.1:${port}: EADDRINUSE\n`);
+    } finally {
+      blocker.close();
     }
   });
 
