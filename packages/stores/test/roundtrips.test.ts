@@ -1,0 +1,163 @@
+// Substrate round-trips per store operation, counted with the client's
+// `stats.requests` (every HTTP attempt). These numbers are the budget the agent
+// plans with (target ≤ 12 substrate calls per session per side), so they are
+// asserted exactly: a change that adds a call must show up here.
+
+import { randomBytes } from "node:crypto";
+import type { SubstrateClient } from "@hsagent/substrate-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSubstrateStores, SubstrateIdentityRegistry } from "../src/index.js";
+import { newClient, type ServerHandle, startServer } from "./helpers/env.js";
+
+let handle: ServerHandle;
+let username: string;
+let password: string;
+const table: Record<string, number> = {};
+
+beforeAll(async () => {
+  handle = await startServer("sqlite");
+  username = `r${randomBytes(5).toString("hex")}`;
+  password = randomBytes(10).toString("hex");
+});
+afterAll(async () => {
+  console.log(`substrate round-trips per store operation: ${JSON.stringify(table)}`);
+  await handle?.stop();
+});
+
+async function counted<T>(client: SubstrateClient, name: string, op: () => Promise<T>): Promise<[T, number]> {
+  const before = client.stats.requests;
+  const result = await op();
+  const n = client.stats.requests - before;
+  table[name] = n;
+  return [result, n];
+}
+
+const PASS = "rt passphrase";
+
+describe("round-trips per operation (client.stats.requests)", () => {
+  it("identity registry", async () => {
+    const client = await newClient(handle.server.url, username, password);
+    const registry = new SubstrateIdentityRegistry(client);
+    const [created, provisionCalls] = await counted(client, "identity.hydrateOrProvision(new)", () =>
+      registry.hydrateOrProvision("alpha", PASS),
+    );
+    expect(created.created).toBe(true);
+    expect(provisionCalls).toBe(7);
+    expect((await counted(client, "identity.provision", () => registry.provision("beta", PASS)))[1]).toBe(7);
+    expect((await counted(client, "identity.hydrate", () => registry.hydrate("alpha", PASS)))[1]).toBe(3);
+
+    const peerClient = await newClient(handle.server.url, username, password);
+    const peers = new SubstrateIdentityRegistry(peerClient);
+    expect(
+      (
+        await counted(peerClient, "identity.lookupPeer(cold)", () =>
+          peers.lookupPeer(created.identity.agentId),
+        )
+      )[1],
+    ).toBe(1);
+    expect(
+      (
+        await counted(peerClient, "identity.lookupPeer(warm)", () =>
+          peers.lookupPeer(created.identity.agentId),
+        )
+      )[1],
+    ).toBe(0);
+    expect(
+      (
+        await counted(peerClient, "identity.lookupPeer(refresh)", () =>
+          peers.lookupPeer(created.identity.agentId, { refresh: true }),
+        )
+      )[1],
+    ).toBe(2);
+    expect(
+      (
+        await counted(peerClient, "identity.lookupPeer(unknown)", () => peers.lookupPeer(crypto.randomUUID()))
+      )[1],
+    ).toBe(1);
+    expect(
+      (
+        await counted(client, "identity.publishProtocols", () =>
+          registry.publishProtocols(created.identity.agentId, [2]),
+        )
+      )[1],
+    ).toBe(2);
+  });
+
+  it("session, nonce and audit stores", async () => {
+    const client = await newClient(handle.server.url, username, password);
+    const registry = new SubstrateIdentityRegistry(client);
+    const me = await registry.hydrateOrProvision("gamma", PASS);
+    const stores = createSubstrateStores(client, {
+      agentId: me.identity.agentId,
+      identityObjId: me.identity.identityObjId,
+      identity: registry,
+      audit: { flushIntervalMs: 60_000 },
+    });
+    const peer = "31337";
+    const rec = (state: string) => ({ role: "responder" as const, peerIdentityObjId: peer, state });
+
+    expect(
+      (await counted(client, "sessions.save(create)", () => stores.sessions.save(rec("resp_confirm"))))[1],
+    ).toBe(4);
+    expect(
+      (await counted(client, "sessions.save(update)", () => stores.sessions.save(rec("resp_exchange"))))[1],
+    ).toBe(1);
+    expect((await counted(client, "sessions.load", () => stores.sessions.load("responder", peer)))[1]).toBe(
+      2,
+    );
+    await stores.sessions.save({ role: "initiator", peerIdentityObjId: "31338", state: "init_exchange" });
+    expect((await counted(client, "sessions.list(2 sessions)", () => stores.sessions.list()))[1]).toBe(3);
+    expect(
+      (await counted(client, "sessions.purge(known)", () => stores.sessions.purge("responder", peer)))[1],
+    ).toBe(1);
+    const restarted = createSubstrateStores(client, {
+      agentId: me.identity.agentId,
+      identityObjId: me.identity.identityObjId,
+    });
+    expect(
+      (
+        await counted(client, "sessions.purge(unknown to this process)", () =>
+          restarted.sessions.purge("initiator", "31338"),
+        )
+      )[1],
+    ).toBe(2);
+
+    const nonce = randomBytes(16).toString("hex");
+    expect(
+      (await counted(client, "nonces.recordIfNew(new)", () => stores.nonces.recordIfNew(nonce, peer)))[1],
+    ).toBe(4);
+    expect(
+      (
+        await counted(client, "nonces.recordIfNew(replay, cached)", () =>
+          stores.nonces.recordIfNew(nonce, peer),
+        )
+      )[1],
+    ).toBe(0);
+    expect(
+      (
+        await counted(client, "nonces.recordIfNew(replay after restart)", () =>
+          restarted.nonces.recordIfNew(nonce, peer),
+        )
+      )[1],
+    ).toBe(3);
+    expect(
+      (
+        await counted(client, "nonces.exists(cold, unknown)", () =>
+          restarted.nonces.exists(randomBytes(16).toString("hex")),
+        )
+      )[1],
+    ).toBe(1);
+    expect((await counted(client, "nonces.purgePeer(1 nonce)", () => stores.nonces.purgePeer(peer)))[1]).toBe(
+      1,
+    );
+
+    const [, appendCalls] = await counted(client, "audit.append(x10)", async () => {
+      for (let i = 0; i < 10; i++) stores.audit.append({ type: "NONCE_SEEN", peer: "p", detail: { i } });
+    });
+    expect(appendCalls).toBe(0);
+    expect((await counted(client, "audit.flush(10 events)", () => stores.audit.flush()))[1]).toBe(1);
+    expect((await counted(client, "audit.recent", () => stores.audit.recent(10)))[1]).toBe(1);
+    expect((await counted(client, "audit.validate", () => stores.audit.validate()))[1]).toBe(1);
+    await stores.audit.close();
+  });
+});
