@@ -76,6 +76,10 @@ export interface BuildHandshakeOptions {
  * @throws HandshakeError `malformed` if an input has the wrong format
  */
 export function buildHandshake(options: BuildHandshakeOptions): HandshakeBlob {
+  return guard(() => buildHandshakeUnguarded(options), "build hs");
+}
+
+function buildHandshakeUnguarded(options: BuildHandshakeOptions): HandshakeBlob {
   const version = options.version ?? 2;
   if (version !== 1 && version !== 2) throw new HandshakeError("malformed", "version must be 1 or 2");
   if (options.type !== "response" && options.type !== "init") throw new HandshakeError("malformed", "type");

@@ -5,7 +5,7 @@
 import { type BackendChoice, getBackend } from "./backend/index.js";
 import type { KxKeyPair, ScryptParams, SigningKey, VerifyKey } from "./backend/types.js";
 import { b64decode, hexEncode, utf8Encode } from "./encoding.js";
-import { HandshakeError } from "./errors.js";
+import { guard, HandshakeError } from "./errors.js";
 
 /** Raw key bytes or their standard base64 text. */
 export type KeyInput = Uint8Array | string;
@@ -130,7 +130,7 @@ export function verifyKeyFromPublic(raw: KeyInput, backend?: BackendChoice): Ver
 
 /** Ed25519 sign with a signing key (deterministic, 64 bytes). */
 export function sign(key: SigningKey, message: Uint8Array | string): Uint8Array {
-  return key.sign(typeof message === "string" ? utf8Encode(message) : message);
+  return guard(() => key.sign(typeof message === "string" ? utf8Encode(message) : message), "sign");
 }
 
 /**
@@ -172,9 +172,11 @@ export function x25519(
   peerPublicKey: KeyInput,
   backend?: BackendChoice,
 ): Uint8Array {
-  const pair =
-    typeof privateKey === "string" || privateKey instanceof Uint8Array
-      ? kxKeyPairFromPrivate(privateKey, backend)
-      : privateKey;
-  return pair.deriveSharedSecret(keyBytes(peerPublicKey, "X25519 public key"));
+  return guard(() => {
+    const pair =
+      typeof privateKey === "string" || privateKey instanceof Uint8Array
+        ? kxKeyPairFromPrivate(privateKey, backend)
+        : privateKey;
+    return pair.deriveSharedSecret(keyBytes(peerPublicKey, "X25519 public key"));
+  }, "x25519");
 }

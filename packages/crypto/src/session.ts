@@ -109,8 +109,10 @@ export function transcriptPartsFromBlobs(
 
 /** `TH = SHA-256(T)`; accepts the parts or the transcript string itself. */
 export function transcriptHash(transcript: TranscriptParts | string, backend?: BackendChoice): Uint8Array {
-  const t = typeof transcript === "string" ? transcript : buildTranscript(transcript);
-  return getBackend(backend).sha256(utf8Encode(t));
+  return guard(() => {
+    const t = typeof transcript === "string" ? transcript : buildTranscript(transcript);
+    return getBackend(backend).sha256(utf8Encode(t));
+  }, "transcript hash");
 }
 
 function requireTh(th: unknown): Uint8Array {
@@ -128,7 +130,7 @@ export function sessionIdFromTranscriptHash(th: Uint8Array, backend?: BackendCho
 
 /** `tsig` (initiator) or `fin` (responder): base64 Ed25519 signature over TH. */
 export function signTranscript(signingKey: SigningKey, th: Uint8Array): string {
-  return b64encode(signingKey.sign(requireTh(th)));
+  return guard(() => b64encode(signingKey.sign(requireTh(th))), "sign transcript");
 }
 
 /**

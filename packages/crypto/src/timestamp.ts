@@ -17,6 +17,7 @@ function pad(n: number, width = 2): string {
  * @throws HandshakeError `malformed` for an invalid Date or a year outside 0000..9999
  */
 export function formatTimestamp(date: Date = new Date()): string {
+  if (!(date instanceof Date)) throw new HandshakeError("malformed", "not a Date");
   const t = date.getTime();
   if (!Number.isFinite(t)) throw new HandshakeError("malformed", "invalid date");
   const y = date.getUTCFullYear();

@@ -6,31 +6,37 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  aesGcmDecrypt,
   BACKEND_NAMES,
   type BackendName,
   b64decode,
   b64encode,
   buildHandshake,
+  canonicalJson,
   decryptIdentityVault,
   deriveV1SessionKey,
   deriveV2SessionKeys,
   encryptIdentityVault,
+  formatTimestamp,
   generateIdentity,
   generateKxKeyPair,
   generateSigningKey,
   HandshakeError,
   hexDecode,
+  hkdfSha256,
   openSecV1,
   openSecV2,
   parseJsonObject,
   parseTimestamp,
   sealSecV1,
   sealSecV2,
+  sign,
   signTranscript,
   transcriptHash,
   transcriptPartsFromBlobs,
   verifyHandshake,
   verifyTranscriptSignature,
+  x25519,
 } from "../src/index.js";
 
 type Obj = Record<string, unknown>;
@@ -326,6 +332,26 @@ describe.each(BACKEND_NAMES)("robustness on %s", (backend) => {
             backend,
           } as never),
         );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("builders and primitives given wrong types throw only HandshakeError", () => {
+    fc.assert(
+      fc.property(weird, weird, weird, (a, b, c) => {
+        attempt(() => buildHandshake(a as never));
+        attempt(() => buildHandshake({ type: "init", nonce: a, kxPub: b, signingKey: c } as never));
+        attempt(() => signTranscript(a as never, b as never));
+        attempt(() => transcriptHash(a as never, backend));
+        attempt(() => sealSecV2({ key: a, sid: b, seq: c, header: a, plaintext: b, backend } as never));
+        attempt(() => sealSecV1({ key: a, signingKey: b, message: c, backend } as never));
+        attempt(() => x25519(a as never, b as never, backend));
+        attempt(() => sign(a as never, b as never));
+        attempt(() => canonicalJson(a, { ascii: true }));
+        attempt(() => aesGcmDecrypt(a as never, b as never, c as never, undefined, backend));
+        attempt(() => hkdfSha256(a as never, undefined, b as never, c as never, backend));
+        attempt(() => formatTimestamp(a as never));
       }),
       { numRuns: 300 },
     );
