@@ -137,7 +137,13 @@ describe("client decoder fuzz", () => {
 describe("relay server fuzz over real sockets", () => {
   it("takes 10,000 random sequences, 1 MB lines and 120k tiny lines without crashing or unbounded buffers", async () => {
     const maxLineBytes = 65_536;
-    const relay = await startRelay({ port: 0, rateLimitPerMinute: 0, maxLineBytes });
+    // Everyone here reads; a long grace keeps a CPU-starved test process from being cut as slow.
+    const relay = await startRelay({
+      port: 0,
+      rateLimitPerMinute: 0,
+      maxLineBytes,
+      slowConsumerGraceMs: 60_000,
+    });
     cleanups.push(() => relay.close());
     const port = relay.address.port;
     const good: RelayClient[] = [];
@@ -181,9 +187,11 @@ describe("relay server fuzz over real sockets", () => {
     }
     await eventually(
       () => inbox.every((b) => b.filter((m) => typeof m.payload.sentinel === "number").length >= 8),
-      30_000,
+      90_000,
       "all sentinels relayed",
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; metrics=${JSON.stringify(relay.metrics())}`);
+    });
 
     // Good clients still talk to each other afterwards.
     await good[0]!.send({ intent: "after-fuzz", n: 1 });
