@@ -245,7 +245,12 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
         if (!c.stallTimer) {
           c.stallTimer = setTimeout(() => {
             c.stallTimer = null;
-            if (!c.closed && c.socket.writableLength > softQueueBytes) slowConsumer(c);
+            if (c.closed) return;
+            // Still above the soft cap after the grace: cut it. Otherwise it is below the cap
+            // but not yet drained: resume its senders rather than wait for 'drain' (which a
+            // reader that stalls right now would never produce).
+            if (c.socket.writableLength > softQueueBytes) slowConsumer(c);
+            else releaseWaiters(c);
           }, graceMs);
           c.stallTimer.unref();
         }
