@@ -2,9 +2,18 @@
  * Property tests: the native (OpenSSL) and noble (pure JS) backends compute the same bytes for
  * every primitive on random inputs. Ed25519 is deterministic, so signatures must be equal too.
  */
+
+import { ed25519 } from "@noble/curves/ed25519.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { HandshakeError, hexEncode, nativeBackend as native, nobleBackend as noble } from "../src/index.js";
+import { isWeakEd25519PublicKey } from "../src/backend/native.js";
+import {
+  HandshakeError,
+  hexDecode,
+  hexEncode,
+  nativeBackend as native,
+  nobleBackend as noble,
+} from "../src/index.js";
 
 const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max });
 const key32 = bytes(32, 32);
@@ -55,6 +64,43 @@ describe("native and noble agree", () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it("Ed25519: weak public keys (small order, non-canonical) verify nothing on either backend", () => {
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    const trivialSig = new Uint8Array(64);
+    trivialSig.set(identity); // R = identity, S = 0: "valid" for any message under a small-order key
+    const weak = [
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "0000000000000000000000000000000000000000000000000000000000000080",
+      "0100000000000000000000000000000000000000000000000000000000000000",
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+      "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ];
+    for (const h of weak) {
+      const pub = hexDecode(h);
+      // the first eight are canonical small-order points (this checks the native blocklist's
+      // constants); the last two are non-canonical (y >= p) and do not even decode strictly
+      if (weak.indexOf(h) < 8) expect(ed25519.Point.fromBytes(pub, false).isSmallOrder()).toBe(true);
+      else expect(() => ed25519.Point.fromBytes(pub, false)).toThrow();
+      for (const msg of [new Uint8Array(0), new Uint8Array([1, 2, 3])]) {
+        expect(native.verifyKeyFromPublic(pub).verify(msg, trivialSig)).toBe(false);
+        expect(noble.verifyKeyFromPublic(pub).verify(msg, trivialSig)).toBe(false);
+      }
+    }
+    fc.assert(
+      fc.property(key32, (seed) => {
+        const pub = native.signingKeyFromPrivate(seed).publicKey;
+        expect(isWeakEd25519PublicKey(pub)).toBe(false);
+      }),
+      { numRuns: 100 },
     );
   });
 

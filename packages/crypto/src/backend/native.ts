@@ -91,17 +91,48 @@ function rawPrivate(key: KeyObject): Uint8Array {
   return out;
 }
 
+// Ed25519 public keys OpenSSL accepts but strict RFC 8032 / FIPS 186-5 verifiers (and noble with
+// zip215: false) reject: a y coordinate ≥ p (non-canonical), or a small-order point, for which a
+// trivial signature (R = identity, S = 0) "verifies" on every message. Small-order points have
+// y ∈ {0, 1, −1, ±y8}; compared with the x-sign bit cleared, so both signs are covered.
+const ED25519_P_LE = Buffer.from("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", "hex");
+const SMALL_ORDER_Y = [
+  "0000000000000000000000000000000000000000000000000000000000000000",
+  "0100000000000000000000000000000000000000000000000000000000000000",
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+].map((h) => Buffer.from(h, "hex"));
+
+/** @internal True for Ed25519 public keys a strict verifier must never accept a signature for. */
+export function isWeakEd25519PublicKey(pub: Uint8Array): boolean {
+  const y = Buffer.from(pub);
+  y[31] = y[31]! & 0x7f;
+  for (let i = 31; i >= 0; i--) {
+    if (y[i]! < ED25519_P_LE[i]!) break;
+    if (y[i]! > ED25519_P_LE[i]! || i === 0) return true; // y >= p
+  }
+  return SMALL_ORDER_Y.some((w) => w.equals(y));
+}
+
 class NativeVerifyKey implements VerifyKey {
   readonly backend = "native" as const;
   readonly publicKeyB64: string;
+  private readonly weak: boolean;
   constructor(
     readonly publicKey: Uint8Array,
     private readonly key: KeyObject,
   ) {
     this.publicKeyB64 = b64encode(publicKey);
+    this.weak = isWeakEd25519PublicKey(publicKey);
   }
   verify(message: Uint8Array, signature: Uint8Array): boolean {
-    if (!(message instanceof Uint8Array) || !(signature instanceof Uint8Array) || signature.length !== 64) {
+    if (
+      this.weak ||
+      !(message instanceof Uint8Array) ||
+      !(signature instanceof Uint8Array) ||
+      signature.length !== 64
+    ) {
       return false;
     }
     try {
