@@ -55,6 +55,8 @@ export interface AgentStoreOptions {
   readonly nonceCacheTtlMs?: number;
   /** Audit batching options. */
   readonly audit?: AuditOptions;
+  /** See {@link SessionStoreOptions.exclusiveWriter} (default false). */
+  readonly exclusiveSessions?: boolean;
 }
 
 function checkAgent(options: AgentStoreOptions): void {
@@ -71,7 +73,9 @@ export function createSubstrateStores(client: SubstrateClient, options: AgentSto
   checkAgent(options);
   return {
     identity: options.identity ?? new SubstrateIdentityRegistry(client),
-    sessions: new SubstrateSessionStore(client, options.agentId, options.identityObjId),
+    sessions: new SubstrateSessionStore(client, options.agentId, options.identityObjId, {
+      exclusiveWriter: options.exclusiveSessions ?? false,
+    }),
     nonces: new SubstrateNonceStore(client, options.agentId, options.identityObjId, {
       ...(options.nonceCacheTtlMs !== undefined ? { cacheTtlMs: options.nonceCacheTtlMs } : {}),
     }),
@@ -91,7 +95,9 @@ export function createMemoryStores(
   return {
     backend,
     identity: options.identity ?? new MemoryIdentityRegistry(backend),
-    sessions: new MemorySessionStore(backend, options.agentId),
+    sessions: new MemorySessionStore(backend, options.agentId, {
+      exclusiveWriter: options.exclusiveSessions ?? false,
+    }),
     nonces: new MemoryNonceStore(backend, options.agentId, {
       ...(options.nonceCacheTtlMs !== undefined ? { cacheTtlMs: options.nonceCacheTtlMs } : {}),
     }),

@@ -85,6 +85,16 @@ export interface StoredSession {
   readonly objId: string;
 }
 
+/** Options of the session stores. */
+export interface SessionStoreOptions {
+  /**
+   * Promise that this process is the only writer of this agent's sessions and
+   * that it listed/purged leftover states at start-up: a first save then skips
+   * the ownership check (one round-trip less). Updates stay conditional.
+   */
+  readonly exclusiveWriter?: boolean;
+}
+
 /** Milestone persistence of handshake sessions, one state per (role, peer). */
 export interface SessionStore {
   /**

@@ -171,4 +171,23 @@ describe("SUBSTRATE-API.md §6 layout", () => {
     const peer = await new SubstrateIdentityRegistry(client).lookupPeer(agentId);
     expect(peer).toMatchObject({ agentId, signPubB64: keys.sign_pub_b64, protocols: [] });
   });
+
+  it("exclusiveWriter: a duplicate state made by a second writer is cleaned up by purge", async () => {
+    const registry = new SubstrateIdentityRegistry(client);
+    const me = await registry.provision("layout-three", PASS);
+    const opts = {
+      agentId: me.identity.agentId,
+      identityObjId: me.identity.identityObjId,
+      exclusiveSessions: true,
+    };
+    const first = createSubstrateStores(client, opts).sessions;
+    const second = createSubstrateStores(client, opts).sessions;
+    await first.save({ role: "responder", peerIdentityObjId: "777", state: "resp_confirm" });
+    // The promise was broken (two writers): the second creates a duplicate instead of failing.
+    await second.save({ role: "responder", peerIdentityObjId: "777", state: "resp_confirm" });
+    expect(await createSubstrateStores(client, opts).sessions.list()).toHaveLength(2);
+    // A store that owns neither removes both.
+    expect(await createSubstrateStores(client, opts).sessions.purge("responder", "777")).toBe(true);
+    expect(await createSubstrateStores(client, opts).sessions.list()).toEqual([]);
+  });
 });

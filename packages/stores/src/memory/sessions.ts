@@ -5,7 +5,13 @@
 import { SessionConflictError } from "../errors.js";
 import { assertObjId } from "../guard.js";
 import { checkRecord } from "../session-codec.js";
-import type { SessionRecord, SessionRole, SessionStore, StoredSession } from "../types.js";
+import type {
+  SessionRecord,
+  SessionRole,
+  SessionStore,
+  SessionStoreOptions,
+  StoredSession,
+} from "../types.js";
 import type { MemoryBackend, MemorySessionEntry } from "./backend.js";
 
 const keyOf = (role: string, peer: string): string => `${role}|${peer}`;
@@ -17,9 +23,12 @@ export class MemorySessionStore implements SessionStore {
   /** Versions this instance owns, by key. */
   readonly #handles = new Map<string, { objId: string; version: number }>();
 
-  constructor(backend: MemoryBackend, agentId: string) {
+  readonly #exclusive: boolean;
+
+  constructor(backend: MemoryBackend, agentId: string, options: SessionStoreOptions = {}) {
     this.#backend = backend;
     this.#agentId = agentId;
+    this.#exclusive = options.exclusiveWriter ?? false;
   }
 
   #table(): Map<string, MemorySessionEntry> {
@@ -46,7 +55,7 @@ export class MemorySessionStore implements SessionStore {
           "state changed since we last saw it",
         );
       }
-    } else if (current) {
+    } else if (current && !this.#exclusive) {
       throw new SessionConflictError(
         record.role,
         record.peerIdentityObjId,

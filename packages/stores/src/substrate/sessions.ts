@@ -6,7 +6,9 @@
 // loaded (conditional PUT); a 409 — or a state it does not own — is a
 // SessionConflictError. Round-trips:
 //   first save = 4 (list hs_session ∥ PUT object, then both associations in
-//                   parallel); 2 sequential latencies
+//                   parallel); 2 sequential latencies. With `exclusiveWriter`
+//                   (this process is the agent's only writer and purged stale
+//                   states at start-up) the ownership check is skipped: 3.
 //   later save = 1 (conditional PUT)
 //   load = 2, list = 1 + N (object GETs in parallel)
 //   purge = 1 when the state is known here (DELETE removes its associations
@@ -17,7 +19,14 @@ import { SessionConflictError } from "../errors.js";
 import { assertObjId } from "../guard.js";
 import { HAS_HANDSHAKE_WITH, ObjectTypes, sessionAssocType } from "../layout.js";
 import { checkRecord, parseSession, sessionJson } from "../session-codec.js";
-import type { JsonValue, SessionRecord, SessionRole, SessionStore, StoredSession } from "../types.js";
+import type {
+  JsonValue,
+  SessionRecord,
+  SessionRole,
+  SessionStore,
+  SessionStoreOptions,
+  StoredSession,
+} from "../types.js";
 
 const keyOf = (role: string, peer: string): string => `${role}|${peer}`;
 
@@ -29,10 +38,18 @@ export class SubstrateSessionStore implements SessionStore {
   /** States this instance owns: object id and the version it last wrote or read. */
   readonly #handles = new Map<string, { objId: string; version: number; createdJson?: string }>();
 
-  constructor(client: SubstrateClient, agentId: string, identityObjId: string) {
+  readonly #exclusive: boolean;
+
+  constructor(
+    client: SubstrateClient,
+    agentId: string,
+    identityObjId: string,
+    options: SessionStoreOptions = {},
+  ) {
     this.#client = client;
     this.#agentId = agentId;
     this.#identityObjId = assertObjId(identityObjId, "identityObjId");
+    this.#exclusive = options.exclusiveWriter ?? false;
   }
 
   async save(record: SessionRecord): Promise<StoredSession> {
@@ -61,7 +78,9 @@ export class SubstrateSessionStore implements SessionStore {
     // Unknown to us: create, checking in parallel that nobody else has a state for this key.
     const assocType = sessionAssocType(role, peer);
     const [existing, created] = await Promise.all([
-      this.#client.listAssociations(assocType, this.#identityObjId, { limit: 1 }),
+      this.#exclusive
+        ? Promise.resolve({ count: 0 })
+        : this.#client.listAssociations(assocType, this.#identityObjId, { limit: 1 }),
       this.#client.putJson({ type: ObjectTypes.HandshakeSessionState, version: 0, value }),
     ]);
     if (existing.count > 0) {
@@ -127,16 +146,19 @@ export class SubstrateSessionStore implements SessionStore {
   async purge(role: SessionRole, peerIdentityObjId: string): Promise<boolean> {
     assertObjId(peerIdentityObjId, "peerIdentityObjId");
     const key = keyOf(role, peerIdentityObjId);
-    let objId = this.#handles.get(key)?.objId;
+    const objId = this.#handles.get(key)?.objId;
     this.#handles.delete(key);
     if (!objId) {
+      // Not ours yet: delete every state linked for this key (duplicates included).
       const { associations } = await this.#client.listAssociations(
         sessionAssocType(role, peerIdentityObjId),
         this.#identityObjId,
-        { limit: 1 },
+        { limit: 100 },
       );
-      objId = associations[0]?.targetId;
-      if (!objId) return false;
+      const results = await Promise.all(
+        associations.map((a) => this.#client.deleteObject(ObjectTypes.HandshakeSessionState, a.targetId)),
+      );
+      return results.some((r) => r.success);
     }
     const { success } = await this.#client.deleteObject(ObjectTypes.HandshakeSessionState, objId);
     return success;
