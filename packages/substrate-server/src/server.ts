@@ -2,7 +2,12 @@
 // without internals, per-IP and per-account rate limits, and graceful close. `startSubstrateServer`
 // is the programmatic entry point used by tests, the CLI and other packages.
 
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from "fastify";
 import { DEFAULT_SCRYPT, dummyHash, type ScryptParams } from "./auth/password.js";
 import { resolveJwtSecret } from "./auth/secret.js";
 import { TokenService } from "./auth/tokens.js";
@@ -89,6 +94,10 @@ export async function buildSubstrateApp(
     routerOptions: { maxParamLength: 300 },
     forceCloseConnections: "idle",
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Malformed URLs (bad percent-encoding): answer like every other 400, without echoing the URL.
+    frameworkErrors: (_err, _req, reply) => {
+      (reply as unknown as FastifyReply).code(400).send({ error: "malformed URL", code: "BAD_REQUEST" });
+    },
   });
   app.decorateRequest("principal", null);
 

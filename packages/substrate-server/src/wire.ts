@@ -46,6 +46,7 @@ export function parseOptionalBigint(
 
 /** Parse a non-negative id (tenant ids, object ids, association endpoints). */
 export function parseId(value: unknown, field: string): bigint {
+  if (typeof value === "string" && value.startsWith("-")) throw badRequest(`${field} must not be negative`);
   return parseBigint(value, field, 0n);
 }
 

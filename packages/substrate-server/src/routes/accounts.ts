@@ -23,6 +23,7 @@ export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
 ]);
 
 const MAX_PASSWORD = 1024;
+const USERNAME = /^[A-Za-z0-9_.~-]{1,255}$/;
 
 const credentialsBody = {
   type: "object",
@@ -89,7 +90,8 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if (typeof body.username !== "string" || typeof body.password !== "string") {
       throw badRequest("username and password (or key) are required");
     }
-    const account = await store.findAccountByUsername(body.username);
+    // A username that could never have been registered is not looked up (and never reaches SQL).
+    const account = USERNAME.test(body.username) ? await store.findAccountByUsername(body.username) : null;
     const ok = await verifyPassword(body.password, account?.passwordHash ?? (await ctx.dummyHash));
     if (!account || !ok) throw unauthorized("invalid credentials");
     return {

@@ -14,6 +14,7 @@ import type { AssociationRecord } from "../store/types.js";
 import {
   base64DecodedLength,
   decodeBase64,
+  parseBigint,
   parseId,
   parseInt32,
   parseName,
@@ -146,8 +147,8 @@ export function objectRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const type = parseName(body.type, "type");
       const sourceId = parseId(body.sourceId, "sourceId");
       const targetId = parseId(body.targetId, "targetId");
-      const time = parseOptionalBigint(body.time, "time", BigInt(Date.now())) as bigint;
-      const position = parseOptionalBigint(body.position, "position", time) as bigint;
+      const time = body.time === undefined ? BigInt(Date.now()) : parseBigint(body.time, "time");
+      const position = body.position === undefined ? time : parseBigint(body.position, "position");
       const data = readData(body.data, "data", MAX_ASSOCIATION_DATA_BYTES);
       await store.putAssociation({ tenant, type, sourceId, targetId, time, position, data });
       return reply.code(201).send({ success: true });
