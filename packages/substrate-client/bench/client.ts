@@ -14,7 +14,9 @@ function summary(samples: number[]): { p50: number; p99: number; mean: number } 
   return { p50: at(0.5), p99: at(0.99), mean: Number((s.reduce((a, b) => a + b, 0) / s.length).toFixed(3)) };
 }
 
-async function time(fn: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number; mean: number }> {
+async function time(
+  fn: (i: number) => Promise<unknown>,
+): Promise<{ p50: number; p99: number; mean: number }> {
   const samples: number[] = [];
   for (let i = 0; i < N; i++) {
     const t0 = performance.now();
@@ -30,7 +32,10 @@ server.app.server.on("connection", () => connections++);
 try {
   const client = new SubstrateClient({
     baseUrl: server.url,
-    credentials: { username: `b${randomBytes(4).toString("hex")}`, password: randomBytes(12).toString("hex") },
+    credentials: {
+      username: `b${randomBytes(4).toString("hex")}`,
+      password: randomBytes(12).toString("hex"),
+    },
     autoRegister: true,
   });
   await client.login();
