@@ -3,7 +3,7 @@
  * the persisted record. Every helper returns new state objects; nothing here mutates its input
  * state, which is what makes "a rejected message cannot change state" hold by construction.
  */
-import { canonicalJson, formatTimestamp, hexEncode } from "@hsagent/crypto";
+import { b64encode, canonicalJson, formatTimestamp, hexEncode } from "@hsagent/crypto";
 import type { Intent } from "./messages.js";
 import type {
   Effect,
@@ -75,7 +75,7 @@ export function freshNonce(ctx: MachineContext): string {
 
 /** A fresh ref: 16 characters of base64url (12 random bytes), within `[A-Za-z0-9_-]{1,32}`. */
 export function freshRef(ctx: MachineContext): string {
-  return Buffer.from(ctx.deps.randomBytes(12)).toString("base64url");
+  return b64encode(ctx.deps.randomBytes(12)).replaceAll("+", "-").replaceAll("/", "_");
 }
 
 /** The injected clock as a wire timestamp. */

@@ -4,6 +4,7 @@
  * attacker-controlled. Unknown fields are ignored (and not copied into `msg`); known fields must
  * have the exact type and format of the spec.
  */
+import { isB64OfLength } from "@hsagent/crypto";
 import {
   isAgentId,
   isB64,
@@ -194,7 +195,7 @@ export function parseSec(v: unknown): Sec {
     if (!isPlainObject(env)) throw new Bad("sec.envelope");
     return {
       envelope: {
-        nonce: need(env, "nonce", (x): x is string => isB64(x, 16) && Buffer.from(x, "base64").length === 12),
+        nonce: need(env, "nonce", (x): x is string => isB64OfLength(x, 12)),
         ciphertext: need(env, "ciphertext", (x): x is string => isB64(x, 65536)),
         hash: need(env, "hash", isKeyB64),
         ts: need(env, "ts", isTimestamp),
