@@ -1,0 +1,847 @@
+/**
+ * The agent runtime: one `Agent` = a relay transport + one pure protocol machine per peer + the
+ * substrate stores + timers. Every inbound message and timer of a peer runs on that peer's lane
+ * (serialized, PROTOCOL.md §4); peers run in parallel. Effects are carried out in order; the only
+ * substrate I/O on the latency path is the durable nonce check (§7) — milestones (§8) are written
+ * behind, audit events are batched into one chain append per session end. Nothing touches the
+ * substrate while idle: no polling, no timers but the register broadcast.
+ */
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { canonicalJson, generateKxKeyPair, signingKeyFromPrivate } from "@hsagent/crypto";
+import {
+  acceptsV1,
+  createPeerSession,
+  createRegister,
+  type Effect,
+  isAgentId,
+  type MachineEvent,
+  type MachineState,
+  type PeerIdentity,
+  type PeerSession,
+  type ProtocolDeps,
+  READY_STATE,
+  type RejectReason,
+  type SelfIdentity,
+  type Session,
+  speaksV2,
+  step,
+  type Transition,
+} from "@hsagent/protocol";
+import { RelayClient, type RelayClientOptions, type Transport, type Unsubscribe } from "@hsagent/relay";
+import {
+  type AgentIdentity,
+  type AgentStores,
+  type AuditEventInput,
+  createMemoryStores,
+  createSubstrateStores,
+  type HydratedAgent,
+  type IdentityRegistry,
+  type MemoryBackend,
+  MemoryIdentityRegistry,
+  SubstrateIdentityRegistry,
+} from "@hsagent/stores";
+import type { SubstrateClient } from "@hsagent/substrate-client";
+import pino, { type Logger } from "pino";
+import { type AgentConfig, resolveAgentConfig } from "./config.js";
+import { AgentError } from "./errors.js";
+import { type AgentEvent, type AgentEventMap, EventQueue } from "./events.js";
+import { Lane } from "./lane.js";
+import { type AgentMetrics, SampleRing } from "./metrics.js";
+import { MilestoneWriter } from "./milestones.js";
+import { PeerDirectory } from "./peer-directory.js";
+
+/** Application hooks: what each exchange round says. Called synchronously inside the machine. */
+export interface AgentHooks {
+  /** Initiator: the message of round `round` (1-based) to `peer`. Default "How are you?". */
+  requestPayload?(round: number, peer: string): unknown;
+  /** Responder: the answer in round `round` to `msg` from `peer`. Default "I am OK!". */
+  respondPayload?(round: number, peer: string, msg: unknown): unknown;
+  /** Every application message received in an exchange round. */
+  onMessage?(peer: string, msg: unknown): void;
+}
+
+/** Where the agent keeps its state. */
+export type SubstrateOption =
+  /** A substrate client (logged in by `start()` if it is not yet). */
+  | { client: SubstrateClient }
+  /** In-memory stores over a shared backend (tests, embedded use); no substrate calls. */
+  | { backend: MemoryBackend };
+
+/** Options of {@link createAgent}. */
+export interface AgentOptions {
+  /** Display name of the agent (its identity is found or provisioned by this name). */
+  name: string;
+  /** A transport to use (memory bus, own RelayClient...). */
+  transport?: Transport;
+  /** Or a relay to connect to (a reconnecting TCP RelayClient is created). */
+  relay?: { host: string; port: number } & Omit<RelayClientOptions, "host" | "port">;
+  /** State: a substrate client or an in-memory backend. */
+  substrate: SubstrateOption;
+  /** Passphrase of the identity vault (from the caller's environment; never a constant). */
+  vaultPassphrase: string;
+  /** Protocol and runtime settings (defaults of PROTOCOL.md §9 and {@link DEFAULT_RUNTIME_CONFIG}). */
+  config?: Partial<AgentConfig>;
+  /** pino logger (default: silent). Secrets are never logged. */
+  logger?: Logger;
+  /** Application hooks. */
+  hooks?: AgentHooks;
+}
+
+/** One peer: its machine, lane, timers and milestone writer. */
+interface PeerEntry {
+  readonly id: string;
+  identity: AgentIdentity;
+  readonly machine: PeerSession;
+  readonly lane: Lane;
+  readonly timers: { retransmit: NodeJS.Timeout | null; session: NodeJS.Timeout | null };
+  /** Detached `close` re-sends of an ended session (see `detachedTeardown`). */
+  readonly teardown: Set<NodeJS.Timeout>;
+  readonly writer: MilestoneWriter;
+  /** Canonical JSON of the `close`s that ended our recent sessions as responder (late copies are dropped). */
+  readonly lateCloses: string[];
+  lastPinRefresh: number;
+}
+
+/** Closes remembered per peer to drop their late copies (FINAL_LIMIT copies may span several short sessions). */
+const LATE_CLOSES_KEPT = 16;
+
+const HANDSHAKE_REASONS: ReadonlySet<string> = new Set([
+  "bad-signature",
+  "pin-mismatch",
+  "stale",
+  "future",
+  "replay",
+  "downgrade",
+  "legacy-refused",
+  "nonce-mismatch",
+  "type-mismatch",
+  "weak-key",
+]);
+
+/** Typed listener helpers on top of EventEmitter. */
+export interface Agent {
+  on<K extends keyof AgentEventMap>(event: K, listener: (e: AgentEventMap[K]) => void): this;
+  once<K extends keyof AgentEventMap>(event: K, listener: (e: AgentEventMap[K]) => void): this;
+  off<K extends keyof AgentEventMap>(event: K, listener: (e: AgentEventMap[K]) => void): this;
+}
+
+/**
+ * An HSAgent agent. Create with {@link createAgent}, then `start()`; listen with `on(...)` or
+ * `for await (const e of agent.events())`; `stop()` ends everything (idempotent).
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: typed overloads of EventEmitter's on/once/off.
+export class Agent extends EventEmitter {
+  /** Resolved settings. */
+  readonly config: AgentConfig;
+  readonly #options: AgentOptions;
+  readonly #log: Logger;
+  readonly #peers = new Map<string, PeerEntry>();
+  readonly #queues = new Set<EventQueue>();
+  readonly #handshake = new SampleRing();
+  readonly #sessionLatency = new SampleRing();
+  readonly #counters = {
+    started: 0,
+    established: 0,
+    closed: 0,
+    aborted: 0,
+    droppedUnknownPeers: 0,
+    lookupsThrottled: 0,
+    registersIgnoredBusy: 0,
+    lateCloses: 0,
+    auditRejectionsSuppressed: 0,
+    relayReconnects: 0,
+  };
+  readonly #rejections: Record<string, number> = {};
+  #client: SubstrateClient | null = null;
+  #transport: Transport | null = null;
+  #ownsTransport = false;
+  #unsubscribe: Unsubscribe[] = [];
+  #stores: AgentStores | null = null;
+  #directory: PeerDirectory | null = null;
+  #self: SelfIdentity | null = null;
+  #hydrated: HydratedAgent | null = null;
+  #deps: ProtocolDeps;
+  #registerTimer: NodeJS.Timeout | null = null;
+  #starting: Promise<void> | null = null;
+  #stopping: Promise<void> | null = null;
+  #active = 0;
+  #auditWindow = { start: 0, count: 0 };
+
+  constructor(options: AgentOptions) {
+    super();
+    if (typeof options.name !== "string" || !/^[A-Za-z0-9_.~-]{1,200}$/.test(options.name))
+      throw new AgentError("INVALID_OPTIONS", "name must match [A-Za-z0-9_.~-]{1,200}");
+    if (typeof options.vaultPassphrase !== "string" || options.vaultPassphrase.length === 0)
+      throw new AgentError("MISSING_PASSPHRASE", "a vault passphrase is required");
+    if (!options.transport && !options.relay)
+      throw new AgentError("INVALID_OPTIONS", "either transport or relay is required");
+    const hooks = options.hooks ?? {};
+    const config: Partial<AgentConfig> = { ...options.config };
+    if (hooks.requestPayload) {
+      const f = hooks.requestPayload;
+      config.initiatorMessage = (round, peer) => f(round, peer) as never;
+    }
+    if (hooks.respondPayload) {
+      const f = hooks.respondPayload;
+      config.responderMessage = (round, received, peer) => f(round, peer, received) as never;
+    }
+    this.config = resolveAgentConfig(config);
+    this.#options = options;
+    this.#log = (options.logger ?? pino({ level: "silent" })).child({ agent: options.name });
+    this.#deps = {
+      now: Date.now,
+      randomBytes: (n) => randomBytes(n),
+      generateKxKeyPair: () => generateKxKeyPair(),
+    };
+  }
+
+  /** Our agentId (after `start()`). */
+  get agentId(): string {
+    if (!this.#self) throw new AgentError("NOT_STARTED", "the agent is not started");
+    return this.#self.agentId;
+  }
+
+  /** Our public identity (after `start()`). */
+  get identity(): AgentIdentity {
+    if (!this.#hydrated) throw new AgentError("NOT_STARTED", "the agent is not started");
+    return this.#hydrated.identity;
+  }
+
+  /** The agent's stores (after `start()`): audit log, sessions, nonces, identity registry. */
+  get stores(): AgentStores {
+    if (!this.#stores) throw new AgentError("NOT_STARTED", "the agent is not started");
+    return this.#stores;
+  }
+
+  /**
+   * Hydrate or provision the identity, publish the protocols we speak, purge sessions left by a
+   * previous run (audited `SESSION_ABORTED reason=restart`), connect, and start broadcasting
+   * `register` (one at once, then every `registerIntervalMs` ±20%).
+   */
+  start(): Promise<void> {
+    if (this.#stopping) return Promise.reject(new AgentError("STOPPED", "the agent was stopped"));
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const opts = this.#options;
+    let registry: IdentityRegistry;
+    const sub = opts.substrate;
+    if ("client" in sub) {
+      this.#client = sub.client;
+      if (!sub.client.account) await sub.client.login();
+      registry = new SubstrateIdentityRegistry(sub.client);
+    } else {
+      registry = new MemoryIdentityRegistry(sub.backend);
+    }
+    const protocols = this.#publishedProtocols();
+    let hydrated: HydratedAgent;
+    try {
+      hydrated = await registry.hydrateOrProvision(opts.name, opts.vaultPassphrase, { protocols });
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "unknown";
+      throw new AgentError("IDENTITY_FAILED", `identity ${opts.name}: ${code}`, { cause: error });
+    }
+    const current = hydrated.identity.protocols;
+    if (current.length !== protocols.length || current.some((v, i) => v !== protocols[i])) {
+      const published = await registry.publishProtocols(hydrated.identity.agentId, protocols);
+      hydrated = { ...hydrated, identity: published };
+    }
+    this.#hydrated = hydrated;
+    this.#self = {
+      agentId: hydrated.identity.agentId,
+      signingKey: signingKeyFromPrivate(hydrated.keys.sign_priv_b64),
+    };
+    const storeOptions = {
+      agentId: hydrated.identity.agentId,
+      identityObjId: hydrated.identity.identityObjId,
+      identity: registry,
+      audit: { flushIntervalMs: this.config.auditFlushIntervalMs },
+    };
+    this.#stores =
+      "client" in sub
+        ? createSubstrateStores(sub.client, storeOptions)
+        : createMemoryStores({ ...storeOptions, backend: sub.backend });
+    this.#directory = new PeerDirectory(registry, {
+      negativeTtlMs: this.config.unknownPeerTtlMs,
+      lookupsPerSecond: this.config.unknownPeerLookupsPerSecond,
+      lookupBurst: Math.max(1, Math.ceil(this.config.unknownPeerLookupsPerSecond * 2.5)),
+    });
+    this.#log.info({ agentId: this.#self.agentId }, "identity ready");
+    await this.#purgeStale();
+    await this.#connect();
+    this.#scheduleRegister(0);
+  }
+
+  #publishedProtocols(): number[] {
+    const cfg = this.config;
+    const out: number[] = [];
+    if (speaksV2(cfg)) out.push(2);
+    if (acceptsV1(cfg)) out.push(1);
+    return out;
+  }
+
+  /** Sessions a previous run of this agent left behind cannot continue: audit and purge them. */
+  async #purgeStale(): Promise<void> {
+    const stores = this.stores;
+    const stale = await stores.sessions.list();
+    for (const s of stale) {
+      const peer = typeof s.record.peerId === "string" ? s.record.peerId : s.record.peerIdentityObjId;
+      const state = typeof s.record.state === "string" ? s.record.state : "unknown";
+      stores.audit.append({
+        type: "SESSION_ABORTED",
+        peer,
+        reason: "restart",
+        detail: { role: s.record.role, state },
+      });
+      this.#log.warn({ peer, role: s.record.role, state }, "stale session from a previous run purged");
+    }
+    await Promise.all(
+      stale.map((s) =>
+        Promise.all([
+          stores.sessions.purge(s.record.role, s.record.peerIdentityObjId),
+          stores.nonces.purgePeer(s.record.peerIdentityObjId, { scanJournal: true }),
+        ]),
+      ),
+    );
+    if (stale.length > 0) await stores.audit.flush();
+  }
+
+  async #connect(): Promise<void> {
+    const opts = this.#options;
+    let transport = opts.transport;
+    if (!transport) {
+      const relay = opts.relay!;
+      const client = new RelayClient({ ...relay, logger: relayLogger(this.#log) });
+      this.#ownsTransport = true;
+      transport = client;
+      try {
+        await client.connect();
+      } catch (error) {
+        throw new AgentError(
+          "RELAY_FAILED",
+          `relay ${relay.host}:${relay.port}: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
+    if (transport instanceof RelayClient) {
+      this.#unsubscribe.push(transport.on("reconnecting", () => this.#counters.relayReconnects++));
+    }
+    this.#transport = transport;
+    this.#unsubscribe.push(
+      transport.onMessage((m) => this.#onInbound(m.payload)),
+      transport.onNotice((text) => this.#log.info({ notice: text.slice(0, 200) }, "relay notice")),
+    );
+  }
+
+  #scheduleRegister(delayMs: number): void {
+    if (this.#stopping) return;
+    this.#registerTimer = setTimeout(() => {
+      this.#registerTimer = null;
+      this.#send({ ...createRegister(this.agentId, this.#publishedProtocols()) });
+      const base = this.config.registerIntervalMs;
+      this.#scheduleRegister(base * (0.8 + 0.4 * Math.random()));
+    }, delayMs);
+    this.#registerTimer.unref();
+  }
+
+  #send(payload: { readonly [key: string]: unknown }): void {
+    const transport = this.#transport;
+    if (!transport || this.#stopping) return;
+    transport.send(payload as never).catch((error: unknown) => {
+      this.#log.warn({ code: (error as { code?: string }).code, intent: payload.intent }, "send failed");
+    });
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  #onInbound(payload: Record<string, unknown>): void {
+    if (this.#stopping || !this.#self) return;
+    const from = payload.from;
+    const to = payload.to;
+    const self = this.#self.agentId;
+    if (from === self) return;
+    if (typeof to === "string" && to !== self) return; // another pair's traffic on the shared bus
+    if (typeof from !== "string" || !isAgentId(from)) {
+      this.#countRejection("malformed");
+      this.#log.debug({ reason: "malformed" }, "dropped message without a valid sender");
+      return;
+    }
+    const directory = this.#directory!;
+    const known = directory.cached(from);
+    if (known) {
+      this.#dispatch(from, known, payload);
+      return;
+    }
+    directory.resolve(from).then(
+      (r) => {
+        if (r.kind === "known") this.#dispatch(from, r.identity, payload);
+        else {
+          this.#counters.droppedUnknownPeers++;
+          if (r.kind === "throttled") this.#counters.lookupsThrottled++;
+          this.#log.debug({ peer: from, why: r.kind }, "dropped message from an unknown agent");
+        }
+      },
+      (error: unknown) => {
+        this.#counters.droppedUnknownPeers++;
+        this.#log.warn({ peer: from, err: errorCode(error) }, "peer lookup failed; message dropped");
+      },
+    );
+  }
+
+  #dispatch(peerId: string, identity: AgentIdentity, payload: Record<string, unknown>): void {
+    if (this.#stopping) return;
+    const entry = this.#entry(peerId, identity);
+    entry.lane
+      .run(() => this.#onReceive(entry, payload))
+      .catch((error: unknown) => this.#laneFault(entry, error));
+  }
+
+  #entry(peerId: string, identity: AgentIdentity): PeerEntry {
+    let entry = this.#peers.get(peerId);
+    if (entry) return entry;
+    const machine = createPeerSession({
+      self: this.#self!,
+      peerId,
+      config: this.config,
+      deps: this.#deps,
+    });
+    const created: PeerEntry = {
+      id: peerId,
+      identity,
+      machine,
+      lane: new Lane(),
+      timers: { retransmit: null, session: null },
+      teardown: new Set(),
+      writer: new MilestoneWriter(this.stores, identity.identityObjId, {
+        onConflict: (error) => {
+          this.#log.warn(
+            { peer: peerId, code: error.code },
+            "session state owned by another process: aborting",
+          );
+          this.#feed(created, { type: "abort", reason: "session-conflict" });
+        },
+        onError: (error, what) => this.#log.warn({ peer: peerId, err: errorCode(error) }, `${what} failed`),
+      }),
+      lateCloses: [],
+      lastPinRefresh: 0,
+    };
+    entry = created;
+    this.#peers.set(peerId, entry);
+    return entry;
+  }
+
+  #peerIdentity(entry: PeerEntry): PeerIdentity {
+    return { agentId: entry.id, signPubB64: entry.identity.signPubB64, protocols: entry.identity.protocols };
+  }
+
+  async #onReceive(entry: PeerEntry, payload: Record<string, unknown>): Promise<void> {
+    if (this.#stopping) return;
+    const machine = entry.machine;
+    const ready = machine.state.name === READY_STATE[machine.role];
+    if (entry.lateCloses.length > 0 && payload.intent === "close") {
+      // A late copy of a close that ended one of our recent sessions (the initiator sends
+      // FINAL_LIMIT of them, one retransmit tick apart; sessions can be shorter than a tick).
+      const text = safeCanonical(payload);
+      if (text !== null && entry.lateCloses.includes(text)) {
+        this.#counters.lateCloses++;
+        return;
+      }
+    }
+    if (
+      ready &&
+      payload.intent === "register" &&
+      machine.role === "responder" &&
+      this.#active >= this.config.maxSessions
+    ) {
+      this.#counters.registersIgnoredBusy++;
+      return;
+    }
+    let t = step(machine.ctx, machine.state, { type: "receive", payload, peer: this.#peerIdentity(entry) });
+    const pinMismatch = t.effects.some((e) => e.type === "rejected" && e.reason === "pin-mismatch");
+    if (pinMismatch && Date.now() - entry.lastPinRefresh >= this.config.pinRefreshIntervalMs) {
+      // Identity pinning (§1): the registry may be newer than our cache; refresh once, retry once.
+      entry.lastPinRefresh = Date.now();
+      const fresh = await this.#directory!.refresh(entry.id).catch(() => null);
+      if (fresh && fresh.signPubB64 !== entry.identity.signPubB64) {
+        entry.identity = fresh;
+        t = step(machine.ctx, machine.state, { type: "receive", payload, peer: this.#peerIdentity(entry) });
+      }
+    }
+    await this.#apply(entry, t, payload);
+  }
+
+  /** Feed a runtime event into a peer's lane. */
+  #feed(entry: PeerEntry, event: MachineEvent): Promise<void> {
+    return entry.lane
+      .run(async () => {
+        const t = step(entry.machine.ctx, entry.machine.state, event);
+        await this.#apply(entry, t, null);
+      })
+      .catch((error: unknown) => this.#laneFault(entry, error));
+  }
+
+  #laneFault(entry: PeerEntry, error: unknown): void {
+    // A bug or a store failure inside a step: log it; the lane carries on with the next event.
+    this.#log.error({ peer: entry.id, err: errorCode(error), msg: (error as Error)?.message }, "lane fault");
+  }
+
+  // ---------------------------------------------------------------- effects
+
+  async #apply(
+    entry: PeerEntry,
+    t: Transition,
+    inbound: Record<string, unknown> | null,
+    deferSends?: { next: number },
+  ): Promise<void> {
+    const machine = entry.machine;
+    const before = machine.state;
+    machine.state = t.state;
+    this.#trackActive(entry, before, t.state);
+    const session: Session | null = t.state.session ?? before.session;
+    for (const effect of t.effects) {
+      await this.#effect(entry, effect, session, inbound, deferSends);
+    }
+    if (
+      !deferSends &&
+      this.config.detachedTeardown &&
+      machine.state.name === "init_finalize_close" &&
+      machine.state.pending === null
+    ) {
+      await this.#detachTeardown(entry);
+    }
+  }
+
+  /**
+   * End the initiator's session now: drive the remaining close ticks through the machine at once,
+   * carrying out purge/audit/closed immediately but sending each further `close` from a detached
+   * timer one retransmit tick apart — the wire sees what §4 step 8 prescribes.
+   */
+  async #detachTeardown(entry: PeerEntry): Promise<void> {
+    const defer = { next: 1 };
+    for (let guard = 0; guard < 1000 && entry.machine.state.name === "init_finalize_close"; guard++) {
+      const gen = entry.machine.state.timers.retransmit;
+      if (gen === null) break;
+      const t = step(entry.machine.ctx, entry.machine.state, { type: "timer", timer: "retransmit", gen });
+      await this.#apply(entry, t, null, defer);
+    }
+  }
+
+  #trackActive(entry: PeerEntry, before: MachineState, after: MachineState): void {
+    const ready = READY_STATE[entry.machine.role];
+    const wasActive = before.name !== ready;
+    const isActive = after.name !== ready;
+    if (!wasActive && isActive) {
+      this.#active++;
+      this.#counters.started++;
+    } else if (wasActive && !isActive) this.#active--;
+  }
+
+  async #effect(
+    entry: PeerEntry,
+    effect: Effect,
+    session: Session | null,
+    inbound: Record<string, unknown> | null,
+    deferSends?: { next: number },
+  ): Promise<void> {
+    const role = entry.machine.role;
+    switch (effect.type) {
+      case "send": {
+        if (deferSends) {
+          const payload = effect.payload;
+          const timer = setTimeout(() => {
+            entry.teardown.delete(timer);
+            this.#send(payload);
+          }, deferSends.next * this.config.retransmitMs);
+          deferSends.next++;
+          timer.unref();
+          entry.teardown.add(timer);
+        } else this.#send(effect.payload);
+        return;
+      }
+      case "persist":
+        entry.writer.record(effect.milestone, effect.record);
+        return;
+      case "audit":
+        this.#audit(auditInput(effect.event));
+        return;
+      case "armTimer": {
+        if (deferSends) return; // the session already ended locally; no machine timers after it
+        const name = effect.timer;
+        const old = entry.timers[name];
+        if (old) clearTimeout(old);
+        const gen = effect.gen;
+        const handle = setTimeout(() => {
+          if (entry.timers[name] === handle) entry.timers[name] = null;
+          void this.#feed(entry, { type: "timer", timer: name, gen });
+        }, effect.ms);
+        handle.unref();
+        entry.timers[name] = handle;
+        return;
+      }
+      case "cancelTimer": {
+        const old = entry.timers[effect.timer];
+        if (old) clearTimeout(old);
+        entry.timers[effect.timer] = null;
+        return;
+      }
+      case "checkNonce": {
+        let fresh: boolean;
+        try {
+          fresh = await this.stores.nonces.recordIfNew(effect.nonce, entry.identity.identityObjId);
+        } catch (error) {
+          this.#log.warn({ peer: entry.id, err: errorCode(error) }, "nonce check failed; handshake dropped");
+          const t = step(entry.machine.ctx, entry.machine.state, {
+            type: "abort",
+            reason: "substrate-error",
+          });
+          await this.#apply(entry, t, null);
+          return;
+        }
+        const t = step(entry.machine.ctx, entry.machine.state, {
+          type: "nonce-checked",
+          nonce: effect.nonce,
+          fresh,
+        });
+        await this.#apply(entry, t, inbound);
+        return;
+      }
+      case "purge":
+        // The machine already forgot keys, nonces and refs; the writer deletes the stored state
+        // and nonce markers after the `ended` milestone (see MilestoneWriter).
+        return;
+      case "deliver": {
+        const message = effect.message;
+        this.#options.hooks?.onMessage?.(entry.id, message);
+        this.#emitEvent({ type: "message", peer: entry.id, role, round: effect.round, message });
+        return;
+      }
+      case "established": {
+        const handshakeMs = session ? Date.now() - session.startedAt : 0;
+        this.#counters.established++;
+        this.#handshake.add(handshakeMs);
+        this.#log.info({ peer: entry.id, role, version: effect.version, handshakeMs }, "session established");
+        this.#emitEvent({
+          type: "established",
+          peer: entry.id,
+          role,
+          version: effect.version,
+          sid: effect.sid,
+          handshakeMs,
+        });
+        return;
+      }
+      case "closed": {
+        const sessionMs = session ? Date.now() - session.startedAt : 0;
+        this.#counters.closed++;
+        this.#sessionLatency.add(sessionMs);
+        if (inbound && inbound.intent === "close") {
+          const text = safeCanonical(inbound);
+          if (text !== null) entry.lateCloses.push(text);
+          if (entry.lateCloses.length > LATE_CLOSES_KEPT) entry.lateCloses.shift();
+        }
+        this.#flushAudit();
+        this.#log.info({ peer: entry.id, role, sessionMs }, "session closed");
+        this.#emitEvent({ type: "closed", peer: entry.id, role, sid: effect.sid, sessionMs });
+        return;
+      }
+      case "aborted": {
+        const sessionMs = session ? Date.now() - session.startedAt : null;
+        this.#counters.aborted++;
+        this.#flushAudit();
+        this.#log.warn({ peer: entry.id, role, reason: effect.reason }, "session aborted");
+        this.#emitEvent({ type: "aborted", peer: entry.id, role, reason: effect.reason, sessionMs });
+        return;
+      }
+      case "rejected":
+        this.#onRejected(entry, effect.reason, effect.intent, effect.detail);
+        return;
+    }
+  }
+
+  #onRejected(entry: PeerEntry, reason: RejectReason, intent: string | null, detail?: string): void {
+    this.#countRejection(reason);
+    if (this.#allowRejectionAudit()) {
+      this.#log.warn({ peer: entry.id, reason, intent }, "message rejected");
+      this.#audit({
+        type: HANDSHAKE_REASONS.has(reason) ? "HANDSHAKE_REJECTED" : "MESSAGE_REJECTED",
+        peer: entry.id,
+        reason,
+        ...(intent ? { detail: { intent } } : {}),
+      });
+    } else this.#counters.auditRejectionsSuppressed++;
+    const event: AgentEventMap["rejected"] = { type: "rejected", peer: entry.id, reason, intent };
+    if (detail !== undefined) event.detail = detail;
+    this.#emitEvent(event);
+  }
+
+  #countRejection(reason: string): void {
+    this.#rejections[reason] = (this.#rejections[reason] ?? 0) + 1;
+  }
+
+  #allowRejectionAudit(): boolean {
+    const now = Date.now();
+    if (now - this.#auditWindow.start >= 60_000) this.#auditWindow = { start: now, count: 0 };
+    if (this.#auditWindow.count >= this.config.rejectionAuditsPerMinute) return false;
+    this.#auditWindow.count++;
+    return true;
+  }
+
+  #audit(event: AuditEventInput): void {
+    try {
+      this.stores.audit.append(event);
+    } catch (error) {
+      this.#log.warn({ err: errorCode(error), type: event.type }, "audit append refused");
+    }
+  }
+
+  #flushAudit(): void {
+    this.stores.audit.flush().catch((error: unknown) => {
+      this.#log.warn({ err: errorCode(error) }, "audit flush failed (kept for the next one)");
+    });
+  }
+
+  #emitEvent(event: AgentEvent): void {
+    for (const q of this.#queues) q.push(event);
+    this.emit(event.type, event);
+  }
+
+  // ---------------------------------------------------------------- public surface
+
+  /** An async iterator over this agent's events from now on; ends when the agent stops. */
+  events(options: { maxBuffered?: number } = {}): AsyncIterableIterator<AgentEvent> {
+    const queue: EventQueue = new EventQueue(options.maxBuffered ?? 10_000, () => this.#queues.delete(queue));
+    if (this.#stopping) queue.end();
+    else this.#queues.add(queue);
+    return queue;
+  }
+
+  /** Counters and latency summaries. */
+  metrics(): AgentMetrics {
+    const c = this.#counters;
+    return {
+      sessions: {
+        started: c.started,
+        established: c.established,
+        closed: c.closed,
+        aborted: c.aborted,
+        active: this.#active,
+      },
+      handshakeMs: this.#handshake.summary(),
+      sessionMs: this.#sessionLatency.summary(),
+      rejections: { ...this.#rejections },
+      substrateCalls: this.#client?.stats.requests ?? 0,
+      relayReconnects: c.relayReconnects,
+      droppedUnknownPeers: c.droppedUnknownPeers,
+      lookupsThrottled: c.lookupsThrottled,
+      registersIgnoredBusy: c.registersIgnoredBusy,
+      lateCloses: c.lateCloses,
+      auditRejectionsSuppressed: c.auditRejectionsSuppressed,
+    };
+  }
+
+  /** Raw latency samples (ms) of the current window, for benchmarks. */
+  latencySamples(): { handshakeMs: number[]; sessionMs: number[] } {
+    return { handshakeMs: this.#handshake.values(), sessionMs: this.#sessionLatency.values() };
+  }
+
+  /** The state name of our machine toward `peerId` (null if we never talked to it). */
+  sessionState(peerId: string): string | null {
+    return this.#peers.get(peerId)?.machine.state.name ?? null;
+  }
+
+  /**
+   * Abort open sessions (purging their state), stop broadcasting, flush the audit log and
+   * disconnect. Idempotent: every call returns the same promise.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#registerTimer) clearTimeout(this.#registerTimer);
+    this.#registerTimer = null;
+    if (this.#starting) await this.#starting.catch(() => {});
+    const entries = [...this.#peers.values()];
+    await Promise.all(
+      entries.map((entry) =>
+        entry.lane
+          .run(async () => {
+            for (const t of entry.teardown) clearTimeout(t);
+            entry.teardown.clear();
+            const t = step(entry.machine.ctx, entry.machine.state, { type: "abort", reason: "shutdown" });
+            await this.#apply(entry, t, null);
+            for (const name of ["retransmit", "session"] as const) {
+              const h = entry.timers[name];
+              if (h) clearTimeout(h);
+              entry.timers[name] = null;
+            }
+          })
+          .catch((error: unknown) => this.#laneFault(entry, error)),
+      ),
+    );
+    await Promise.all(entries.map((e) => e.writer.drain()));
+    for (const u of this.#unsubscribe.splice(0)) u();
+    if (this.#stores) {
+      await this.#stores.audit.close().catch((error: unknown) => {
+        this.#log.warn({ err: errorCode(error) }, "audit log could not be flushed at stop");
+      });
+    }
+    if (this.#transport && this.#ownsTransport) await this.#transport.close().catch(() => {});
+    for (const q of this.#queues) q.end();
+    this.#queues.clear();
+    this.#log.info("stopped");
+  }
+}
+
+/** Create an agent (not started: call `start()`). */
+export function createAgent(options: AgentOptions): Agent {
+  return new Agent(options);
+}
+
+function auditInput(event: Extract<Effect, { type: "audit" }>["event"]): AuditEventInput {
+  switch (event.type) {
+    case "SESSION_STARTED":
+      return { type: event.type, peer: event.peer, detail: { role: event.role } };
+    case "NONCE_SEEN":
+      return { type: event.type, peer: event.peer, detail: { nonce: event.nonce } };
+    case "HANDSHAKE_OK":
+      return { type: event.type, peer: event.peer, sid: event.sid, protocolVersion: event.version };
+    case "SESSION_CLOSED":
+      return { type: event.type, peer: event.peer, ...(event.sid ? { sid: event.sid } : {}) };
+    case "SESSION_ABORTED":
+      return { type: event.type, peer: event.peer, reason: event.reason, detail: { state: event.state } };
+  }
+}
+
+function safeCanonical(value: unknown): string | null {
+  try {
+    return canonicalJson(value);
+  } catch {
+    return null;
+  }
+}
+
+function errorCode(error: unknown): string {
+  if (error && typeof error === "object") {
+    const e = error as { code?: unknown; name?: unknown };
+    if (typeof e.code === "string") return e.code;
+    if (typeof e.name === "string") return e.name;
+  }
+  return "unknown";
+}
+
+function relayLogger(log: Logger): import("@hsagent/relay").Logger {
+  return {
+    debug: (m, f) => log.debug(f ?? {}, m),
+    info: (m, f) => log.info(f ?? {}, m),
+    warn: (m, f) => log.warn(f ?? {}, m),
+    error: (m, f) => log.error(f ?? {}, m),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Agent settings: the protocol's §9 constants plus the runtime's own (register period, session
+ * cap, teardown mode, flood and audit limits), with defaults and range checks in one place.
+ */
+import { DEFAULT_CONFIG, type ProtocolConfig, resolveConfig } from "@hsagent/protocol";
+import { AgentError } from "./errors.js";
+
+/** Runtime settings beside the protocol's. */
+export interface RuntimeConfig {
+  /** `register` broadcast period, ms (default 3000, jittered ±20%). */
+  registerIntervalMs: number;
+  /** Most sessions open at once; further `register`s are ignored (counted) until one ends (default 1024). */
+  maxSessions: number;
+  /**
+   * End the initiator's session (purge, back to `init_ready`) as soon as the first `close` is
+   * sent, and send the remaining FINAL_LIMIT−1 copies from a detached timer one retransmit tick
+   * apart (default true). The wire sees exactly what §4 step 8 prescribes; only the local state
+   * is released FINAL_LIMIT−1 ticks earlier. `false` keeps the session until the last `close`.
+   */
+  detachedTeardown: boolean;
+  /** How long a "not registered in our tenant" answer is cached, ms (default 5000). */
+  unknownPeerTtlMs: number;
+  /** Substrate lookups of never-seen agentIds per second (default 20, burst 50). */
+  unknownPeerLookupsPerSecond: number;
+  /** Audit batching delay, ms (default 1000; every session end flushes at once anyway). */
+  auditFlushIntervalMs: number;
+  /** Rejections written to the audit chain (and logged at warn) per minute, at most (default 60). */
+  rejectionAuditsPerMinute: number;
+  /** Minimum time between two identity refreshes of one peer on `pin-mismatch`, ms (default 10000). */
+  pinRefreshIntervalMs: number;
+}
+
+/** Everything an agent can be configured with. */
+export type AgentConfig = ProtocolConfig & RuntimeConfig;
+
+/** Defaults of the runtime settings. */
+export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
+  registerIntervalMs: 3000,
+  maxSessions: 1024,
+  detachedTeardown: true,
+  unknownPeerTtlMs: 5000,
+  unknownPeerLookupsPerSecond: 20,
+  auditFlushIntervalMs: 1000,
+  rejectionAuditsPerMinute: 60,
+  pinRefreshIntervalMs: 10_000,
+});
+
+/** Fill in defaults and check ranges. @throws AgentError `INVALID_OPTIONS` */
+export function resolveAgentConfig(partial: Partial<AgentConfig> = {}): AgentConfig {
+  let protocol: ProtocolConfig;
+  try {
+    protocol = resolveConfig({ ...DEFAULT_CONFIG, ...partial });
+  } catch (error) {
+    throw new AgentError("INVALID_OPTIONS", (error as Error).message);
+  }
+  const runtime: RuntimeConfig = { ...DEFAULT_RUNTIME_CONFIG };
+  for (const key of Object.keys(DEFAULT_RUNTIME_CONFIG) as (keyof RuntimeConfig)[]) {
+    const value = partial[key];
+    if (value === undefined) continue;
+    if (key === "detachedTeardown") {
+      if (typeof value !== "boolean") throw new AgentError("INVALID_OPTIONS", `${key} must be a boolean`);
+      runtime.detachedTeardown = value;
+      continue;
+    }
+    if (
+      typeof value !== "number" ||
+      !Number.isFinite(value) ||
+      value < (key === "rejectionAuditsPerMinute" ? 0 : 1)
+    )
+      throw new AgentError("INVALID_OPTIONS", `${key} must be a positive number`);
+    (runtime as unknown as Record<string, number>)[key] = value;
+  }
+  return { ...protocol, ...runtime };
+}

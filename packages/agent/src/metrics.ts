@@ -1,0 +1,76 @@
+/**
+ * Counters and latency samples of one agent (`agent.metrics()`). Samples live in bounded ring
+ * buffers so a long-running agent keeps constant memory; percentiles are computed on demand.
+ */
+
+/** Percentile summary of a latency series, in ms. */
+export interface LatencySummary {
+  /** Samples in the window (at most the ring size). */
+  count: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** A snapshot of an agent's counters (see `Agent.metrics()`). */
+export interface AgentMetrics {
+  sessions: { started: number; established: number; closed: number; aborted: number; active: number };
+  /** Handshake latency: session start (left `*_ready`) → channel established, per side. */
+  handshakeMs: LatencySummary;
+  /** Session latency: session start → clean close, per side. */
+  sessionMs: LatencySummary;
+  /** Dropped inbound messages by reason (machine rejections). */
+  rejections: Record<string, number>;
+  /** Substrate HTTP requests made by this agent's client (all attempts). */
+  substrateCalls: number;
+  /** Relay reconnects scheduled by the TCP client. */
+  relayReconnects: number;
+  /** Messages dropped because their sender is not registered in our tenant. */
+  droppedUnknownPeers: number;
+  /** Unknown-peer lookups skipped because the lookup budget was spent (flood protection). */
+  lookupsThrottled: number;
+  /** `register`s ignored because `maxSessions` sessions were open. */
+  registersIgnoredBusy: number;
+  /** Late copies of the `close` that ended the previous session, dropped silently. */
+  lateCloses: number;
+  /** Audit rejection events suppressed by the rate limit. */
+  auditRejectionsSuppressed: number;
+}
+
+/** A bounded ring of numeric samples. */
+export class SampleRing {
+  readonly #values: number[] = [];
+  #next = 0;
+
+  constructor(readonly size = 4096) {}
+
+  /** Add one sample. */
+  add(value: number): void {
+    if (this.#values.length < this.size) this.#values.push(value);
+    else this.#values[this.#next] = value;
+    this.#next = (this.#next + 1) % this.size;
+  }
+
+  /** The samples currently held (unordered). */
+  values(): number[] {
+    return [...this.#values];
+  }
+
+  /** p50/p99/max of the held samples. */
+  summary(): LatencySummary {
+    const sorted = [...this.#values].sort((a, b) => a - b);
+    return {
+      count: sorted.length,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted.length > 0 ? (sorted[sorted.length - 1] ?? null) : null,
+    };
+  }
+}
+
+/** Nearest-rank percentile of an ascending array; null when empty. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] ?? null;
+}

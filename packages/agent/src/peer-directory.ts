@@ -1,0 +1,115 @@
+/**
+ * Who is who on the relay: peer identities from the registry with a bounded, short-lived cache of
+ * negative answers and a token bucket on lookups of ids we have never seen, so a flood of random
+ * agentIds cannot make us hammer the substrate (PROTOCOL.md §1: unknown senders are dropped).
+ * Concurrent lookups of one id share one request.
+ */
+import type { AgentIdentity, IdentityRegistry } from "@hsagent/stores";
+
+/** Options of {@link PeerDirectory}. */
+export interface PeerDirectoryOptions {
+  /** How long a "not registered" answer is trusted, ms (default 5000). */
+  negativeTtlMs?: number;
+  /** Most negative answers kept (default 10000; oldest evicted first). */
+  maxNegative?: number;
+  /** Lookups of never-seen ids per second (default 20), burst `lookupBurst` (default 50). */
+  lookupsPerSecond?: number;
+  lookupBurst?: number;
+  /** Clock (tests). */
+  now?: () => number;
+}
+
+/** Result of {@link PeerDirectory.resolve}. */
+export type Resolution =
+  | { kind: "known"; identity: AgentIdentity }
+  | { kind: "unknown" }
+  | { kind: "throttled" };
+
+/** Peer identity lookups with negative caching and flood protection. */
+export class PeerDirectory {
+  readonly #registry: IdentityRegistry;
+  readonly #known = new Map<string, AgentIdentity>();
+  readonly #negative = new Map<string, number>();
+  readonly #inFlight = new Map<string, Promise<AgentIdentity | null>>();
+  readonly #negativeTtlMs: number;
+  readonly #maxNegative: number;
+  readonly #rate: number;
+  readonly #burst: number;
+  readonly #now: () => number;
+  #tokens: number;
+  #refilledAt: number;
+
+  constructor(registry: IdentityRegistry, options: PeerDirectoryOptions = {}) {
+    this.#registry = registry;
+    this.#negativeTtlMs = options.negativeTtlMs ?? 5000;
+    this.#maxNegative = options.maxNegative ?? 10_000;
+    this.#rate = options.lookupsPerSecond ?? 20;
+    this.#burst = options.lookupBurst ?? 50;
+    this.#now = options.now ?? Date.now;
+    this.#tokens = this.#burst;
+    this.#refilledAt = this.#now();
+  }
+
+  /** The cached identity of a known peer, if any (no I/O). */
+  cached(agentId: string): AgentIdentity | undefined {
+    return this.#known.get(agentId);
+  }
+
+  /** Known / unknown / throttled, with at most one substrate lookup per id at a time. */
+  async resolve(agentId: string): Promise<Resolution> {
+    const known = this.#known.get(agentId);
+    if (known) return { kind: "known", identity: known };
+    const until = this.#negative.get(agentId);
+    if (until !== undefined) {
+      if (until > this.#now()) return { kind: "unknown" };
+      this.#negative.delete(agentId);
+    }
+    let running = this.#inFlight.get(agentId);
+    if (!running) {
+      if (!this.#take()) return { kind: "throttled" };
+      running = this.#lookup(agentId, false);
+    }
+    const identity = await running;
+    return identity ? { kind: "known", identity } : { kind: "unknown" };
+  }
+
+  /** Re-read a peer's identity (identity pinning: refresh once on mismatch). */
+  async refresh(agentId: string): Promise<AgentIdentity | null> {
+    return this.#lookup(agentId, true);
+  }
+
+  #lookup(agentId: string, refresh: boolean): Promise<AgentIdentity | null> {
+    const work = this.#registry
+      .lookupPeer(agentId, refresh ? { refresh: true } : {})
+      .then((identity) => {
+        if (identity) {
+          this.#known.set(agentId, identity);
+          this.#negative.delete(agentId);
+        } else {
+          this.#known.delete(agentId);
+          this.#rememberUnknown(agentId);
+        }
+        return identity;
+      })
+      .finally(() => this.#inFlight.delete(agentId));
+    this.#inFlight.set(agentId, work);
+    return work;
+  }
+
+  #rememberUnknown(agentId: string): void {
+    if (this.#negative.size >= this.#maxNegative) {
+      const oldest = this.#negative.keys().next();
+      if (!oldest.done) this.#negative.delete(oldest.value);
+    }
+    this.#negative.set(agentId, this.#now() + this.#negativeTtlMs);
+  }
+
+  #take(): boolean {
+    const now = this.#now();
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#refilledAt) / 1000) * this.#rate);
+    this.#refilledAt = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}

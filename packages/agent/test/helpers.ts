@@ -1,0 +1,120 @@
+/**
+ * Test wiring: a real substrate server (SQLite in a temp dir, or PostgreSQL in a random schema),
+ * a real TCP relay, and agents over them; plus small waiting helpers.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RelayServer, startRelay } from "@hsagent/relay";
+import { SubstrateClient } from "@hsagent/substrate-client";
+import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import { type Agent, type AgentConfig, type AgentHooks, createAgent } from "../src/index.js";
+
+/** Fast timers for tests. */
+export const FAST: Partial<AgentConfig> = {
+  registerIntervalMs: 200,
+  retransmitMs: 150,
+  sessionTimeoutMs: 3000,
+};
+
+/** The PostgreSQL URL for tests, or null (skip) — CI must have it. */
+export function pgUrl(): string | null {
+  const url = process.env.HSAGENT_TEST_PG_URL;
+  if (url) return url;
+  if (process.env.CI === "true") throw new Error("HSAGENT_TEST_PG_URL is required in CI");
+  return null;
+}
+
+/** A random schema name for one test file. */
+export function randomSchema(prefix = "agent"): string {
+  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Drop a PostgreSQL schema (best effort). */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const pg = await import("pg");
+  const client = new pg.default.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A substrate server + relay for in-process tests. */
+export interface World {
+  substrate: RunningSubstrateServer;
+  relay: RelayServer;
+  dir: string;
+  /** A logged-in client of the shared test account (auto-registered). */
+  client(): SubstrateClient;
+  close(): Promise<void>;
+}
+
+/** Start a SQLite (default) or PostgreSQL substrate and a relay on loopback. */
+export async function startWorld(options: { pg?: { url: string; schema: string } } = {}): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), "hsagent-agent-"));
+  const substrate = await startSubstrateServer({
+    host: "127.0.0.1",
+    port: 0,
+    db: options.pg ? options.pg.url : `sqlite:${join(dir, "substrate.db")}`,
+    ...(options.pg ? { pgSchema: options.pg.schema } : {}),
+    rateLimit: false,
+    sqliteSynchronous: "NORMAL",
+    jwtSecret: "x".repeat(48),
+  });
+  const relay = await startRelay({ host: "127.0.0.1", port: 0, rateLimitPerMinute: 0 });
+  const username = `tenant${Math.random().toString(36).slice(2, 10)}`;
+  return {
+    substrate,
+    relay,
+    dir,
+    client: () =>
+      new SubstrateClient({
+        baseUrl: substrate.url,
+        credentials: { username, password: "test-password-1234" },
+        autoRegister: true,
+      }),
+    async close() {
+      await relay.close();
+      await substrate.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Start an agent on the world's relay and substrate. */
+export async function startAgent(
+  world: World,
+  name: string,
+  config: Partial<AgentConfig> = {},
+  hooks?: AgentHooks,
+): Promise<Agent> {
+  const agent = createAgent({
+    name,
+    relay: { host: world.relay.address.host, port: world.relay.address.port },
+    substrate: { client: world.client() },
+    vaultPassphrase: `passphrase-of-${name}`,
+    config: { ...FAST, ...config },
+    ...(hooks ? { hooks } : {}),
+  });
+  await agent.start();
+  return agent;
+}
+
+/** Resolve when `predicate` holds (polled every 20 ms), or throw after `timeoutMs`. */
+export async function waitFor(
+  predicate: () => boolean,
+  timeoutMs = 15_000,
+  what = "condition",
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Sleep. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

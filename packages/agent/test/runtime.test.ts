@@ -1,0 +1,110 @@
+/**
+ * The runtime over real parts in-process: a SQLite substrate server and a TCP relay on loopback.
+ * Two agents complete consecutive v2 sessions; application hooks see every round; milestones and
+ * audit reach the substrate; an idle agent makes no substrate request; stop() is idempotent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AgentEvent } from "../src/index.js";
+import { type Agent, createAgent } from "../src/index.js";
+import { sleep, startAgent, startWorld, type World, waitFor } from "./helpers.js";
+
+describe("agent runtime (SQLite substrate, TCP relay)", () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld();
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it("two agents complete at least 5 consecutive v2 sessions, every round delivered", async () => {
+    const seen: string[] = [];
+    const a = await startAgent(
+      world,
+      "alpha",
+      {},
+      {
+        requestPayload: (round) => ({ ask: round }),
+        respondPayload: (round, _peer, msg) => ({ round, echo: msg }),
+        onMessage: (_peer, msg) => seen.push(JSON.stringify(msg)),
+      },
+    );
+    const b = await startAgent(
+      world,
+      "beta",
+      {},
+      {
+        requestPayload: (round) => ({ ask: round }),
+        respondPayload: (round, _peer, msg) => ({ round, echo: msg }),
+      },
+    );
+    const events: AgentEvent[] = [];
+    for (const agent of [a, b]) {
+      agent.on("established", (e) => events.push(e));
+      agent.on("closed", (e) => events.push(e));
+      agent.on("aborted", (e) => events.push(e));
+    }
+    try {
+      await waitFor(
+        () => a.metrics().sessions.closed >= 5 && b.metrics().sessions.closed >= 5,
+        20_000,
+        "5 sessions",
+      );
+      expect(events.filter((e) => e.type === "aborted")).toEqual([]);
+      const est = events.filter((e) => e.type === "established");
+      expect(est.every((e) => e.type === "established" && e.version === 2)).toBe(true);
+      expect(a.metrics().rejections).toEqual({});
+      expect(b.metrics().rejections).toEqual({});
+      expect(seen.length).toBeGreaterThanOrEqual(4 * 5);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    // After stop: no HandshakeSessionState left, audit chain valid and mentions the sessions.
+    const check = await startAgent(world, "alpha");
+    try {
+      expect(await check.stores.sessions.list()).toEqual([]);
+      const recent = await check.stores.audit.recent(200);
+      expect(recent.some((e) => e.type === "HANDSHAKE_OK" && e.protocolVersion === 2)).toBe(true);
+      expect(recent.some((e) => e.type === "SESSION_CLOSED")).toBe(true);
+      expect((await check.stores.audit.validate()).isValid).toBe(true);
+    } finally {
+      await check.stop();
+    }
+  });
+
+  it("an idle agent makes no substrate request (no polling)", async () => {
+    const agent = await startAgent(world, "loner", { registerIntervalMs: 50 });
+    try {
+      await sleep(300);
+      const before = agent.metrics().substrateCalls;
+      await sleep(1500);
+      expect(agent.metrics().substrateCalls - before).toBe(0);
+      expect(agent.metrics().sessions.started).toBe(0);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("stop() is idempotent and ends the events() iterator", async () => {
+    const agent = createAgent({
+      name: "stopper",
+      relay: { host: world.relay.address.host, port: world.relay.address.port },
+      substrate: { client: world.client() },
+      vaultPassphrase: "pp-stopper",
+    });
+    await agent.start();
+    const it = agent.events();
+    const done = (async () => {
+      const out: AgentEvent[] = [];
+      for await (const e of it) out.push(e);
+      return out;
+    })();
+    const p1 = agent.stop();
+    const p2 = agent.stop();
+    expect(p1).toBe(p2);
+    await p1;
+    expect(await done).toEqual([]);
+  });
+});
+
+export type { Agent };
