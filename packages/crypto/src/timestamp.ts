@@ -108,6 +108,10 @@ export function checkFreshness(timestamp: unknown, options: FreshnessOptions = {
   if (!Number.isFinite(now)) throw new HandshakeError("malformed", "invalid now");
   const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   const skew = options.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS;
+  // A NaN window would accept everything; refuse bad settings instead.
+  if (typeof ttl !== "number" || !(ttl >= 0) || typeof skew !== "number" || !(skew >= 0)) {
+    throw new HandshakeError("malformed", "ttlSeconds/maxSkewSeconds must be non-negative numbers");
+  }
   if (ts < now - ttl * 1000) throw new HandshakeError("stale", "handshake timestamp too old");
   if (ts > now + skew * 1000) throw new HandshakeError("future", "handshake timestamp in the future");
   return ts;

@@ -186,5 +186,12 @@ describe("timestamps", () => {
     expect(reasonOf(() => checkFreshness(ts, { now: new Date(base - 6_000), maxSkewSeconds: 5 }))).toBe(
       "future",
     );
+    for (const bad of [Number.NaN, -1, "60"]) {
+      expect(reasonOf(() => checkFreshness(ts, { now: base, ttlSeconds: bad as number }))).toBe("malformed");
+      expect(reasonOf(() => checkFreshness(ts, { now: base, maxSkewSeconds: bad as number }))).toBe(
+        "malformed",
+      );
+    }
+    expect(reasonOf(() => checkFreshness(ts, { now: Number.NaN }))).toBe("malformed");
   });
 });
