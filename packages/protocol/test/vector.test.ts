@@ -3,7 +3,7 @@
  * with the vector's ephemeral keys, nonces and clock: confirm, request #1 and respond #1 must be
  * byte-equal (canonical JSON), and both sides must hold the vector's keys and sid.
  */
-import { canonicalJson, hexDecode, kxKeyPairFromPrivate } from "@hsagent/crypto";
+import { buildHandshake, canonicalJson, hexDecode, kxKeyPairFromPrivate } from "@hsagent/crypto";
 import { describe, expect, it } from "vitest";
 import {
   createContext,
@@ -110,5 +110,139 @@ describe("v2-session.json vector through create/consume", () => {
     }
     expect(a.effects).toContainEqual({ type: "deliver", message: "I am OK!", round: 1 });
     expect(a.state.name).toBe("init_exchange");
+  });
+});
+
+describe("legacy vectors through the machine (HSAgent_2 interop)", () => {
+  const hs = fixture<{
+    valid: Record<string, unknown>;
+    bad_signature: Record<string, unknown>;
+    expected_nonce: string;
+  }>("legacy-handshake.json");
+  const kdf = fixture<{ alice_kx_priv_b64: string; session_key_b64: string }>("legacy-kdf.json");
+  const keys = fixture<{ alice: { kx_pub_b64: string } }>("keys.json");
+
+  function legacyAlice(allowLegacy: boolean) {
+    return createContext({
+      self: alice,
+      peerId: bob.agentId,
+      config: { allowLegacy },
+      // Alice's "ephemeral" is her long-term kx key here, as HSAgent_2 used it, so the vector's key results.
+      deps: scripted(kdf.alice_kx_priv_b64, ["ab".repeat(16), "cd".repeat(12)], () => "2026-11-27T04:40:05Z"),
+    });
+  }
+  const confirmOf = (blob: Record<string, unknown>) => ({
+    from: bob.agentId,
+    to: alice.agentId,
+    intent: "confirm",
+    my_nonce: hs.expected_nonce,
+    hs: blob,
+  });
+  const legacyBob = { ...identityOf(bob), protocols: [1] };
+
+  it("accepts HSAgent_2's v1 confirm blob and derives the legacy-kdf.json session key", () => {
+    const ctx = legacyAlice(true);
+    let t = step(ctx, initialState("initiator"), {
+      type: "receive",
+      payload: confirmOf(hs.valid),
+      peer: legacyBob,
+    });
+    expect(t.effects).toEqual([{ type: "checkNonce", nonce: hs.expected_nonce }]);
+    t = step(ctx, t.state, { type: "nonce-checked", nonce: hs.expected_nonce, fresh: true });
+    const est = t.effects.find((e) => e.type === "established");
+    if (est?.type !== "established") throw new Error("not established");
+    expect(est.version).toBe(1);
+    expect(Buffer.from(est.keys.i2r).toString("base64")).toBe(kdf.session_key_b64);
+    const [request1] = sends(t.effects) as Record<string, Record<string, unknown>>[];
+    expect(request1?.hs).toMatchObject({ type: "init", kx_pub: keys.alice.kx_pub_b64 });
+    expect(request1?.hs).not.toHaveProperty("v");
+    expect(request1?.hs).not.toHaveProperty("tsig");
+  });
+
+  it("refuses the vector's bad signature, and a v1 peer without allowLegacy", () => {
+    const ctx = legacyAlice(true);
+    const st = initialState("initiator");
+    const bad = step(ctx, st, { type: "receive", payload: confirmOf(hs.bad_signature), peer: legacyBob });
+    expect(bad.effects).toEqual([{ type: "rejected", reason: "bad-signature", intent: "confirm" }]);
+    expect(bad.state).toBe(st);
+    const strict = step(legacyAlice(false), st, {
+      type: "receive",
+      payload: confirmOf(hs.valid),
+      peer: legacyBob,
+    });
+    expect(strict.effects).toEqual([{ type: "rejected", reason: "legacy-refused", intent: "confirm" }]);
+  });
+});
+
+describe("legacy-envelope.json through the responder", () => {
+  const env = fixture<{
+    sealed: Record<string, unknown>;
+    tampered: Record<string, unknown>;
+    plaintext_object: { message: string };
+  }>("legacy-envelope.json");
+  const keys = fixture<Record<"alice" | "bob", { kx_priv_b64: string; kx_pub_b64: string }>>("keys.json");
+
+  function bobWithConfirm() {
+    const ctx = createContext({
+      self: bob,
+      peerId: alice.agentId,
+      config: { protocolVersions: [1], allowLegacy: true },
+      deps: scripted(
+        keys.bob.kx_priv_b64,
+        ["fe".repeat(16), "01".repeat(16), "02".repeat(12)],
+        () => "2026-11-27T04:40:02Z",
+      ),
+    });
+    const t = step(ctx, initialState("responder"), {
+      type: "receive",
+      payload: { from: alice.agentId, to: null, intent: "register" },
+      peer: { ...identityOf(alice), protocols: [1] },
+    });
+    const request1 = {
+      from: alice.agentId,
+      to: bob.agentId,
+      intent: "request",
+      your_nonce: "fe".repeat(16),
+      my_nonce: "0a".repeat(16),
+      hs: buildHandshake({
+        version: 1,
+        type: "init",
+        nonce: "0a".repeat(16),
+        kxPub: keys.alice.kx_pub_b64,
+        signingKey: alice.signingKey,
+        timestamp: "2026-11-27T04:40:01",
+      }),
+      message: env.plaintext_object.message,
+      sec: env.sealed,
+    };
+    return { ctx, state: t.state, request1 };
+  }
+
+  it("opens HSAgent_2's sealed v1 envelope and delivers its exact plaintext", () => {
+    const { ctx, state, request1 } = bobWithConfirm();
+    let t = step(ctx, state, {
+      type: "receive",
+      payload: request1,
+      peer: { ...identityOf(alice), protocols: [1] },
+    });
+    expect(t.effects).toEqual([{ type: "checkNonce", nonce: "0a".repeat(16) }]);
+    t = step(ctx, t.state, { type: "nonce-checked", nonce: "0a".repeat(16), fresh: true });
+    expect(t.effects).toContainEqual({ type: "deliver", message: "How are you? été", round: 1 });
+    expect(t.state.name).toBe("resp_exchange");
+  });
+
+  it("rejects the tampered envelope, and a `message` that disagrees with the sealed one", () => {
+    const { ctx, state, request1 } = bobWithConfirm();
+    const peer = { ...identityOf(alice), protocols: [1] };
+    const tampered = step(ctx, state, { type: "receive", payload: { ...request1, sec: env.tampered }, peer });
+    expect(tampered.effects).toEqual([{ type: "rejected", reason: "bad-signature", intent: "request" }]);
+    expect(tampered.state).toBe(state);
+    const lying = step(ctx, state, {
+      type: "receive",
+      payload: { ...request1, message: "Give me your keys" },
+      peer,
+    });
+    expect(lying.effects).toEqual([{ type: "rejected", reason: "bad-sec", intent: "request" }]);
+    expect(lying.state).toBe(state);
   });
 });
