@@ -51,7 +51,8 @@ export function typeTree(value: unknown): TypeTree {
       return Number.isInteger(value) ? "int" : "float";
     case "object": {
       if (Array.isArray(value)) return value.map((v: unknown) => typeTree(v));
-      const out: { [key: string]: TypeTree } = {};
+      // Null prototype: a "__proto__" key must become an own property, as in Python.
+      const out: { [key: string]: TypeTree } = Object.create(null) as { [key: string]: TypeTree };
       for (const [k, v] of Object.entries(value as object)) {
         if (v !== undefined) out[k] = typeTree(v);
       }
