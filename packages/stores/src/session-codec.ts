@@ -26,8 +26,11 @@ export function sessionJson(record: SessionRecord, selfAgentId: string): JsonVal
 /** Parses a stored session payload; null if it is not one. */
 export function parseSession(value: JsonValue): SessionRecord | null {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  // Unwrap `{attrs:{...}}` only when the top level is not itself a record (a caller may use an `attrs` field).
   const inner = value.attrs;
-  const v = inner !== null && typeof inner === "object" && !Array.isArray(inner) ? inner : value;
+  const wrapped =
+    value.role === undefined && inner !== null && typeof inner === "object" && !Array.isArray(inner);
+  const v = wrapped ? (inner as { [key: string]: JsonValue }) : value;
   if ((v.role !== "initiator" && v.role !== "responder") || typeof v.peerIdentityObjId !== "string")
     return null;
   const { selfId: _selfId, ...record } = v;

@@ -18,6 +18,7 @@
 import { bytesToJson, type SubstrateClient } from "@hsagent/substrate-client";
 import { assertObjId } from "../guard.js";
 import { CHAIN_SHARD, nonceAssocType, nonceJournalChain, ObjectTypes } from "../layout.js";
+import { FAN_OUT, mapLimit } from "../limit.js";
 import { checkNonce } from "../memory/nonces.js";
 import { DEFAULT_NONCE_CACHE_TTL_MS, isNonceLike, NonceTtlCache } from "../nonce-cache.js";
 import type { NonceStore } from "../types.js";
@@ -145,13 +146,13 @@ export class SubstrateNonceStore implements NonceStore {
           if (nonce && !known.has(nonce)) older.add(nonce);
         }
       }
-      const lists = await Promise.all(
-        [...older].map((n) => client.listAssociations(nonceAssocType(n), this.#identityObjId, { limit: 10 })),
+      const lists = await mapLimit([...older], FAN_OUT, (n) =>
+        client.listAssociations(nonceAssocType(n), this.#identityObjId, { limit: 10 }),
       );
       for (const list of lists) for (const a of list.associations) markerIds.add(a.targetId);
     }
-    const results = await Promise.all(
-      [...markerIds].map((id) => client.deleteObject(ObjectTypes.NonceMarker, id)),
+    const results = await mapLimit([...markerIds], FAN_OUT, (id) =>
+      client.deleteObject(ObjectTypes.NonceMarker, id),
     );
     if (options.scanJournal) await client.deleteChain(chain, CHAIN_SHARD);
     return results.filter((r) => r.success).length;

@@ -18,6 +18,7 @@ import { bytesToJson, fromUtf8, type SubstrateClient, VersionClashError } from "
 import { SessionConflictError } from "../errors.js";
 import { assertObjId } from "../guard.js";
 import { HAS_HANDSHAKE_WITH, ObjectTypes, sessionAssocType } from "../layout.js";
+import { FAN_OUT, mapLimit } from "../limit.js";
 import { checkRecord, parseSession, sessionJson } from "../session-codec.js";
 import type {
   JsonValue,
@@ -130,7 +131,7 @@ export class SubstrateSessionStore implements SessionStore {
 
   async list(): Promise<StoredSession[]> {
     const links = await this.#allLinks();
-    const read = await Promise.all(links.map((id) => this.#read(id)));
+    const read = await mapLimit(links, FAN_OUT, (id) => this.#read(id));
     const out: StoredSession[] = [];
     for (const stored of read) {
       if (!stored) continue;
@@ -155,8 +156,8 @@ export class SubstrateSessionStore implements SessionStore {
         this.#identityObjId,
         { limit: 100 },
       );
-      const results = await Promise.all(
-        associations.map((a) => this.#client.deleteObject(ObjectTypes.HandshakeSessionState, a.targetId)),
+      const results = await mapLimit(associations, FAN_OUT, (a) =>
+        this.#client.deleteObject(ObjectTypes.HandshakeSessionState, a.targetId),
       );
       return results.some((r) => r.success);
     }
@@ -166,8 +167,8 @@ export class SubstrateSessionStore implements SessionStore {
 
   async purgeAll(): Promise<number> {
     const links = await this.#allLinks();
-    const results = await Promise.all(
-      links.map((id) => this.#client.deleteObject(ObjectTypes.HandshakeSessionState, id)),
+    const results = await mapLimit(links, FAN_OUT, (id) =>
+      this.#client.deleteObject(ObjectTypes.HandshakeSessionState, id),
     );
     this.#handles.clear();
     return results.filter((r) => r.success).length;

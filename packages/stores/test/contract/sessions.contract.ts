@@ -117,6 +117,14 @@ export function sessionContract(name: string, makeEnv: EnvFactory, runs = 15): v
       expect(await other.list()).toHaveLength(1);
     });
 
+    it("a record may carry its own `attrs` field", async () => {
+      const env = await makeEnv();
+      const s = (await env.newStores(AGENT, SELF_OBJ)).sessions;
+      await s.save(rec("initiator", "52", "init_exchange", { attrs: { note: "mine" } }));
+      const back = await (await env.newStores(AGENT, SELF_OBJ)).sessions.load("initiator", "52");
+      expect(back?.record).toEqual(rec("initiator", "52", "init_exchange", { attrs: { note: "mine" } }));
+    });
+
     it("after a purge the key can be created again by anyone", async () => {
       const env = await makeEnv();
       const a = (await env.newStores(AGENT, SELF_OBJ)).sessions;
@@ -160,13 +168,7 @@ export function sessionContract(name: string, makeEnv: EnvFactory, runs = 15): v
             .filter((v) => !/priv|secret|pass|jwt|token|key/i.test(JSON.stringify(v))),
           async (extra) => {
             const id = String(peer++);
-            const {
-              role: _r,
-              peerIdentityObjId: _p,
-              selfId: _s,
-              attrs: _a,
-              ...rest
-            } = extra as Record<string, never>;
+            const { role: _r, peerIdentityObjId: _p, selfId: _s, ...rest } = extra as Record<string, never>;
             const record = rec("responder", id, "resp_exchange", rest);
             await s.save(record);
             const back = await reader.load("responder", id);
