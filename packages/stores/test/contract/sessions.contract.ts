@@ -80,6 +80,26 @@ export function sessionContract(name: string, makeEnv: EnvFactory, runs = 15): v
       expect((await b.load("responder", "22"))?.record.owner).toBe("a");
     });
 
+    it("racing writers at one version: exactly one wins, the others get SessionConflictError", async () => {
+      const env = await makeEnv();
+      const creator = (await env.newStores(AGENT, SELF_OBJ)).sessions;
+      await creator.save(rec("initiator", "23", "init_exchange"));
+      const racers = await Promise.all(
+        Array.from({ length: 5 }, async () => (await env.newStores(AGENT, SELF_OBJ)).sessions),
+      );
+      await Promise.all(racers.map((r) => r.load("initiator", "23")));
+      const outcomes = await Promise.allSettled(
+        racers.map((r, i) => r.save(rec("initiator", "23", "init_finalize_propose", { writer: i }))),
+      );
+      const won = outcomes.filter((o) => o.status === "fulfilled");
+      const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(4);
+      for (const l of lost) expect(l.reason).toBeInstanceOf(SessionConflictError);
+      const winner = (won[0] as PromiseFulfilledResult<{ record: SessionRecord }>).value.record.writer;
+      expect((await creator.load("initiator", "23"))?.record.writer).toBe(winner);
+    });
+
     it("a state this store neither created nor loaded → SessionConflictError, state untouched", async () => {
       const env = await makeEnv();
       const a = (await env.newStores(AGENT, SELF_OBJ)).sessions;
