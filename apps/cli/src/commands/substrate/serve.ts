@@ -1,0 +1,71 @@
+// `hsagent substrate serve`: run the substrate API server (SQLite or PostgreSQL) until a signal.
+
+import { parseDbUrl, startSubstrateServer } from "@hsagent/substrate-server";
+import { Flags } from "@oclif/core";
+import { BaseCommand } from "../../lib/base.js";
+import { CliError, UsageError } from "../../lib/errors.js";
+import { waitForSignal } from "../../lib/signals.js";
+
+/** `hsagent substrate serve`. */
+export default class SubstrateServe extends BaseCommand {
+  static override summary = "Run the substrate API server.";
+  static override description =
+    "Serves the substrate HTTP API (accounts, objects and associations, chains) that agents keep their state in, " +
+    "on an embedded SQLite file or on PostgreSQL. Prints one line `substrate listening on URL` once it accepts " +
+    "requests and stops gracefully on SIGINT/SIGTERM. The JWT secret comes from HSAGENT_SUBSTRATE_JWT_SECRET, or a " +
+    "0600 file `jwt-secret` beside the SQLite database.";
+  static override examples = [
+    "<%= config.bin %> substrate serve",
+    "<%= config.bin %> substrate serve --port 0 --db sqlite:/tmp/hs/substrate.db",
+    "<%= config.bin %> substrate serve --host 0.0.0.0 --db postgres://hsagent@db:5432/hsagent",
+  ];
+  static override flags = {
+    host: Flags.string({ description: "Interface to bind.", default: "127.0.0.1" }),
+    port: Flags.integer({ description: "Port; 0 picks any free port.", default: 7780, min: 0, max: 65535 }),
+    db: Flags.string({
+      description: "Database: sqlite:<file>, sqlite::memory: or a postgres:// URL.",
+      default: "sqlite:./.hsagent/substrate.db",
+      env: "HSAGENT_SUBSTRATE_DB",
+    }),
+    "pg-schema": Flags.string({ description: "PostgreSQL schema (created if missing)." }),
+    "log-level": Flags.string({
+      description: "Request log level (logs go to stderr).",
+      options: ["fatal", "error", "warn", "info", "debug", "silent"],
+      default: "warn",
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(SubstrateServe);
+    try {
+      parseDbUrl(flags.db);
+    } catch (err) {
+      throw new UsageError(`--db: ${(err as Error).message}`, "BAD_DB_URL");
+    }
+    const level = flags["log-level"];
+    let server: Awaited<ReturnType<typeof startSubstrateServer>>;
+    try {
+      server = await startSubstrateServer({
+        host: flags.host,
+        port: flags.port,
+        db: flags.db,
+        logger: level === "silent" ? false : { level, stream: process.stderr },
+        ...(flags["pg-schema"] ? { pgSchema: flags["pg-schema"] } : {}),
+      });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === "EADDRINUSE")
+        throw new CliError(`port ${flags.port} on ${flags.host} is already in use`, e.code);
+      // Never echo a connection string: it may hold a password.
+      throw new CliError(
+        `the substrate server failed to start (${e.code ?? e.message.split("\n")[0]})`,
+        "START_FAILED",
+      );
+    }
+    process.stdout.write(`substrate listening on ${server.url}\n`);
+    const sig = await waitForSignal();
+    this.note(`hsagent: ${sig}, closing the substrate server`);
+    await server.close();
+    this.exit(0);
+  }
+}

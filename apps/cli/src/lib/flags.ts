@@ -1,0 +1,21 @@
+// Flags shared by the commands that talk to a substrate or run an agent. Secrets are never
+// flags: they come from the environment or the config file.
+
+import { Flags } from "@oclif/core";
+
+/** `--config` and `--substrate`. */
+export const substrateFlags = {
+  config: Flags.string({
+    char: "c",
+    description: "Config file (HSAgent_2's client_config.json is accepted as is). Env: HSAGENT_CONFIG.",
+  }),
+  substrate: Flags.string({
+    description: "Substrate base URL (default http://127.0.0.1:7780). Env: HSAGENT_SUBSTRATE_URL.",
+  }),
+};
+
+/** Where credentials come from, for help texts. */
+export const CREDENTIALS_HELP =
+  "Credentials come from HSAGENT_USERNAME and HSAGENT_PASSWORD, or HSAGENT_API_KEY, or the config file's " +
+  "api.credentials; the vault passphrase from HSAGENT_VAULT_PASSPHRASE or the config file. Secrets are never " +
+  "accepted as flags, so `ps` cannot show them.";

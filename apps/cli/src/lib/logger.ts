@@ -1,0 +1,68 @@
+// Loggers for agent processes: pino JSON lines, or a compact human format ("12:03:04 WARN msg
+// key=value") written by a tiny pino destination, so no extra pretty-printer is needed.
+// Fields named like secrets are redacted by pino before anything is written.
+
+import { type DestinationStream, type Logger, pino } from "pino";
+import type { LogFormat } from "./config.js";
+import { scrub } from "./secrets.js";
+
+const LEVELS: Record<number, string> = {
+  10: "TRACE",
+  20: "DEBUG",
+  30: "INFO",
+  40: "WARN",
+  50: "ERROR",
+  60: "FATAL",
+};
+const SKIP = new Set(["level", "time", "msg", "pid", "hostname", "name"]);
+
+/** A pino destination that turns each JSON line into one human line. */
+export function prettyDestination(out: NodeJS.WritableStream): DestinationStream {
+  return {
+    write(line: string): void {
+      let rec: Record<string, unknown>;
+      try {
+        rec = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        out.write(scrub(line));
+        return;
+      }
+      const time = new Date(typeof rec.time === "number" ? rec.time : Date.now()).toISOString().slice(11, 19);
+      const level = LEVELS[typeof rec.level === "number" ? rec.level : 30] ?? "INFO";
+      const fields = Object.entries(rec)
+        .filter(([k]) => !SKIP.has(k))
+        .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+        .join(" ");
+      const who = typeof rec.name === "string" ? `[${rec.name}] ` : "";
+      out.write(
+        scrub(`${time} ${level.padEnd(5)} ${who}${String(rec.msg ?? "")}${fields ? ` ${fields}` : ""}\n`),
+      );
+    },
+  };
+}
+
+/** Paths pino redacts wherever they appear (one or two levels deep). */
+export const REDACT_PATHS = [
+  "password",
+  "passphrase",
+  "vaultPassphrase",
+  "key",
+  "apiKey",
+  "jwt",
+  "token",
+  "secret",
+  "*.password",
+  "*.passphrase",
+  "*.vaultPassphrase",
+  "*.key",
+  "*.apiKey",
+  "*.jwt",
+  "*.token",
+  "*.secret",
+];
+
+/** A pino logger in `format` at `level`, writing to `out`. */
+export function createLogger(format: LogFormat, level: string, out: NodeJS.WritableStream): Logger {
+  const options = { level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: null };
+  return format === "json" ? pino(options, out as DestinationStream) : pino(options, prettyDestination(out));
+}
