@@ -1,10 +1,10 @@
 import { defineProject } from "vitest/config";
 
 // "source" resolves sibling @hsagent/* packages to their TypeScript sources in tests.
-const conditions = ["source", "import", "module", "node", "default"];
+const conditions = ["source", "node", "default"];
 
 export default defineProject({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
-  test: { name: "selftest", include: ["test/**/*.test.ts"], testTimeout: 30_000 },
+  test: { name: "selftest", include: ["test/**/*.test.ts"], testTimeout: 60_000 },
 });

@@ -78,12 +78,16 @@ export const tenantIsolationCheck: CheckFn = async (ctx) => {
       ...(json !== undefined ? { json } : {}),
     });
     if (method === "PUT" && r.status >= 200 && r.status < 300) track(b, path, r.text, assocType);
-    const route = path.replace(bId, ":other").replace(bUser, ":other").split("?")[0];
+    const route = (path.split("?")[0] ?? path)
+      .replace(`/${bUser}/`, "/:other/")
+      .replace(new RegExp(`/${bId}(?=/|$)`), "/:other");
     if (r.status !== want) leaks.push(`${method} ${route} → ${r.status} (expected ${want})`);
     else if (r.text.includes(marker)) leaks.push(`${method} ${route} → body holds the other tenant's data`);
   }
   if (leaks.length > 0) {
-    throw new CheckFailure(`${leaks.length} cross-tenant request(s) not refused: ${leaks.join("; ")}`);
+    throw new CheckFailure(
+      `${leaks.length} of ${probes.length} cross-tenant requests not refused: ${leaks.join("; ")}`,
+    );
   }
 
   // B's data must be intact (nothing above changed or deleted it).

@@ -1,0 +1,211 @@
+// The deliberately broken substrates the tests run the selftest against, each
+// a Fault for the proxy in proxy.ts, plus broken crypto backends. Each comment
+// says what real-world bug the fault stands for.
+
+import { randomUUID } from "node:crypto";
+import { type Backend, nativeBackend, nobleBackend } from "@hsagent/crypto";
+import { type Fault, json, parseBody } from "./proxy.js";
+
+const pathOf = (url: string): string => url.split("?")[0] ?? url;
+
+/** Lost optimistic concurrency: a 409 on object PUT becomes 201, as if the stale write had landed. */
+export const ignoreVersions: Fault = async (req, forward) => {
+  const res = await forward(req);
+  if (req.method === "PUT" && /^\/api\/objects\/[0-9]+$/.test(pathOf(req.url)) && res.status === 409) {
+    const body = parseBody(req.body) as { id?: string } | undefined;
+    return json(201, { success: true, id: body?.id ?? "0" });
+  }
+  return res;
+};
+
+const CHAIN_OPS = new Set([
+  "append",
+  "prepend",
+  "first",
+  "last",
+  "range",
+  "recent",
+  "metadata",
+  "validate",
+  "stats",
+]);
+
+/** Which tenant a path addresses: `o:<account id>` for objects, `c:<username>` for chains. */
+function tenantOf(path: string): string | null {
+  const seg = path.split("/").slice(1);
+  if (seg[0] !== "api") return null;
+  if (seg[1] === "objects") {
+    const t = seg[2] === "stats" ? seg[3] : seg[2];
+    return t ? `o:${t}` : null;
+  }
+  if (seg[1] === "chains") {
+    const t = CHAIN_OPS.has(seg[2] ?? "") ? seg[3] : seg[2];
+    return t ? `c:${decodeURIComponent(t)}` : null;
+  }
+  return null;
+}
+
+/**
+ * Broken tenant isolation: the proxy remembers which token successfully used
+ * which tenant, and when a caller is refused another tenant's path (403 on
+ * objects, 404 on chains) it replays the request with the owner's token — the
+ * caller gets the owner's data, as from a server that never checks the tenant.
+ */
+export function leakTenants(scope: "objects" | "chains" | "both" = "both"): Fault {
+  const owners = new Map<string, string>();
+  return async (req, forward) => {
+    const tenant = tenantOf(pathOf(req.url));
+    const auth = req.headers.authorization;
+    const res = await forward(req);
+    if (!tenant || !auth) return res;
+    if (res.status >= 200 && res.status < 300) {
+      if (!owners.has(tenant)) owners.set(tenant, auth);
+      return res;
+    }
+    const isObjects = tenant.startsWith("o:");
+    if (scope !== "both" && (scope === "objects") !== isObjects) return res;
+    const refused = isObjects ? res.status === 403 : res.status === 404;
+    const owner = owners.get(tenant);
+    if (refused && owner && owner !== auth)
+      return forward({ ...req, headers: { ...req.headers, authorization: owner } });
+    return res;
+  };
+}
+
+/** Lost chain writes: every second append to each chain answers 201 but is never stored. */
+export function loseEveryOtherAppend(): Fault {
+  const appends = new Map<string, number>();
+  return async (req, forward) => {
+    const path = pathOf(req.url);
+    if (req.method === "POST" && path.startsWith("/api/chains/append/")) {
+      const n = (appends.get(path) ?? 0) + 1;
+      appends.set(path, n);
+      if (n % 2 === 0) return json(201, { success: true, blockIdx: String(n - 1), eventId: randomUUID() });
+    }
+    return forward(req);
+  };
+}
+
+/** Broken index order: association lists come back ascending instead of descending. */
+export const reverseAssociationOrder: Fault = async (req, forward) => {
+  const res = await forward(req);
+  if (
+    req.method === "GET" &&
+    /^\/api\/objects\/[0-9]+\/associations\//.test(pathOf(req.url)) &&
+    res.status === 200
+  ) {
+    const body = parseBody(res.body) as { associations?: unknown[] } | undefined;
+    if (body && Array.isArray(body.associations)) {
+      return json(200, { ...body, associations: [...body.associations].reverse() });
+    }
+  }
+  return res;
+};
+
+/** Non-durable nonces: `nonce_seen-*` association writes are acknowledged but never stored. */
+export const forgetNonces: Fault = async (req, forward) => {
+  if (req.method === "PUT" && /^\/api\/objects\/[0-9]+\/associations$/.test(pathOf(req.url))) {
+    const body = parseBody(req.body) as { type?: unknown } | undefined;
+    if (typeof body?.type === "string" && body.type.startsWith("nonce_seen-"))
+      return json(201, { success: true });
+  }
+  return forward(req);
+};
+
+/** Broken authentication: a refused password login gets the last token issued to that username. */
+export function acceptAnyPassword(): Fault {
+  const tokens = new Map<string, string>();
+  return async (req, forward) => {
+    const path = pathOf(req.url);
+    const res = await forward(req);
+    if (req.method === "POST" && (path === "/api/auth/login" || path === "/api/auth/register")) {
+      const username = (parseBody(req.body) as { username?: unknown } | undefined)?.username;
+      if (typeof username !== "string") return res;
+      const jwt = (parseBody(res.body) as { jwt?: unknown } | undefined)?.jwt;
+      if (res.status < 300 && typeof jwt === "string") tokens.set(username, jwt);
+      const stolen = tokens.get(username);
+      if (path === "/api/auth/login" && res.status === 401 && stolen) return json(200, { jwt: stolen });
+    }
+    return res;
+  };
+}
+
+/**
+ * Lost deletes: an object DELETE is checked like a read (auth, tenant,
+ * existence) and acknowledged with success, but nothing is deleted.
+ */
+export const loseObjectDeletes: Fault = async (req, forward) => {
+  if (req.method === "DELETE" && /^\/api\/objects\/[0-9]+\/[0-9]+\/[0-9]+$/.test(pathOf(req.url))) {
+    const read = await forward({ ...req, method: "GET" });
+    return read.status === 200 ? json(200, { success: true }) : read;
+  }
+  return forward(req);
+};
+
+/** A server that echoes the request body (the password, on register) back in its error text. */
+export function echoRegisterBody(seen: string[]): Fault {
+  return async (req, forward) => {
+    if (req.method === "POST" && pathOf(req.url) === "/api/auth/register") {
+      const text = req.body.toString("utf8");
+      const password = (parseBody(req.body) as { password?: unknown } | undefined)?.password;
+      if (typeof password === "string") seen.push(password);
+      return json(400, { error: `bad request: ${text}` });
+    }
+    return forward(req);
+  };
+}
+
+/** A hung endpoint: listing associations of type `selftest-assoc-*` never answers. */
+export const hangAssociationLists: Fault = (req, forward) => {
+  if (req.method === "GET" && /\/associations\/selftest-assoc-/.test(pathOf(req.url))) {
+    return new Promise(() => {});
+  }
+  return forward(req);
+};
+
+/** Native backend whose Ed25519 signatures have one bit flipped. */
+export const nativeBadSignatures: Backend = {
+  ...nativeBackend,
+  generateSigningKey() {
+    const key = nativeBackend.generateSigningKey();
+    return {
+      backend: key.backend,
+      publicKey: key.publicKey,
+      publicKeyB64: key.publicKeyB64,
+      verifyKey: key.verifyKey,
+      exportPrivateKey: () => key.exportPrivateKey(),
+      sign(message: Uint8Array) {
+        const sig = key.sign(message);
+        sig[10] = (sig[10] ?? 0) ^ 0x01;
+        return sig;
+      },
+    };
+  },
+};
+
+/** noble backend whose X25519 agreement returns garbage. */
+export const nobleBadAgreement: Backend = {
+  ...nobleBackend,
+  generateKxKeyPair() {
+    const pair = nobleBackend.generateKxKeyPair();
+    return {
+      backend: pair.backend,
+      publicKey: pair.publicKey,
+      publicKeyB64: pair.publicKeyB64,
+      exportPrivateKey: () => pair.exportPrivateKey(),
+      deriveSharedSecret(peer: Uint8Array) {
+        const out = pair.deriveSharedSecret(peer);
+        out[0] = (out[0] ?? 0) ^ 0xff;
+        return out;
+      },
+    };
+  },
+};
+
+/** Native backend whose scrypt ignores the password (every passphrase opens every vault). */
+export const nativePasswordBlindScrypt: Backend = {
+  ...nativeBackend,
+  scrypt(_password, salt, params) {
+    return nativeBackend.scrypt(new Uint8Array([1, 2, 3]), salt, params);
+  },
+};
