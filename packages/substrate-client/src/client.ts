@@ -227,22 +227,18 @@ export class SubstrateClient {
     const creds = credentials ?? this.#credentials;
     if (!creds) throw new NotAuthenticatedError("no credentials to log in with");
     this.#credentials = creds;
-    try {
-      await this.#loginOnly(creds, this.#autoRegister);
-      const account = await this.me();
-      this.#account = account;
-      return account;
-    } catch (error) {
-      this.stats.failures++;
-      throw error;
-    }
+    await this.#loginOnly(creds, this.#autoRegister);
+    const account = await this.me();
+    this.#account = account;
+    return account;
   }
 
   /** Registers a password account and logs in as it (2 round-trips: register + `/me`). */
   async register(username: string, password: string): Promise<AccountInfo & RegisterResult> {
     checkName(username, "username");
-    const words = await this.#registerOnly(username, password);
+    // Known before the call, so an error echoing the password is scrubbed.
     this.#credentials = { username, password };
+    const words = await this.#registerOnly(username, password);
     const account = await this.me();
     this.#account = account;
     return { ...account, words };

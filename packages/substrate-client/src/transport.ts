@@ -51,7 +51,7 @@ export interface ClientStats {
   retries: number;
   /** Transparent re-logins after a 401. */
   relogins: number;
-  /** Calls that ended in an error thrown to the caller. */
+  /** Calls that ended in an error (including internally handled ones, e.g. the 401 before an auto-register). */
   failures: number;
 }
 
