@@ -1,7 +1,7 @@
 // JWTs (HS256 via jose). Password logins and key logins get distinguishable tokens (`knd` claim),
 // because provisioning or revoking agent keys needs a password session.
 
-import { randomUUID } from "node:crypto";
+import { createSecretKey, type KeyObject, randomUUID } from "node:crypto";
 import { jwtVerify, SignJWT } from "jose";
 
 /** Which credential produced a token. */
@@ -18,15 +18,21 @@ export interface Principal {
 
 const ISSUER = "hsagent-substrate";
 
+/** How many verified tokens to remember (agents reuse one token for an hour). */
+const CACHE_SIZE = 10_000;
+
 /** Signs and verifies substrate JWTs with one HMAC key. */
 export class TokenService {
-  readonly #key: Uint8Array;
+  readonly #key: KeyObject;
   readonly #ttlSeconds: number;
+  /** token → principal and expiry (ms); a verified token is immutable, so it need not be re-verified. */
+  readonly #verified = new Map<string, { p: Principal; expMs: number }>();
 
   /** @param secret HMAC key (at least 32 bytes). @param ttlSeconds token lifetime. */
   constructor(secret: Uint8Array, ttlSeconds: number) {
     if (secret.length < 32) throw new Error("JWT secret must be at least 32 bytes");
-    this.#key = secret;
+    // Import once: handing jose raw bytes would re-import the key on every call.
+    this.#key = createSecretKey(secret);
     this.#ttlSeconds = ttlSeconds;
   }
 
@@ -47,15 +53,38 @@ export class TokenService {
 
   /** Verify a token; null if invalid, expired or malformed. */
   async verify(token: string): Promise<Principal | null> {
+    const hit = this.#verified.get(token);
+    if (hit) {
+      if (hit.expMs > Date.now()) return hit.p;
+      this.#verified.delete(token);
+      return null;
+    }
+    const p = await this.#verifyUncached(token);
+    if (p) {
+      if (this.#verified.size >= CACHE_SIZE) {
+        const oldest = this.#verified.keys().next().value;
+        if (oldest !== undefined) this.#verified.delete(oldest);
+      }
+      this.#verified.set(token, p);
+      return p.p;
+    }
+    return null;
+  }
+
+  async #verifyUncached(token: string): Promise<{ p: Principal; expMs: number } | null> {
     try {
       const { payload } = await jwtVerify(token, this.#key, { algorithms: ["HS256"], issuer: ISSUER });
+      const expMs = (payload.exp ?? 0) * 1000;
       const sub = payload.sub;
       const usr = payload.usr;
       const knd = payload.knd;
       if (typeof sub !== "string" || !/^[0-9]{1,19}$/.test(sub) || typeof usr !== "string") return null;
-      if (knd === "pw") return { accountId: BigInt(sub), username: usr, kind: "password" };
+      if (knd === "pw") return { p: { accountId: BigInt(sub), username: usr, kind: "password" }, expMs };
       if (knd === "key" && typeof payload.agt === "string" && /^[0-9]{1,19}$/.test(payload.agt)) {
-        return { accountId: BigInt(sub), username: usr, kind: "key", agentId: BigInt(payload.agt) };
+        return {
+          p: { accountId: BigInt(sub), username: usr, kind: "key", agentId: BigInt(payload.agt) },
+          expMs,
+        };
       }
       return null;
     } catch {

@@ -20,6 +20,9 @@ Options:
   --port <n>          port, 0 = any free port (default ${DEFAULT_PORT})
   --db <url>          sqlite:<file> | sqlite::memory: | postgres://... (default ${DEFAULT_DB})
   --pg-schema <name>  PostgreSQL schema (default public)
+  --sqlite-synchronous <full|normal>
+                      SQLite fsync policy (default full: every acknowledged write survives power
+                      loss; normal: survives kill -9 / crashes of the process, not of the OS)
   --log-level <lvl>   fatal|error|warn|info|debug|silent (default info; logs go to stderr)
   --no-rate-limit     turn per-IP/per-account rate limits off (benchmarks)
   -h, --help          show this help
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
         port: { type: "string" },
         db: { type: "string" },
         "pg-schema": { type: "string" },
+        "sqlite-synchronous": { type: "string" },
         "log-level": { type: "string" },
         "no-rate-limit": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -72,6 +76,8 @@ async function main(): Promise<void> {
     fail("--log-level must be one of fatal|error|warn|info|debug|trace|silent");
   }
   const pgSchema = values["pg-schema"] as string | undefined;
+  const syncFlag = ((values["sqlite-synchronous"] as string | undefined) ?? "full").toUpperCase();
+  if (syncFlag !== "FULL" && syncFlag !== "NORMAL") fail("--sqlite-synchronous must be full or normal");
 
   const server = await startSubstrateServer({
     host,
@@ -79,6 +85,7 @@ async function main(): Promise<void> {
     db,
     logger: level === "silent" ? false : { level, stream: process.stderr },
     ...(pgSchema ? { pgSchema } : {}),
+    sqliteSynchronous: syncFlag,
     ...(values["no-rate-limit"] ? { rateLimit: false as const } : {}),
   });
   process.stdout.write(`substrate listening on ${server.url}\n`);
