@@ -190,4 +190,42 @@ describe("SUBSTRATE-API.md §6 layout", () => {
     expect(await createSubstrateStores(client, opts).sessions.purge("responder", "777")).toBe(true);
     expect(await createSubstrateStores(client, opts).sessions.list()).toEqual([]);
   });
+
+  it("legacyScan finds identities that only have owns_agent_identity + has_secret_vault (HSAgent_2 provisioning)", async () => {
+    const account = client.accountId;
+    const keys = generateIdentity();
+    const vault = (await encryptIdentityVault(keys, PASS)) as unknown as Obj;
+    const { id: vaultId } = await client.putJson({ type: 7002, version: 0, value: { attrs: vault } });
+    const attrs = {
+      agentId: keys.my_id,
+      ownerId: account,
+      displayName: "owned-only",
+      signPubB64: keys.sign_pub_b64,
+      kxPubB64: keys.kx_pub_b64,
+    };
+    const { id: identityObjId } = await client.putJson({ type: 7001, version: 0, value: { attrs } });
+    await client.putAssociation({
+      type: "has_secret_vault",
+      sourceId: identityObjId,
+      targetId: vaultId,
+      json: {},
+    });
+    await client.putAssociation({
+      type: "owns_agent_identity",
+      sourceId: account,
+      targetId: identityObjId,
+      json: { agentId: keys.my_id },
+    });
+    // Default: not found (misses stay one call).
+    expect(await new SubstrateIdentityRegistry(client).hydrate("owned-only", PASS)).toBeNull();
+    expect(await new SubstrateIdentityRegistry(client).lookupPeer(keys.my_id)).toBeNull();
+    // With the legacy scan: found both ways.
+    const legacy = new SubstrateIdentityRegistry(client, { legacyScan: true });
+    const hydrated = await legacy.hydrate("owned-only", PASS);
+    expect(hydrated).toMatchObject({ identity: { agentId: keys.my_id, identityObjId }, vaultObjId: vaultId });
+    expect(hydrated!.keys).toEqual(keys);
+    const peer = await new SubstrateIdentityRegistry(client, { legacyScan: true }).lookupPeer(keys.my_id);
+    expect(peer).toMatchObject({ agentId: keys.my_id, identityObjId, signPubB64: keys.sign_pub_b64 });
+    expect(await legacy.hydrate("not-there", PASS)).toBeNull();
+  });
 });

@@ -102,6 +102,19 @@ describe("round-trips per operation (client.stats.requests)", () => {
     expect(
       (await counted(client, "sessions.save(update)", () => stores.sessions.save(rec("resp_exchange"))))[1],
     ).toBe(1);
+    const exclusive = createSubstrateStores(client, {
+      agentId: me.identity.agentId,
+      identityObjId: me.identity.identityObjId,
+      exclusiveSessions: true,
+    });
+    expect(
+      (
+        await counted(client, "sessions.save(create, exclusiveWriter)", () =>
+          exclusive.sessions.save({ role: "initiator", peerIdentityObjId: "31339", state: "init_exchange" }),
+        )
+      )[1],
+    ).toBe(3);
+    expect(await exclusive.sessions.purge("initiator", "31339")).toBe(true);
     expect((await counted(client, "sessions.load", () => stores.sessions.load("responder", peer)))[1]).toBe(
       2,
     );

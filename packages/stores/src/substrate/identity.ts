@@ -26,6 +26,7 @@ import { IdentityError } from "../errors.js";
 import { assertNamePart, isAgentIdLike } from "../guard.js";
 import { DEFAULT_PROTOCOLS, identityJson, openVault, parseIdentity } from "../identity-codec.js";
 import { HAS_SECRET_VAULT, ObjectTypes, OWNS_AGENT_IDENTITY } from "../layout.js";
+import { FAN_OUT, mapLimit } from "../limit.js";
 import type {
   AgentIdentity,
   HydratedAgent,
@@ -58,6 +59,14 @@ function snapshotJson(identity: AgentIdentity): JsonValue {
 export interface SubstrateIdentityOptions {
   /** Max peer identities cached (default 10000). */
   readonly maxCachedPeers?: number;
+  /**
+   * Also find identities that only have `owns_agent_identity` (and
+   * `has_secret_vault`), as some HSAgent_2 provisioning code wrote them: when the
+   * `<displayName>`/`<agentId>` link is missing, scan the account's owned
+   * identities (1 more call, plus one object read per identity for hydrate).
+   * Default false, keeping misses at one call.
+   */
+  readonly legacyScan?: boolean;
 }
 
 /** IdentityRegistry over a logged-in {@link SubstrateClient}. */
@@ -66,9 +75,32 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
   readonly #peers = new Map<string, AgentIdentity>();
   readonly #maxCached: number;
 
+  readonly #legacyScan: boolean;
+
   constructor(client: SubstrateClient, options: SubstrateIdentityOptions = {}) {
     this.#client = client;
     this.#maxCached = options.maxCachedPeers ?? 10_000;
+    this.#legacyScan = options.legacyScan ?? false;
+  }
+
+  /** Owned identities (owns_agent_identity from the account), for the legacy scan. */
+  async #owned(): Promise<readonly AssociationRecord[]> {
+    return (await this.#client.listAssociations(OWNS_AGENT_IDENTITY, this.#client.accountId, { limit: 1000 }))
+      .associations;
+  }
+
+  /** Legacy hydrate: find the identity by its displayName attribute among owned identities. */
+  async #scanForName(
+    displayName: string,
+  ): Promise<{ identityObjId: string; vaultObjId: string | null } | null> {
+    const owned = await this.#owned();
+    const objects = await mapLimit(owned, FAN_OUT, (a) =>
+      this.#client.getJson(ObjectTypes.AgentIdentity, a.targetId),
+    );
+    const match = objects.find(
+      (o) => o && parseIdentity(o.value, o.id, o.version)?.displayName === displayName,
+    );
+    return match ? { identityObjId: match.id, vaultObjId: null } : null;
   }
 
   async hydrate(displayName: string, passphrase: string): Promise<HydratedAgent | null> {
@@ -80,9 +112,15 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
       const d = assocJson(a);
       return d !== null && typeof d === "object" && !Array.isArray(d) && d.isDisplayName === "true";
     });
-    if (!link) return null;
-    const data = assocJson(link) as { [k: string]: JsonValue };
-    const identityObjId = link.targetId;
+    const data = (link ? assocJson(link) : {}) as { [k: string]: JsonValue };
+    let identityObjId: string;
+    if (link) {
+      identityObjId = link.targetId;
+    } else {
+      const scanned = this.#legacyScan ? await this.#scanForName(displayName) : null;
+      if (!scanned) return null;
+      identityObjId = scanned.identityObjId;
+    }
     const knownVaultId =
       typeof data.vaultObjId === "string" && /^[0-9]+$/.test(data.vaultObjId) ? data.vaultObjId : null;
 
@@ -198,10 +236,16 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
     const { associations } = await this.#client.listAssociations(agentId, this.#client.accountId, {
       limit: 10,
     });
-    const link = associations.find((a) => {
+    let link = associations.find((a) => {
       const d = assocJson(a);
       return !(d !== null && typeof d === "object" && !Array.isArray(d) && d.isDisplayName === "true");
     });
+    if (!link && this.#legacyScan) {
+      link = (await this.#owned()).find((a) => {
+        const d = assocJson(a);
+        return d !== null && typeof d === "object" && !Array.isArray(d) && d.agentId === agentId;
+      });
+    }
     if (!link) {
       this.#peers.delete(agentId);
       return null;
