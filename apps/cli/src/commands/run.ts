@@ -103,7 +103,7 @@ export default class Run extends BaseCommand {
       substrate: { client },
       vaultPassphrase: passphrase,
       config,
-      logger: log.child({ name }),
+      logger: log,
     });
     try {
       await agent.start();

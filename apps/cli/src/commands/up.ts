@@ -137,7 +137,7 @@ export default class Up extends BaseCommand {
           substrate: { client },
           vaultPassphrase: secrets.vaultPassphrase,
           config: { registerIntervalMs: flags["register-interval-ms"] },
-          logger: log.child({ name }),
+          logger: log,
         });
         const peerName = (e: AgentEvent): string => nameById.get(e.peer) ?? e.peer;
         agent.on("closed", (e) => {

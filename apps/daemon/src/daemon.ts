@@ -1,0 +1,208 @@
+// The daemon: agents from a config file, each with its own substrate session, plus an HTTP
+// endpoint for health (/healthz), readiness (/readyz) and Prometheus metrics (/metrics).
+// `stop()` stops every agent (open sessions are aborted), purges any session state left in the
+// substrate, and closes the HTTP server.
+
+import http from "node:http";
+import { type Agent, createAgent } from "@hsagent/agent";
+import { type Credentials, SubstrateClient } from "@hsagent/substrate-client";
+import type { Logger } from "pino";
+import type { DaemonConfig } from "./config.js";
+import { Histogram, renderMetrics } from "./metrics.js";
+
+/** Why the daemon cannot start; `code` is machine-readable. */
+export class DaemonError extends Error {
+  /** `NO_CREDENTIALS`, `NO_PASSPHRASE`, `HTTP_LISTEN`, `AGENT_START`. */
+  readonly code: string;
+
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DaemonError";
+    this.code = code;
+  }
+}
+
+/** Options of {@link startDaemon}. */
+export interface DaemonOptions {
+  /** Environment holding the secrets (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** pino logger. */
+  readonly logger: Logger;
+}
+
+/** A running daemon. */
+export interface Daemon {
+  /** Base URL of the HTTP endpoint, e.g. `http://127.0.0.1:9464`. */
+  readonly url: string;
+  /** True once every agent started. */
+  readonly ready: boolean;
+  /** The Prometheus exposition text. */
+  metricsText(): string;
+  /** Stop agents, purge their session state, close HTTP; resolves with the number of states purged. */
+  stop(): Promise<{ purged: number }>;
+}
+
+/** Substrate credentials from the environment (API key, or username + password). */
+export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
+  if (env.HSAGENT_API_KEY) return { key: env.HSAGENT_API_KEY };
+  if (env.HSAGENT_USERNAME && env.HSAGENT_PASSWORD) {
+    return { username: env.HSAGENT_USERNAME, password: env.HSAGENT_PASSWORD };
+  }
+  throw new DaemonError(
+    "no substrate credentials: set HSAGENT_USERNAME and HSAGENT_PASSWORD, or HSAGENT_API_KEY",
+    "NO_CREDENTIALS",
+  );
+}
+
+interface Entry {
+  readonly name: string;
+  readonly agent: Agent;
+  readonly handshake: Histogram;
+  started: boolean;
+}
+
+/** Start the HTTP endpoint, then every agent of `config`. */
+export async function startDaemon(config: DaemonConfig, options: DaemonOptions): Promise<Daemon> {
+  const env = options.env ?? process.env;
+  const log = options.logger;
+  const credentials = credentialsFromEnv(env);
+  const passphrase = env.HSAGENT_VAULT_PASSPHRASE;
+  if (!passphrase)
+    throw new DaemonError("no vault passphrase: set HSAGENT_VAULT_PASSPHRASE", "NO_PASSPHRASE");
+  const startedAt = Date.now();
+  const entries: Entry[] = [];
+  let stopping = false;
+
+  const isReady = () =>
+    !stopping && entries.length === config.agents.length && entries.every((e) => e.started);
+  const metricsText = () =>
+    renderMetrics(
+      entries.map((e) => {
+        const m = e.agent.metrics();
+        return {
+          agent: e.name,
+          ready: e.started,
+          sessions: m.sessions,
+          rejections: m.rejections,
+          substrateCalls: m.substrateCalls,
+          relayReconnects: m.relayReconnects,
+          droppedUnknownPeers: m.droppedUnknownPeers,
+          handshake: e.handshake,
+        };
+      }),
+      { uptimeSeconds: (Date.now() - startedAt) / 1000 },
+    );
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    if (path === "/healthz") {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+    } else if (path === "/readyz") {
+      const ready = isReady();
+      res
+        .writeHead(ready ? 200 : 503, { "content-type": "text/plain" })
+        .end(ready ? "ready\n" : "not ready\n");
+    } else if (path === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(metricsText());
+    } else {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+    }
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        new DaemonError(
+          `cannot listen on ${config.http.host}:${config.http.port} (${err.code})`,
+          "HTTP_LISTEN",
+        ),
+      ),
+    );
+    server.listen(config.http.port, config.http.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : config.http.port;
+  const host = config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host;
+  const url = `http://${host}:${port}`;
+  log.info({ url }, "http endpoint listening");
+
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+
+  try {
+    for (const name of config.agents) {
+      const client = new SubstrateClient({
+        baseUrl: config.substrateUrl,
+        credentials,
+        autoRegister: "username" in credentials,
+      });
+      const agent = createAgent({
+        name,
+        relay: { host: config.relay.host, port: config.relay.port },
+        substrate: { client },
+        vaultPassphrase: passphrase,
+        config: { ...config.protocol, allowLegacy: config.allowLegacy },
+        logger: log,
+      });
+      const entry: Entry = { name, agent, handshake: new Histogram(), started: false };
+      agent.on("established", (e) => entry.handshake.observe(e.handshakeMs / 1000));
+      entries.push(entry);
+      try {
+        await agent.start();
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? "ERROR";
+        throw new DaemonError(
+          `agent ${name} failed to start (${code}): ${(err as Error).message}`,
+          "AGENT_START",
+          {
+            cause: err,
+          },
+        );
+      }
+      entry.started = true;
+      log.info({ agentId: agent.agentId, name }, "agent started");
+    }
+  } catch (err) {
+    stopping = true;
+    await Promise.all(entries.map((e) => e.agent.stop().catch(() => {})));
+    await closeServer();
+    throw err;
+  }
+  log.info({ agents: config.agents.length }, "ready");
+
+  let stopped: Promise<{ purged: number }> | null = null;
+  return {
+    url,
+    get ready() {
+      return isReady();
+    },
+    metricsText,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        await Promise.all(entries.map((e) => e.agent.stop()));
+        // stop() aborts and purges open sessions; purge anything a failed write left behind.
+        const counts = await Promise.all(
+          entries
+            .filter((e) => e.started)
+            .map((e) =>
+              e.agent.stores.sessions.purgeAll().catch((err: unknown) => {
+                log.warn({ agent: e.name, err: (err as Error).message }, "session purge failed");
+                return 0;
+              }),
+            ),
+        );
+        await closeServer();
+        return { purged: counts.reduce((a, b) => a + b, 0) };
+      })();
+      return stopped;
+    },
+  };
+}
