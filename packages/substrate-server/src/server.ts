@@ -144,6 +144,15 @@ export async function buildSubstrateApp(
   accountRoutes(app, ctx);
   objectRoutes(app, ctx);
   await app.register(async (scope) => chainRoutes(scope, ctx));
+  // While closing, answer in-flight requests with `Connection: close` so their sockets do not
+  // linger as idle keep-alive connections and delay shutdown.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_req, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
   app.addHook("onClose", async () => store.close());
   return app;
 }
