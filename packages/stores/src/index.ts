@@ -2,6 +2,7 @@
 // (identity registry + vault hydration, session milestones, replay-protected
 // nonces, batched audit log), each with an in-memory twin.
 
+import { randomUUID } from "node:crypto";
 import type { SubstrateClient } from "@hsagent/substrate-client";
 import type { AuditOptions } from "./audit-core.js";
 import { StoreError } from "./errors.js";
@@ -86,21 +87,27 @@ export function createSubstrateStores(client: SubstrateClient, options: AgentSto
 /**
  * The four stores of one agent in memory. Pass the same `backend` to several
  * calls to let agents see each other (one "account") or to simulate a restart.
+ * Without options: a fresh backend, a random agentId and identityObjId "0".
  */
 export function createMemoryStores(
-  options: AgentStoreOptions & { readonly backend?: MemoryBackend },
+  options: Partial<AgentStoreOptions> & { readonly backend?: MemoryBackend } = {},
 ): AgentStores & { readonly backend: MemoryBackend } {
-  checkAgent(options);
+  const resolved: AgentStoreOptions = {
+    ...options,
+    agentId: options.agentId ?? randomUUID(),
+    identityObjId: options.identityObjId ?? "0",
+  };
+  checkAgent(resolved);
   const backend = options.backend ?? new MemoryBackend();
   return {
     backend,
     identity: options.identity ?? new MemoryIdentityRegistry(backend),
-    sessions: new MemorySessionStore(backend, options.agentId, {
+    sessions: new MemorySessionStore(backend, resolved.agentId, {
       exclusiveWriter: options.exclusiveSessions ?? false,
     }),
-    nonces: new MemoryNonceStore(backend, options.agentId, {
+    nonces: new MemoryNonceStore(backend, resolved.agentId, {
       ...(options.nonceCacheTtlMs !== undefined ? { cacheTtlMs: options.nonceCacheTtlMs } : {}),
     }),
-    audit: createMemoryAuditLog(backend, options.agentId, options.audit),
+    audit: createMemoryAuditLog(backend, resolved.agentId, options.audit),
   };
 }

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { AuditSink } from "../src/audit-core.js";
-import { type AuditBlockPayload, BatchingAuditLog } from "../src/index.js";
+import { type AuditBlockPayload, BatchingAuditLog, createMemoryStores } from "../src/index.js";
 import { NonceTtlCache } from "../src/nonce-cache.js";
 
 class FlakySink implements AuditSink {
@@ -108,5 +108,16 @@ describe("NonceTtlCache", () => {
     expect(cache.size).toBe(3);
     expect(cache.has("b")).toBe(false);
     expect(cache.has("e")).toBe(true);
+  });
+});
+
+describe("createMemoryStores()", () => {
+  it("works without options", async () => {
+    const { sessions, nonces, audit, identity } = createMemoryStores();
+    expect(await nonces.recordIfNew("abc", "1")).toBe(true);
+    expect((await sessions.save({ role: "initiator", peerIdentityObjId: "1", state: "x" })).version).toBe(0);
+    audit.append({ type: "SESSION_STARTED" });
+    expect(await audit.recent()).toHaveLength(1);
+    expect(await identity.hydrate("nobody", "pass")).toBeNull();
   });
 });
