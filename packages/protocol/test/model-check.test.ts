@@ -68,8 +68,9 @@ function mutants(p: Payload): [string, Payload][] {
   return out;
 }
 
-function explore(config: Partial<ProtocolConfig>, bounds: Bounds, lossless: boolean): Stats {
-  const pair = new Pair([alice, bob], config);
+function explore(c: Case): Stats {
+  const { bounds, lossless } = c;
+  const pair = new Pair([alice, bob], c.config, c.configB ?? c.config, c.protocols);
   const timeout = pair.ctx[0].config.sessionTimeoutMs;
   const stats: Stats = {
     states: 0,
@@ -116,6 +117,9 @@ function explore(config: Partial<ProtocolConfig>, bounds: Bounds, lossless: bool
       const s = x.state.session;
       if (s !== null && w.now - s.startedAt > timeout)
         violate(h, `agent ${i} outside ready beyond sessionTimeoutMs`);
+      if (c.version !== undefined && s?.established && s.version !== c.version) {
+        violate(h, `agent ${i} established v${s.version}, expected v${c.version}`);
+      }
     }
     const sa = a.state.session;
     const sb = b.state.session;
@@ -213,7 +217,20 @@ function explore(config: Partial<ProtocolConfig>, bounds: Bounds, lossless: bool
   return stats;
 }
 
-const CASES: { name: string; config: Partial<ProtocolConfig>; bounds: Bounds; lossless: boolean }[] = [
+interface Case {
+  name: string;
+  config: Partial<ProtocolConfig>;
+  /** Bob's config when it differs from Alice's. */
+  configB?: Partial<ProtocolConfig>;
+  /** Protocols Alice's and Bob's identities advertise. */
+  protocols?: [number[], number[]];
+  bounds: Bounds;
+  lossless: boolean;
+  /** Expected session version. */
+  version?: 1 | 2;
+}
+
+const CASES: Case[] = [
   {
     name: "lossless, defaults (4 rounds), 3 duplicates",
     config: {},
@@ -232,13 +249,28 @@ const CASES: { name: string; config: Partial<ProtocolConfig>; bounds: Bounds; lo
     bounds: { maxDrops: 4, maxDups: 2, maxDepth: 160, maxStates: 400_000 },
     lossless: false,
   },
+  {
+    name: "slow network: 2 timer fires while messages are in flight (late deliveries), 2 rounds, 1 drop",
+    config: { exchangeLimit: 1, maxRetransmits: 2, finalLimit: 2 },
+    bounds: { maxDrops: 1, maxDups: 0, maxDepth: 160, maxStates: 400_000, maxEarlyFires: 2 },
+    lossless: false,
+  },
+  {
+    name: "legacy: v2 Alice (allowLegacy) ↔ v1-only Bob, 2 rounds, 2 drops + 1 duplicate",
+    config: { exchangeLimit: 1, allowLegacy: true },
+    configB: { exchangeLimit: 1, protocolVersions: [1], allowLegacy: true },
+    protocols: [[2, 1], [1]],
+    bounds: { maxDrops: 2, maxDups: 1, maxDepth: 160, maxStates: 400_000 },
+    lossless: false,
+    version: 1,
+  },
 ];
 
 describe("model check: two machines, adversarial network", () => {
   for (const c of CASES) {
     it(c.name, () => {
       const t = performance.now();
-      const stats = explore(c.config, c.bounds, c.lossless);
+      const stats = explore(c);
       console.log(
         `model-check [${c.name}]`,
         JSON.stringify({ ...stats, ms: Math.round(performance.now() - t) }),
@@ -249,6 +281,6 @@ describe("model check: two machines, adversarial network", () => {
       expect(stats.completedSessions).toBeGreaterThan(0);
       // Aborts need maxRetransmits+1 losses of one message: reachable with the small config.
       if (c.config.maxRetransmits === 1) expect(stats.abortedSessions).toBeGreaterThan(0);
-    });
+    }, 120_000);
   }
 });

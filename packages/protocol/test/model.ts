@@ -48,6 +48,7 @@ export interface World {
   readonly net: readonly Flight[];
   readonly drops: number;
   readonly dups: number;
+  readonly early: number;
   /** Messages each agent accepted so far (canonical JSON), for the replay invariant. Not hashed. */
   readonly accepted: readonly [readonly string[], readonly string[]];
   readonly depth: number;
@@ -59,6 +60,8 @@ export interface Bounds {
   maxDups: number;
   maxDepth: number;
   maxStates: number;
+  /** How many times a timer may fire while messages are still in flight (a slow network: late deliveries). */
+  maxEarlyFires?: number;
 }
 
 /** A machine pair bound to a mutable environment (clock + randomness cursor). */
@@ -67,22 +70,36 @@ export class Pair {
   readonly peers: [PeerIdentity, PeerIdentity];
   private readonly env = { now: T0, draws: 0 };
 
-  constructor(selves: [SelfIdentity, SelfIdentity], config: Partial<ProtocolConfig> = {}) {
-    const mk = (self: SelfIdentity, peer: SelfIdentity, label: string): MachineContext =>
+  constructor(
+    selves: [SelfIdentity, SelfIdentity],
+    config: Partial<ProtocolConfig> = {},
+    configB: Partial<ProtocolConfig> = config,
+    protocols: [readonly number[], readonly number[]] = [
+      [2, 1],
+      [2, 1],
+    ],
+  ) {
+    const mk = (
+      self: SelfIdentity,
+      peer: SelfIdentity,
+      label: string,
+      cfg: Partial<ProtocolConfig>,
+    ): MachineContext =>
       createContext({
         self,
         peerId: peer.agentId,
-        config,
+        config: cfg,
         deps: {
           now: () => this.env.now,
           randomBytes: (n) => this.random(label, n),
           generateKxKeyPair: () => kxKeyPairFromPrivate(this.random(label, 32)),
         },
       });
-    this.ctx = [mk(selves[0], selves[1], "a"), mk(selves[1], selves[0], "b")];
+    this.ctx = [mk(selves[0], selves[1], "a", config), mk(selves[1], selves[0], "b", configB)];
+    // What each agent's registry says the other advertises.
     this.peers = [
-      { agentId: selves[1].agentId, signPubB64: selves[1].signingKey.publicKeyB64, protocols: [2, 1] },
-      { agentId: selves[0].agentId, signPubB64: selves[0].signingKey.publicKeyB64, protocols: [2, 1] },
+      { agentId: selves[1].agentId, signPubB64: selves[1].signingKey.publicKeyB64, protocols: protocols[1] },
+      { agentId: selves[0].agentId, signPubB64: selves[0].signingKey.publicKeyB64, protocols: protocols[0] },
     ];
   }
 
@@ -118,6 +135,7 @@ export class Pair {
       net: [reg(0), reg(1)],
       drops: 0,
       dups: 0,
+      early: 0,
       accepted: [[], []],
       depth: 0,
     };
@@ -182,7 +200,8 @@ export class Pair {
         });
       }
     });
-    if (w.net.length === 0) {
+    const early = w.net.length > 0;
+    if (!early || w.early < (bounds.maxEarlyFires ?? 0)) {
       let tmin = Number.POSITIVE_INFINITY;
       for (const a of w.agents) {
         for (const d of [a.deadlines.retransmit, a.deadlines.session]) if (d !== null && d < tmin) tmin = d;
@@ -191,7 +210,11 @@ export class Pair {
         for (const i of [0, 1] as const) {
           for (const timer of ["retransmit", "session"] as const) {
             if (w.agents[i].deadlines[timer] !== tmin) continue;
-            out.push({ label: `timer ${timer}@${i}`, world: this.fire(w, i, timer, tmin) });
+            const fired = this.fire(w, i, timer, tmin);
+            out.push({
+              label: `timer ${timer}@${i}`,
+              world: early ? { ...fired, early: w.early + 1 } : fired,
+            });
           }
         }
       }
@@ -247,7 +270,7 @@ function stable(value: unknown): string {
 export function worldHash(w: World): string {
   const net = w.net.map((f) => `${f.to}|${f.json}`).sort();
   return createHash("sha256")
-    .update(stable({ now: w.now, agents: w.agents, net, drops: w.drops, dups: w.dups }))
+    .update(stable({ now: w.now, agents: w.agents, net, drops: w.drops, dups: w.dups, early: w.early }))
     .digest("base64");
 }
 
