@@ -84,7 +84,7 @@ describe("429 with Retry-After", () => {
     const client = await loggedIn(s.url, { retry: { maxRetryAfterMs: 50, baseDelayMs: 10 } });
     const t0 = performance.now();
     await client.listAssociations("t", "42");
-    expect(performance.now() - t0).toBeLessThan(3_000);
+    expect(performance.now() - t0).toBeLessThan(10_000);
     expect(hits).toBe(2);
   });
 
@@ -273,7 +273,19 @@ describe("keep-alive", () => {
     const client = await loggedIn(s.url);
     for (let i = 0; i < 40; i++) await client.listAssociations("t", "42");
     expect(client.stats.requests).toBe(42);
-    expect(s.connections).toBeLessThanOrEqual(2);
+    expect(s.connections).toBeLessThanOrEqual(3); // measured: 2
+  });
+
+  it("control: a server that closes every connection is seen as one connection per call", async () => {
+    const s = await scripted((req, res) => {
+      if (answerAuth(req, res)) return;
+      json(res, 200, { count: 0, associations: [] }, { connection: "close" });
+    });
+    const client = await loggedIn(s.url);
+    const before = s.connections;
+    for (let i = 0; i < 10; i++) await client.listAssociations("t", "42");
+    // (Sockets the login left in the pool may serve a call or two before they close.)
+    expect(s.connections - before).toBeGreaterThanOrEqual(7);
   });
 });
 
