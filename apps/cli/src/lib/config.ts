@@ -100,7 +100,11 @@ export function parseHostPort(text: string, what: string, file?: string): { host
   const m = /^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:\s]+):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[2]) : Number.NaN;
   if (!m?.[1] || !HOST_RE.test(m[1]) || port < 1 || port > 65535) {
-    throw new ConfigError(`${what} must be HOST:PORT with a port in 1..65535 (got "${text}")`, file, what);
+    throw new ConfigError(
+      `${where(file)}${what} must be HOST:PORT with a port in 1..65535 (got "${text}")`,
+      file,
+      what,
+    );
   }
   return { host: m[1], port };
 }
