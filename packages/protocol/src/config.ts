@@ -4,7 +4,11 @@
  * deterministic under test.
  */
 
-/** JSON value an application may put in an exchange round. */
+/**
+ * JSON value an application may put in an exchange round. Numbers must be safe integers (canonical
+ * JSON refuses floats, as Python and JavaScript print them differently); a hook returning anything
+ * else is a programming error and makes `step` throw.
+ */
 export type AppMessage = null | boolean | number | string | AppMessage[] | { [key: string]: AppMessage };
 
 /** Protocol settings (PROTOCOL.md §9 plus version policy and app hooks). */

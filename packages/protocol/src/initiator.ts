@@ -161,7 +161,7 @@ export function consumeConfirm(
   let next = armTimer(ctx, st, "session", effects);
   next = sendNew(ctx, next, "init_exchange", sent, sealed.payload, effects);
   return {
-    state: { ...st, pending: { nonce: peerHs.nonce, next, effects } },
+    state: { ...st, pending: { nonce: peerHs.nonce, intent: "confirm", next, effects } },
     effects: [{ type: "checkNonce", nonce: peerHs.nonce }],
   };
 }

@@ -72,7 +72,7 @@ export function step(ctx: MachineContext, st: MachineState, event: MachineEvent)
       if (p === null || p.nonce !== event.nonce) return { state: st, effects: [] };
       if (event.fresh) return { state: p.next, effects: p.effects };
       const restored: MachineState = { ...st, pending: null };
-      return { state: restored, effects: [{ type: "rejected", reason: "replay", intent: null }] };
+      return { state: restored, effects: [{ type: "rejected", reason: "replay", intent: p.intent }] };
     }
     case "timer": {
       if (st.timers[event.timer] !== event.gen) return { state: st, effects: [] }; // stale or cancelled

@@ -172,7 +172,7 @@ export function consumeFirstRequest(
   const fin = version === 2 && th !== null ? { fin: signTranscript(ctx.self.signingKey, th) } : {};
   const next = createRespond(ctx, st, established, msg, opened.message, fin, effects);
   return {
-    state: { ...st, pending: { nonce: peerHs.nonce, next, effects } },
+    state: { ...st, pending: { nonce: peerHs.nonce, intent: "request", next, effects } },
     effects: [{ type: "checkNonce", nonce: peerHs.nonce }],
   };
 }

@@ -146,6 +146,8 @@ export interface Session {
 export interface Pending {
   /** The handshake nonce being checked. */
   readonly nonce: string;
+  /** The message that is waiting (`confirm` or `request`). */
+  readonly intent: Intent;
   /** The state to commit if the nonce is fresh. */
   readonly next: MachineState;
   /** The effects to emit if the nonce is fresh. */

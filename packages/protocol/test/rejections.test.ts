@@ -114,7 +114,7 @@ describe("handshake rejections", () => {
     const effects = apply(a, { type: "receive", payload: confirm, peer: a.peer });
     expect(effects).toEqual([
       { type: "checkNonce", nonce: confirm.my_nonce },
-      { type: "rejected", reason: "replay", intent: null },
+      { type: "rejected", reason: "replay", intent: "confirm" },
     ]);
     expect(a.state).toEqual(before);
     expect(a.state.name).toBe("init_ready");
