@@ -100,6 +100,16 @@ export async function buildSubstrateApp(
     },
   });
   app.decorateRequest("principal", null);
+  // Clients that send `Content-Type: application/json` on every request (also a body-less DELETE)
+  // are fine: an empty JSON body means "no body"; anything else goes to Fastify's safe parser.
+  const jsonParser = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    if (body === "") {
+      done(null, undefined);
+      return;
+    }
+    jsonParser(req, typeof body === "string" ? body : body.toString("utf8"), done);
+  });
 
   const limits = opts.rateLimit === false ? null : { ...DEFAULT_RATE_LIMIT, ...(opts.rateLimit ?? {}) };
   const ipLimiter = limits ? new TokenBuckets(limits.perIp) : null;

@@ -582,6 +582,30 @@ describe.each(BACKENDS)("contract ($name)", (backend) => {
   });
 
   describe("errors and protection", () => {
+    it("treats an empty body sent as application/json as no body", async () => {
+      const c = alice.client;
+      const { id } = (await c.put(`/api/objects/${alice.id}`, { type: 7001, data: "" })).body;
+      const r = await c.req("DELETE", `/api/objects/${alice.id}/7001/${id}`, "", {
+        raw: true,
+        contentType: "application/json",
+      });
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual({ success: true });
+      expect(
+        (await c.req("PUT", `/api/objects/${alice.id}`, "", { raw: true, contentType: "application/json" }))
+          .status,
+      ).toBe(400);
+      const poisoned = '{"type":7001,"data":"","__proto__":{"x":1}}';
+      expect(
+        (
+          await c.req("PUT", `/api/objects/${alice.id}`, poisoned, {
+            raw: true,
+            contentType: "application/json",
+          })
+        ).status,
+      ).toBe(400);
+    });
+
     it("answers unknown routes with a JSON 404", async () => {
       const r = await anon.get("/api/does/not/exist");
       expect(r.status).toBe(404);
