@@ -1,0 +1,176 @@
+// hsagentd as a real child process (the BUILT bin) with two agents against a real substrate
+// server (SQLite) and relay: /healthz, /readyz, /metrics counting sessions, then SIGTERM →
+// exit 0 within 5 s with no session state left in the substrate.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type RelayServer, startRelay } from "@hsagent/relay";
+import { SubstrateIdentityRegistry, SubstrateSessionStore } from "@hsagent/stores";
+import { SubstrateClient } from "@hsagent/substrate-client";
+import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../dist/bin/hsagentd.js", import.meta.url));
+const PASSWORD = "Daemon-Secret-Pw-31337";
+const PASSPHRASE = "Daemon-Vault-Passphrase-42";
+
+let dir: string;
+let substrate: RunningSubstrateServer;
+let relay: RelayServer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hsagentd-"));
+  substrate = await startSubstrateServer({ db: `sqlite:${join(dir, "s.db")}`, port: 0 });
+  relay = await startRelay({ port: 0 });
+});
+
+afterAll(async () => {
+  await relay?.close();
+  await substrate?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function env(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("HSAGENT")) out[k] = v;
+  return { ...out, ...extra };
+}
+
+function start(args: string[], extraEnv: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], {
+    env: env(extraEnv),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const out = { stdout: "", stderr: "" };
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+    out.stdout += d;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+    out.stderr += d;
+  });
+  const done = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.on("close", (code) => resolve({ code, at: Date.now() })),
+  );
+  return { child, out, done };
+}
+
+async function until<T>(fn: () => Promise<T | null> | T | null, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+function metric(text: string, name: string, labels: string): number | null {
+  const line = text.split("\n").find((l) => l.startsWith(`${name}{${labels}}`));
+  return line ? Number(line.split(" ").pop()) : null;
+}
+
+describe("hsagentd", () => {
+  it("serves health and metrics with sessions counted; SIGTERM exits 0 within 5 s with sessions purged", async () => {
+    const cfg = join(dir, "hsagentd.json");
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        substrate: substrate.url,
+        relay: `127.0.0.1:${relay.address.port}`,
+        agents: ["alpha", "beta"],
+        http: { host: "127.0.0.1", port: 0 },
+        protocol: { registerIntervalMs: 200 },
+      }),
+    );
+    const d = start(["--config", cfg], {
+      HSAGENT_USERNAME: "daemon_user",
+      HSAGENT_PASSWORD: PASSWORD,
+      HSAGENT_VAULT_PASSPHRASE: PASSPHRASE,
+    });
+    const url = await until(
+      () => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(d.out.stdout)?.[1] ?? null,
+      30_000,
+      "the listening line",
+    );
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    // Ready once every agent started (503 while they start).
+    await until(
+      async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : null),
+      30_000,
+      "/readyz 200",
+    );
+    expect((await fetch(`${url}/nope`)).status).toBe(404);
+
+    const text = await until(
+      async () => {
+        const t = await (await fetch(`${url}/metrics`)).text();
+        const a = metric(t, "hsagent_sessions_total", 'agent="alpha",outcome="closed"') ?? 0;
+        const b = metric(t, "hsagent_sessions_total", 'agent="beta",outcome="closed"') ?? 0;
+        return a >= 2 && b >= 2 ? t : null;
+      },
+      30_000,
+      "2 closed sessions per agent in /metrics",
+    );
+    expect(text).toContain("# TYPE hsagent_sessions_total counter");
+    expect(text).toContain("# TYPE hsagent_handshake_duration_seconds histogram");
+    expect(metric(text, "hsagent_handshake_duration_seconds_count", 'agent="alpha"')).toBeGreaterThanOrEqual(
+      2,
+    );
+    expect(metric(text, "hsagent_handshake_duration_seconds_bucket", 'agent="alpha",le="+Inf"')).toBe(
+      metric(text, "hsagent_handshake_duration_seconds_count", 'agent="alpha"'),
+    );
+    expect(metric(text, "hsagent_substrate_calls_total", 'agent="alpha"')).toBeGreaterThan(0);
+    expect(metric(text, "hsagent_relay_reconnects_total", 'agent="beta"')).not.toBeNull();
+    expect(metric(text, "hsagent_agent_ready", 'agent="beta"')).toBe(1);
+
+    const sentAt = Date.now();
+    d.child.kill("SIGTERM");
+    const { code, at } = await d.done;
+    expect(code).toBe(0);
+    expect(at - sentAt).toBeLessThan(5000);
+
+    // No session state left for either agent.
+    const client = new SubstrateClient({
+      baseUrl: substrate.url,
+      credentials: { username: "daemon_user", password: PASSWORD },
+    });
+    await client.login();
+    const registry = new SubstrateIdentityRegistry(client);
+    for (const name of ["alpha", "beta"]) {
+      const me = await registry.hydrate(name, PASSPHRASE);
+      expect(me).not.toBeNull();
+      const sessions = new SubstrateSessionStore(client, me!.identity.agentId, me!.identity.identityObjId);
+      expect(await sessions.list()).toEqual([]);
+    }
+    // JSON logs only, no secret anywhere.
+    for (const line of d.out.stdout.trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
+    expect(d.out.stdout + d.out.stderr).not.toContain(PASSWORD);
+    expect(d.out.stdout + d.out.stderr).not.toContain(PASSPHRASE);
+  }, 90_000);
+
+  it("bad config or missing secrets: one line on stderr and a non-zero exit", async () => {
+    const missing = start(["--config", join(dir, "none.json")], {});
+    expect((await missing.done).code).toBe(2);
+    expect(missing.out.stderr).toMatch(/^hsagentd: config file .*none\.json does not exist\n$/);
+
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ agents: [], relay: "x" }));
+    const b = start(["--config", bad], {});
+    expect((await b.done).code).toBe(2);
+    expect(b.out.stderr).toMatch(/field "relay" must be HOST:PORT/);
+
+    const good = join(dir, "good.json");
+    writeFileSync(good, JSON.stringify({ substrate: substrate.url, agents: ["a"], http: { port: 0 } }));
+    const nocreds = start(["--config", good], {});
+    expect((await nocreds.done).code).toBe(1);
+    expect(nocreds.out.stderr).toMatch(/no substrate credentials/);
+
+    const flag = start(["--config", good, "--password", "x"], {});
+    expect((await flag.done).code).toBe(2);
+    expect(flag.out.stderr.trim().split("\n")).toHaveLength(1);
+  }, 60_000);
+});
