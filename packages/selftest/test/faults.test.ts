@@ -9,15 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CheckName, runSelfTest, type SelfTestBackends, type SelfTestReport } from "../src/index.js";
 import {
   acceptAnyPassword,
+  acceptFutureVersions,
+  dropSessionIndex,
   forgetNonces,
   ignoreVersions,
   leakTenants,
+  loseChainDeletes,
   loseEveryOtherAppend,
   loseObjectDeletes,
   nativeBadSignatures,
   nativePasswordBlindScrypt,
   nobleBadAgreement,
   reverseAssociationOrder,
+  textObjectData,
 } from "./helpers/faults.js";
 import { type Fault, passThrough, startProxy } from "./helpers/proxy.js";
 import { type ServerHandle, startServer } from "./helpers/servers.js";
@@ -58,6 +62,34 @@ describe("faulty substrates fail exactly the matching checks", () => {
     expect(errorOf(report, "version-clash")).toMatch(/stale version .* was accepted, expected 409/);
     expect(errorOf(report, "sessions")).toMatch(/stale version was accepted/);
     expect(report.ok).toBe(false);
+  });
+
+  it("a server that accepts a version from the future (>= instead of ==) fails version-clash only", async () => {
+    const report = await runThrough(acceptFutureVersions);
+    expect(failed(report)).toEqual(["version-clash"]);
+    expect(errorOf(report, "version-clash")).toMatch(
+      /a PUT with a future version .* was accepted, expected 409/,
+    );
+  });
+
+  it("a server that keeps object data as text (non-UTF-8 bytes mangled) fails objects only", async () => {
+    const report = await runThrough(textObjectData);
+    expect(failed(report)).toEqual(["objects"]);
+    expect(errorOf(report, "objects")).toMatch(/read after update: binary data differs/);
+  });
+
+  it("a server that drops has_handshake_with associations fails sessions only", async () => {
+    const report = await runThrough(dropSessionIndex);
+    expect(failed(report)).toEqual(["sessions"]);
+    expect(errorOf(report, "sessions")).toMatch(/list shows \[\]/);
+  });
+
+  it("a server whose chain deletes do nothing fails cleanup only", async () => {
+    const report = await runThrough(loseChainDeletes);
+    expect(failed(report)).toEqual(["cleanup"]);
+    expect(errorOf(report, "cleanup")).toMatch(
+      /^account 1: [0-9]+ chain\(s\) left; account 2: 1 chain\(s\) left$/,
+    );
   });
 
   it("a server that leaks across tenants (refusals replayed with the owner's token) fails tenant-isolation", async () => {

@@ -5,7 +5,7 @@
 // land. Listing shows both sessions of the agent; purge removes one, then all.
 
 import { randomUUID } from "node:crypto";
-import { SessionConflictError, SubstrateSessionStore } from "@hsagent/stores";
+import { ObjectTypes, SessionConflictError, SubstrateSessionStore } from "@hsagent/stores";
 import { CheckFailure, expect } from "../errors.js";
 import type { CheckFn } from "./types.js";
 
@@ -15,8 +15,16 @@ export const sessionsCheck: CheckFn = async (ctx) => {
   const identityObjId = ctx.randomId();
   const peer = ctx.randomId();
   const a = new SubstrateSessionStore(account.client, agentId, identityObjId);
+  // State objects are also recorded in the ledger, so the final sweep removes
+  // them even if the store's own purge cannot find them (a broken index).
+  const tracked: string[] = [];
+  const track = <T extends { objId: string }>(stored: T): T => {
+    account.ledger.object(ObjectTypes.HandshakeSessionState, stored.objId);
+    tracked.push(stored.objId);
+    return stored;
+  };
   try {
-    const created = await a.save({ role: "initiator", peerIdentityObjId: peer, state: "created" });
+    const created = track(await a.save({ role: "initiator", peerIdentityObjId: peer, state: "created" }));
     const established = await a.save({ role: "initiator", peerIdentityObjId: peer, state: "established" });
     expect(established.objId === created.objId, "a second save created another state object");
     expect(established.version === created.version + 1, "a save did not advance the version by one");
@@ -39,7 +47,7 @@ export const sessionsCheck: CheckFn = async (ctx) => {
     const current = await a.load("initiator", peer);
     expect(current?.record.state === "finalizing", "the refused stale save changed the stored state");
 
-    await a.save({ role: "responder", peerIdentityObjId: peer, state: "created" });
+    track(await a.save({ role: "responder", peerIdentityObjId: peer, state: "created" }));
     const listed = await b.list();
     const states = listed
       .map((s) => `${s.record.role}:${s.record.state}`)
@@ -53,6 +61,7 @@ export const sessionsCheck: CheckFn = async (ctx) => {
     expect((await b.list()).length === 1, "list after one purge does not show exactly one session");
     expect((await b.purgeAll()) === 1, "purgeAll did not delete exactly the one remaining session");
     expect((await a.list()).length === 0, "list after purgeAll is not empty");
+    for (const id of tracked) account.ledger.objectGone(ObjectTypes.HandshakeSessionState, id);
   } finally {
     try {
       await a.purgeAll();

@@ -142,6 +142,70 @@ export const loseObjectDeletes: Fault = async (req, forward) => {
   return forward(req);
 };
 
+/**
+ * Off-by-comparison concurrency bug (`>=` instead of `==`): a PUT carrying a
+ * version AHEAD of the stored one is accepted; stale versions still get 409.
+ */
+export const acceptFutureVersions: Fault = async (req, forward) => {
+  const res = await forward(req);
+  const path = pathOf(req.url);
+  if (req.method === "PUT" && /^\/api\/objects\/[0-9]+$/.test(path) && res.status === 409) {
+    const body = parseBody(req.body) as { type?: number; id?: string; version?: number } | undefined;
+    if (body?.id && typeof body.version === "number") {
+      const read = await forward({
+        ...req,
+        method: "GET",
+        url: `${path}/${body.type}/${body.id}`,
+        body: Buffer.alloc(0),
+      });
+      const stored = (parseBody(read.body) as { version?: number } | undefined)?.version;
+      if (typeof stored === "number" && body.version > stored)
+        return json(201, { success: true, id: body.id });
+    }
+  }
+  return res;
+};
+
+/** Object data kept as text: bytes that are not valid UTF-8 come back mangled (U+FFFD). */
+export const textObjectData: Fault = async (req, forward) => {
+  const res = await forward(req);
+  if (
+    req.method === "GET" &&
+    /^\/api\/objects\/[0-9]+\/[0-9]+\/[0-9]+$/.test(pathOf(req.url)) &&
+    res.status === 200
+  ) {
+    const body = parseBody(res.body) as { data_b64?: string } | undefined;
+    if (body && typeof body.data_b64 === "string") {
+      const text = Buffer.from(body.data_b64, "base64").toString("utf8");
+      return json(200, { ...body, data_b64: Buffer.from(text, "utf8").toString("base64") });
+    }
+  }
+  return res;
+};
+
+/** A lost index write: `has_handshake_with` associations are acknowledged but not stored. */
+export const dropSessionIndex: Fault = async (req, forward) => {
+  if (req.method === "PUT" && /^\/api\/objects\/[0-9]+\/associations$/.test(pathOf(req.url))) {
+    const body = parseBody(req.body) as { type?: unknown } | undefined;
+    if (body?.type === "has_handshake_with") return json(201, { success: true });
+  }
+  return forward(req);
+};
+
+/** Lost chain deletes: a chain DELETE of one's own chain answers success but the chain stays. */
+export const loseChainDeletes: Fault = async (req, forward) => {
+  const path = pathOf(req.url);
+  if (req.method === "DELETE" && path.startsWith("/api/chains/")) {
+    const read = await forward({
+      ...req,
+      method: "GET",
+      url: path.replace("/api/chains/", "/api/chains/metadata/"),
+    });
+    return read.status === 200 ? json(200, { success: true, deletedChain: {} }) : read;
+  }
+  return forward(req);
+};
+
 /** A server that echoes the request body (the password, on register) back in its error text. */
 export function echoRegisterBody(seen: string[]): Fault {
   return async (req, forward) => {
