@@ -89,6 +89,11 @@ export function step(ctx: MachineContext, st: MachineState, event: MachineEvent)
       if (row === undefined) return { state: fired, effects: [] };
       return row.run(ctx, fired, { msg: undefined as never, raw: {}, peer: undefined as never, reason: "" });
     }
+    case "start": {
+      const row = findRow(ctx.role, st.name, "start");
+      if (row === undefined || st.pending !== null) return { state: st, effects: [] };
+      return row.run(ctx, st, { msg: undefined as never, raw: {}, peer: undefined as never, reason: "" });
+    }
     case "abort": {
       const row = findRow(ctx.role, st.name, "abort");
       if (row === undefined) return { state: st.pending ? { ...st, pending: null } : st, effects: [] };

@@ -16,7 +16,7 @@ import {
 import type { Effect, MachineContext, MachineState, Role, StateName, Transition } from "./types.js";
 
 /** Event keys of the tables: a message intent, a timer, or an abort from the runtime. */
-export type EventKey = Message["intent"] | "timer:retransmit" | "timer:session" | "abort";
+export type EventKey = Message["intent"] | "start" | "timer:retransmit" | "timer:session" | "abort";
 
 /** What a row runs. Message rows get the inbound message; timer/abort rows get the reason. */
 export type RowStep = (
@@ -177,6 +177,15 @@ export const RESPONDER_TABLE: readonly Row[] = [
     to: ["resp_confirm"],
     step: "createConfirm",
     effects: "fresh ephemeral key + nonce; send confirm (hs); persist created",
+    run: as(createConfirm),
+  },
+  {
+    role: "responder",
+    state: "resp_ready",
+    on: "start",
+    to: ["resp_confirm"],
+    step: "createConfirm",
+    effects: "as for register: the runtime starts the session itself",
     run: as(createConfirm),
   },
   {

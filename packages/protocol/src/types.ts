@@ -176,6 +176,12 @@ export type MachineEvent =
   | { type: "timer"; timer: TimerName; gen: number }
   /** Result of a `checkNonce` effect: `fresh` means unseen and now durably recorded. */
   | { type: "nonce-checked"; nonce: string; fresh: boolean }
+  /**
+   * The runtime starts a session without waiting for the peer's `register` (it knows the peer
+   * from the registry). A responder in `resp_ready` sends `confirm`; anything else ignores it
+   * (an initiator waits for the peer's `confirm`).
+   */
+  | { type: "start" }
   /** The runtime ends the session (shutdown, lost ownership, restart). */
   | { type: "abort"; reason: string };
 

@@ -256,6 +256,21 @@ describe("session message rejections", () => {
 });
 
 describe("duplicates and timers", () => {
+  it("start: a ready responder opens the session itself; anyone else ignores it", () => {
+    const { a, b } = pair();
+    const started = apply(b, { type: "start" });
+    expect(sends(started)).toHaveLength(1);
+    expect(sends(started)[0]).toMatchObject({ intent: "confirm", to: ALICE_ID });
+    expect(b.state.name).toBe("resp_confirm");
+    const before = b.state;
+    expect(apply(b, { type: "start" })).toEqual([]);
+    expect(b.state).toBe(before);
+    expect(apply(a, { type: "start" })).toEqual([]);
+    expect(a.state.name).toBe("init_ready");
+    // The confirm it sent completes a normal session.
+    expect(sends(deliver(a, sends(started)[0]))).toHaveLength(1);
+  });
+
   it("a byte-identical duplicate (any key order) re-sends our last reply and changes nothing — no replay flag", () => {
     const s = script();
     const before = s.a.state;
