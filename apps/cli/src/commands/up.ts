@@ -145,7 +145,7 @@ export default class Up extends BaseCommand {
         });
         agent.on("established", (e) => tracker.established(name, peerName(e), e.handshakeMs, e.role));
         agent.on("rejected", (e) => {
-          tracker.rejected(name, peerName(e));
+          tracker.rejected(name, peerName(e), e.reason);
           onChange();
         });
         agent.on("aborted", (e) => {
@@ -204,6 +204,7 @@ export default class Up extends BaseCommand {
           lastHandshakeMs: p.lastHandshakeMs,
           handshakeMs: { p50: percentile(p.handshakeSamples, 50), max: percentile(p.handshakeSamples, 100) },
           rejections: p.rejections,
+          rejectionReasons: p.rejectionReasons,
           aborted: p.aborted,
         })),
         elapsedMs: Date.now() - started,

@@ -14,6 +14,8 @@ export interface PairStats {
   readonly handshakeSamples: number[];
   /** Messages rejected by either side from the other. */
   rejections: number;
+  /** The same, by reason. */
+  readonly rejectionReasons: Record<string, number>;
   /** Sessions aborted on either side. */
   aborted: number;
 }
@@ -39,6 +41,7 @@ export class PairTracker {
           lastHandshakeMs: null,
           handshakeSamples: [],
           rejections: 0,
+          rejectionReasons: {},
           aborted: 0,
         });
       }
@@ -74,10 +77,12 @@ export class PairTracker {
     if (role === "initiator" || p.lastHandshakeMs === null) p.lastHandshakeMs = handshakeMs;
   }
 
-  /** `self` rejected a message from `peer`. */
-  rejected(self: string, peer: string): void {
+  /** `self` rejected a message from `peer` for `reason`. */
+  rejected(self: string, peer: string, reason = "unknown"): void {
     const p = this.#pairs.get(key(self, peer));
-    if (p) p.rejections++;
+    if (!p) return;
+    p.rejections++;
+    p.rejectionReasons[reason] = (p.rejectionReasons[reason] ?? 0) + 1;
   }
 
   /** `self` aborted a session with `peer`. */
