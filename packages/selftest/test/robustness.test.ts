@@ -87,13 +87,13 @@ describe("independence and secrets", () => {
     const proxy = await startProxy(handle.url, hangAssociationLists);
     let report: SelfTestReport;
     try {
-      report = await runSelfTest({ baseUrl: proxy.url, timeoutMs: 4000 });
+      report = await runSelfTest({ baseUrl: proxy.url, timeoutMs: 8000 });
     } finally {
       await proxy.close();
     }
     expect(failed(report)).toEqual(["associations"]);
     expect(report.checks.find((c) => c.name === "associations")?.error).toMatch(
-      /timed out after 4000 ms|did not finish within 4000 ms/,
+      /timed out after 8000 ms|did not finish within 8000 ms/,
     );
   });
 
