@@ -246,6 +246,12 @@ describe("bad use: one clear sentence, non-zero exit, no stack trace", () => {
     expect(hasStack(r.stderr)).toBe(false);
   });
 
+  it("unknown command → exit 2, one sentence", async () => {
+    const r = await runCli(["nosuch"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('hsagent: unknown command "nosuch"; run `hsagent --help` for the list\n');
+  });
+
   it("bad flag value → exit 2", async () => {
     const r = await runCli(["up", "--relay-port", "99999"]);
     expect(r.code).toBe(2);
