@@ -13,6 +13,7 @@ import type { CheckFn } from "./types.js";
 const N = 7;
 const PAGE = 3;
 
+/** The `associations` check. */
 export const associationsCheck: CheckFn = async (ctx) => {
   const { client, ledger } = ctx.requirePrimary();
   const type = `selftest-assoc-${ctx.runId}`;

@@ -12,6 +12,7 @@ import type { CheckFn } from "./types.js";
 const BATCHES = 4;
 const PER_BATCH = 2;
 
+/** The `audit` check. */
 export const auditCheck: CheckFn = async (ctx) => {
   const { client, ledger } = ctx.requirePrimary();
   const agentId = randomUUID();

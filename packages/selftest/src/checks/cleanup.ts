@@ -27,6 +27,7 @@ async function leftovers(account: TempAccount, label: string): Promise<string[]>
   return out;
 }
 
+/** The `cleanup` check (runs last). */
 export const cleanupCheck: CheckFn = async (ctx) => {
   if (!ctx.primary) throw new NotRunError("not run: no temporary account (the login check failed)");
   const problems = await leftovers(ctx.primary, "account 1");

@@ -116,8 +116,10 @@ function wrap(fn: () => void): Promise<void> {
   }
 }
 
+/** The `crypto-native` check. */
 export const cryptoNativeCheck: CheckFn = (ctx) =>
   wrap(() => roundTrip(ctx, ctx.backends.native, ctx.backends.noble));
 
+/** The `crypto-noble` check. */
 export const cryptoNobleCheck: CheckFn = (ctx) =>
   wrap(() => roundTrip(ctx, ctx.backends.noble, ctx.backends.native));

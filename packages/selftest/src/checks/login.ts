@@ -8,6 +8,7 @@ import { Ledger } from "../context.js";
 import { CheckFailure, expect } from "../errors.js";
 import type { CheckFn } from "./types.js";
 
+/** The `login` check (sets `ctx.primary`). */
 export const loginCheck: CheckFn = async (ctx) => {
   const creds = ctx.newCredentials();
   const registering = ctx.newClient(creds);

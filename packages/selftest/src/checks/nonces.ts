@@ -12,6 +12,7 @@ import { fromUtf8 } from "@hsagent/substrate-client";
 import { expect } from "../errors.js";
 import type { CheckFn } from "./types.js";
 
+/** The `nonces` check. */
 export const noncesCheck: CheckFn = async (ctx) => {
   const account = ctx.requirePrimary();
   const { client, ledger } = account;

@@ -14,6 +14,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
 }
 
+/** The `objects` check. */
 export const objectsCheck: CheckFn = async (ctx) => {
   const { client, ledger } = ctx.requirePrimary();
   const value = { probe: "objects", run: ctx.runId, n: 1, text: "é✓" };

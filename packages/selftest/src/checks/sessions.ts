@@ -9,6 +9,7 @@ import { ObjectTypes, SessionConflictError, SubstrateSessionStore } from "@hsage
 import { CheckFailure, expect } from "../errors.js";
 import type { CheckFn } from "./types.js";
 
+/** The `sessions` check. */
 export const sessionsCheck: CheckFn = async (ctx) => {
   const account = ctx.requirePrimary();
   const agentId = randomUUID();

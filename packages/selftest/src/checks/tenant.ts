@@ -27,6 +27,7 @@ function track(b: TempAccount, path: string, text: string, assocType: string): v
   }
 }
 
+/** The `tenant-isolation` check (sets `ctx.secondary`). */
 export const tenantIsolationCheck: CheckFn = async (ctx) => {
   const a = ctx.requirePrimary();
   const b = await ctx.createAccount();

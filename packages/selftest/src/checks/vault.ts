@@ -41,6 +41,7 @@ async function refusesWrongPassphrase(
   }
 }
 
+/** The `vault` check. */
 export const vaultCheck: CheckFn = async (ctx) => {
   const { native, noble } = ctx.backends;
   try {

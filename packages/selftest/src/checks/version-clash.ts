@@ -8,6 +8,7 @@ import { CheckFailure, expect } from "../errors.js";
 import { PROBE_TYPE } from "./objects.js";
 import type { CheckFn } from "./types.js";
 
+/** The `version-clash` check. */
 export const versionClashCheck: CheckFn = async (ctx) => {
   const { client, ledger } = ctx.requirePrimary();
   const { id } = await client.putJson({ type: PROBE_TYPE, version: 0, value: { step: "created" } });
