@@ -8,6 +8,7 @@ import { blockHash, decodePayloads, encodePayloads, GENESIS_PREV_HASH } from "..
 import { iso, makeAuthHook, principalOf, type RouteContext } from "../context.js";
 import { badRequest, notFound } from "../errors.js";
 import { MAX_CHAIN_BODY_BYTES, MAX_LIST_LIMIT, MAX_RANGE_BLOCKS } from "../limits.js";
+import { blockParams, chainParams, chainTenantParams, rangeQuery, recentQuery } from "../schemas.js";
 import type { BlockRecord, ChainKey, ChainRecord, SubstrateStore } from "../store/types.js";
 import { parseInt32, parseName, parseOptionalBigint } from "../wire.js";
 
@@ -195,7 +196,7 @@ export async function chainRoutes(app: FastifyInstance, ctx: RouteContext): Prom
     const handler = write(where);
     app.post(
       `/api/chains/${where}/:tenant/:chain/:shard`,
-      { onRequest: auth, bodyLimit: MAX_CHAIN_BODY_BYTES },
+      { onRequest: auth, bodyLimit: MAX_CHAIN_BODY_BYTES, schema: { params: chainParams } },
       async (req, reply) => reply.code(201).send(await handler(req)),
     );
   }
@@ -206,74 +207,106 @@ export async function chainRoutes(app: FastifyInstance, ctx: RouteContext): Prom
     return c;
   };
 
-  app.get("/api/chains/:tenant/:chain/:shard/:blockIdx", { onRequest: auth }, async (req) => {
-    const key = ownChainKey(req);
-    const idx = parseOptionalBigint((req.params as { blockIdx: unknown }).blockIdx, "blockIdx", undefined);
-    if (idx === undefined) throw badRequest("blockIdx is required");
-    const b = await store.getBlock(key, idx);
-    if (!b) throw notFound("block not found");
-    return { block: blockJson(b) };
-  });
-
-  for (const end of ["first", "last"] as const) {
-    app.get(`/api/chains/${end}/:tenant/:chain/:shard`, { onRequest: auth }, async (req) => {
+  app.get(
+    "/api/chains/:tenant/:chain/:shard/:blockIdx",
+    { onRequest: auth, schema: { params: blockParams } },
+    async (req) => {
       const key = ownChainKey(req);
-      const c = await requireChain(key);
-      const b = await store.getBlock(key, end === "first" ? c.headIdx : c.tailIdx);
+      const idx = parseOptionalBigint((req.params as { blockIdx: unknown }).blockIdx, "blockIdx", undefined);
+      if (idx === undefined) throw badRequest("blockIdx is required");
+      const b = await store.getBlock(key, idx);
       if (!b) throw notFound("block not found");
       return { block: blockJson(b) };
-    });
+    },
+  );
+
+  for (const end of ["first", "last"] as const) {
+    app.get(
+      `/api/chains/${end}/:tenant/:chain/:shard`,
+      { onRequest: auth, schema: { params: chainParams } },
+      async (req) => {
+        const key = ownChainKey(req);
+        const c = await requireChain(key);
+        const b = await store.getBlock(key, end === "first" ? c.headIdx : c.tailIdx);
+        if (!b) throw notFound("block not found");
+        return { block: blockJson(b) };
+      },
+    );
   }
 
-  app.get("/api/chains/range/:tenant/:chain/:shard", { onRequest: auth }, async (req) => {
-    const key = ownChainKey(req);
-    const q = req.query as Record<string, unknown>;
-    const c = await requireChain(key);
-    const startIdx = parseOptionalBigint(q.startIdx, "startIdx", c.headIdx) as bigint;
-    const endIdx = parseOptionalBigint(q.endIdx, "endIdx", c.tailIdx) as bigint;
-    const orderRaw = q.order === undefined ? "ASC" : String(q.order).toUpperCase();
-    if (orderRaw !== "ASC" && orderRaw !== "DESC") throw badRequest("order must be ASC or DESC");
-    const blocks =
-      startIdx > endIdx ? [] : await store.listBlocks(key, startIdx, endIdx, orderRaw, MAX_RANGE_BLOCKS);
-    return {
-      blocks: blocks.map(blockJson),
-      count: blocks.length,
-      requestedRange: { startIdx: startIdx.toString(), endIdx: endIdx.toString(), order: orderRaw },
-    };
-  });
+  app.get(
+    "/api/chains/range/:tenant/:chain/:shard",
+    { onRequest: auth, schema: { params: chainParams, querystring: rangeQuery } },
+    async (req) => {
+      const key = ownChainKey(req);
+      const q = req.query as Record<string, unknown>;
+      const c = await requireChain(key);
+      const startIdx = parseOptionalBigint(q.startIdx, "startIdx", c.headIdx) as bigint;
+      const endIdx = parseOptionalBigint(q.endIdx, "endIdx", c.tailIdx) as bigint;
+      const orderRaw = q.order === undefined ? "ASC" : String(q.order).toUpperCase();
+      if (orderRaw !== "ASC" && orderRaw !== "DESC") throw badRequest("order must be ASC or DESC");
+      const blocks =
+        startIdx > endIdx ? [] : await store.listBlocks(key, startIdx, endIdx, orderRaw, MAX_RANGE_BLOCKS);
+      return {
+        blocks: blocks.map(blockJson),
+        count: blocks.length,
+        requestedRange: { startIdx: startIdx.toString(), endIdx: endIdx.toString(), order: orderRaw },
+      };
+    },
+  );
 
-  app.get("/api/chains/recent/:tenant/:chain/:shard", { onRequest: auth }, async (req) => {
-    const key = ownChainKey(req);
-    const q = req.query as Record<string, unknown>;
-    const count =
-      q.count === undefined || q.count === "" ? 10 : parseInt32(q.count, "count", 1, MAX_LIST_LIMIT);
-    const c = await requireChain(key);
-    const blocks = (await store.listBlocks(key, c.headIdx, c.tailIdx, "DESC", count)).reverse();
-    return { blocks: blocks.map(blockJson), count: blocks.length };
-  });
+  app.get(
+    "/api/chains/recent/:tenant/:chain/:shard",
+    { onRequest: auth, schema: { params: chainParams, querystring: recentQuery } },
+    async (req) => {
+      const key = ownChainKey(req);
+      const q = req.query as Record<string, unknown>;
+      const count =
+        q.count === undefined || q.count === "" ? 10 : parseInt32(q.count, "count", 1, MAX_LIST_LIMIT);
+      const c = await requireChain(key);
+      const blocks = (await store.listBlocks(key, c.headIdx, c.tailIdx, "DESC", count)).reverse();
+      return { blocks: blocks.map(blockJson), count: blocks.length };
+    },
+  );
 
-  app.get("/api/chains/metadata/:tenant/:chain/:shard", { onRequest: auth }, async (req) => {
-    const key = ownChainKey(req);
-    return { chain: chainJson(await requireChain(key)) };
-  });
+  app.get(
+    "/api/chains/metadata/:tenant/:chain/:shard",
+    { onRequest: auth, schema: { params: chainParams } },
+    async (req) => {
+      const key = ownChainKey(req);
+      return { chain: chainJson(await requireChain(key)) };
+    },
+  );
 
-  app.get("/api/chains/validate/:tenant/:chain/:shard", { onRequest: auth }, async (req) => {
-    const key = ownChainKey(req);
-    const c = await requireChain(key);
-    return { validation: await validateChain(store, key, c) };
-  });
+  app.get(
+    "/api/chains/validate/:tenant/:chain/:shard",
+    { onRequest: auth, schema: { params: chainParams } },
+    async (req) => {
+      const key = ownChainKey(req);
+      const c = await requireChain(key);
+      return { validation: await validateChain(store, key, c) };
+    },
+  );
 
-  app.get("/api/chains/stats/:tenant", { onRequest: auth }, async (req) => {
-    const tenant = parseName((req.params as { tenant: unknown }).tenant, "tenant");
-    if (tenant !== principalOf(req).username) throw notFound("tenant not found");
-    const chains = await store.listChains(tenant);
-    return { stats: chains.map(chainJson), count: chains.length };
-  });
+  app.get(
+    "/api/chains/stats/:tenant",
+    { onRequest: auth, schema: { params: chainTenantParams } },
+    async (req) => {
+      const tenant = parseName((req.params as { tenant: unknown }).tenant, "tenant");
+      if (tenant !== principalOf(req).username) throw notFound("tenant not found");
+      const chains = await store.listChains(tenant);
+      return { stats: chains.map(chainJson), count: chains.length };
+    },
+  );
 
-  app.delete("/api/chains/:tenant/:chain/:shard", { onRequest: auth }, async (req) => {
-    const key = ownChainKey(req);
-    const deleted = await store.deleteChain(key);
-    if (!deleted) throw notFound("chain not found");
-    return { success: true, deletedChain: chainJson(deleted) };
-  });
+  app.delete(
+    "/api/chains/:tenant/:chain/:shard",
+    { onRequest: auth, schema: { params: chainParams } },
+    async (req) => {
+      const key = ownChainKey(req);
+      const deleted = await store.deleteChain(key);
+      if (!deleted) throw notFound("chain not found");
+      return { success: true, deletedChain: chainJson(deleted) };
+    },
+  );
 }

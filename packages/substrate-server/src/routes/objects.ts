@@ -10,6 +10,13 @@ import {
   MAX_LIST_LIMIT,
   MAX_OBJECT_DATA_BYTES,
 } from "../limits.js";
+import {
+  associationListParams,
+  associationParams,
+  associationQuery,
+  objectParams,
+  tenantParams,
+} from "../schemas.js";
 import type { AssociationRecord } from "../store/types.js";
 import {
   base64DecodedLength,
@@ -20,9 +27,6 @@ import {
   parseName,
   parseOptionalBigint,
 } from "../wire.js";
-
-const ID = "^[0-9]{1,19}$";
-const tenantParams = { type: "object", properties: { tenant: { type: "string", pattern: ID } } } as const;
 
 /** The caller's tenant id, after checking the path names it (403 otherwise). */
 function ownTenant(req: FastifyRequest): bigint {
@@ -79,22 +83,26 @@ export function objectRoutes(app: FastifyInstance, ctx: RouteContext): void {
     },
   );
 
-  app.get("/api/objects/:tenant/:type/:id", { onRequest: auth }, async (req) => {
-    const tenant = ownTenant(req);
-    const params = req.params as { type: unknown; id: unknown };
-    const type = parseType(params.type);
-    const id = parseId(params.id, "id");
-    const o = await store.getObject(tenant, type, id);
-    if (!o) throw notFound("object not found");
-    return {
-      type: o.type,
-      id: o.id.toString(),
-      version: o.version,
-      createdAt: iso(o.createdAt),
-      updatedAt: iso(o.updatedAt),
-      data_b64: o.data.toString("base64"),
-    };
-  });
+  app.get(
+    "/api/objects/:tenant/:type/:id",
+    { onRequest: auth, schema: { params: objectParams } },
+    async (req) => {
+      const tenant = ownTenant(req);
+      const params = req.params as { type: unknown; id: unknown };
+      const type = parseType(params.type);
+      const id = parseId(params.id, "id");
+      const o = await store.getObject(tenant, type, id);
+      if (!o) throw notFound("object not found");
+      return {
+        type: o.type,
+        id: o.id.toString(),
+        version: o.version,
+        createdAt: iso(o.createdAt),
+        updatedAt: iso(o.updatedAt),
+        data_b64: o.data.toString("base64"),
+      };
+    },
+  );
 
   app.put(
     "/api/objects/:tenant",
@@ -126,14 +134,18 @@ export function objectRoutes(app: FastifyInstance, ctx: RouteContext): void {
     },
   );
 
-  app.delete("/api/objects/:tenant/:type/:id", { onRequest: auth }, async (req) => {
-    const tenant = ownTenant(req);
-    const params = req.params as { type: unknown; id: unknown };
-    const type = parseType(params.type);
-    const id = parseId(params.id, "id");
-    if (await store.deleteObject(tenant, type, id)) return { success: true };
-    return { success: false, message: "object not found" };
-  });
+  app.delete(
+    "/api/objects/:tenant/:type/:id",
+    { onRequest: auth, schema: { params: objectParams } },
+    async (req) => {
+      const tenant = ownTenant(req);
+      const params = req.params as { type: unknown; id: unknown };
+      const type = parseType(params.type);
+      const id = parseId(params.id, "id");
+      if (await store.deleteObject(tenant, type, id)) return { success: true };
+      return { success: false, message: "object not found" };
+    },
+  );
 
   app.put(
     "/api/objects/:tenant/associations",
@@ -155,30 +167,36 @@ export function objectRoutes(app: FastifyInstance, ctx: RouteContext): void {
     },
   );
 
-  app.get("/api/objects/:tenant/associations/:type/:sourceId", { onRequest: auth }, async (req) => {
-    const tenant = ownTenant(req);
-    const params = req.params as { type: unknown; sourceId: unknown };
-    const type = parseName(params.type, "type");
-    const sourceId = parseId(params.sourceId, "sourceId");
-    const query = req.query as Record<string, unknown>;
-    const targetId =
-      query.targetId === undefined || query.targetId === "" ? undefined : parseId(query.targetId, "targetId");
-    const after = parseOptionalBigint(query.after, "after", undefined);
-    const limit =
-      query.limit === undefined || query.limit === ""
-        ? DEFAULT_LIST_LIMIT
-        : parseInt32(query.limit, "limit", 1, MAX_LIST_LIMIT);
-    const list = await store.listAssociations(tenant, type, sourceId, {
-      limit,
-      ...(targetId !== undefined ? { targetId } : {}),
-      ...(after !== undefined ? { after } : {}),
-    });
-    return { count: list.length, associations: list.map(assocJson) };
-  });
+  app.get(
+    "/api/objects/:tenant/associations/:type/:sourceId",
+    { onRequest: auth, schema: { params: associationListParams, querystring: associationQuery } },
+    async (req) => {
+      const tenant = ownTenant(req);
+      const params = req.params as { type: unknown; sourceId: unknown };
+      const type = parseName(params.type, "type");
+      const sourceId = parseId(params.sourceId, "sourceId");
+      const query = req.query as Record<string, unknown>;
+      const targetId =
+        query.targetId === undefined || query.targetId === ""
+          ? undefined
+          : parseId(query.targetId, "targetId");
+      const after = parseOptionalBigint(query.after, "after", undefined);
+      const limit =
+        query.limit === undefined || query.limit === ""
+          ? DEFAULT_LIST_LIMIT
+          : parseInt32(query.limit, "limit", 1, MAX_LIST_LIMIT);
+      const list = await store.listAssociations(tenant, type, sourceId, {
+        limit,
+        ...(targetId !== undefined ? { targetId } : {}),
+        ...(after !== undefined ? { after } : {}),
+      });
+      return { count: list.length, associations: list.map(assocJson) };
+    },
+  );
 
   app.delete(
     "/api/objects/:tenant/associations/:type/:sourceId/:targetId",
-    { onRequest: auth },
+    { onRequest: auth, schema: { params: associationParams } },
     async (req) => {
       const tenant = ownTenant(req);
       const params = req.params as { type: unknown; sourceId: unknown; targetId: unknown };
