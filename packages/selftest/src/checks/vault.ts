@@ -2,6 +2,7 @@
 // start-up. A known vault produced by HSAgent_2's format decrypts to the known
 // identity; a fresh identity sealed on the first backend opens on the second
 // to the same record; and a wrong passphrase is refused (decrypt-failed).
+// Four scrypt runs in all (N = 2^14 is part of the format), one on noble.
 
 import { randomBytes } from "node:crypto";
 import {
@@ -53,11 +54,6 @@ export const vaultCheck: CheckFn = async (ctx) => {
     if (error instanceof CheckFailure) throw error;
     throw new CheckFailure("the known id.v1 vault (HSAgent_2 format) does not decrypt");
   }
-  expect(
-    await refusesWrongPassphrase(VAULT_VECTOR.vault, VAULT_VECTOR.wrong_passphrase, native),
-    "the known vault opened with a wrong passphrase",
-  );
-
   const identity = generateIdentity({ backend: native });
   const passphrase = randomBytes(18).toString("base64url");
   ctx.redactor.add(passphrase);
@@ -73,7 +69,7 @@ export const vaultCheck: CheckFn = async (ctx) => {
     `a vault sealed on ${native.name} opened on ${noble.name} to another identity`,
   );
   expect(
-    await refusesWrongPassphrase(vault, `${passphrase}!`, noble),
+    await refusesWrongPassphrase(vault, VAULT_VECTOR.wrong_passphrase, native),
     "a fresh vault opened with a wrong passphrase",
   );
 };
