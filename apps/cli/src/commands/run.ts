@@ -3,6 +3,7 @@
 // of the account until SIGINT/SIGTERM, then a graceful stop.
 
 import { Flags } from "@oclif/core";
+import type { Logger } from "pino";
 import { agentConfigFrom } from "../lib/agent-options.js";
 import { BaseCommand } from "../lib/base.js";
 import { resolveSettings } from "../lib/config.js";
@@ -10,7 +11,7 @@ import { CliError, UsageError } from "../lib/errors.js";
 import { CREDENTIALS_HELP, substrateFlags } from "../lib/flags.js";
 import { createLogger } from "../lib/logger.js";
 import { probeRelay } from "../lib/relay-probe.js";
-import { type Agent, type AgentEvent, createAgent, runSelfTest } from "../lib/runtime.js";
+import { type Agent, type AgentEvent, loadCreateAgent, loadRunSelfTest } from "../lib/runtime.js";
 import { waitForSignal } from "../lib/signals.js";
 import { loginSubstrate, probeSubstrate, requireCredentials, substrateFailure } from "../lib/substrate.js";
 
@@ -78,6 +79,7 @@ export default class Run extends BaseCommand {
     await probeRelay(host, port);
 
     if (!flags["skip-selftest"]) {
+      const runSelfTest = await loadRunSelfTest();
       const report = await runSelfTest({ baseUrl: url });
       const ms = Math.round(report.checks.reduce((s, c) => s + c.ms, 0));
       if (!report.ok) {
@@ -97,6 +99,7 @@ export default class Run extends BaseCommand {
       settings.allowLegacy,
       settings.reconnectDelayMs,
     );
+    const createAgent = await loadCreateAgent();
     const agent = createAgent({
       name,
       relay: { host, port, ...relay },
@@ -153,7 +156,7 @@ export function startFailure(err: unknown, url: string, relay: string): CliError
 }
 
 /** Log every session event with the peer's display name. */
-export function followEvents(agent: Agent, log: import("pino").Logger): void {
+export function followEvents(agent: Agent, log: Logger): void {
   const names = new Map<string, string>();
   const nameOf = async (peer: string): Promise<string> => {
     const known = names.get(peer);

@@ -5,7 +5,7 @@ import { BaseCommand } from "../lib/base.js";
 import { resolveSettings } from "../lib/config.js";
 import { EXIT_FAILURE } from "../lib/errors.js";
 import { substrateFlags } from "../lib/flags.js";
-import { runSelfTest, type SelfTestCheck } from "../lib/runtime.js";
+import { loadRunSelfTest, type SelfTestCheck } from "../lib/runtime.js";
 import { probeSubstrate } from "../lib/substrate.js";
 
 /** `hsagent selftest`. */
@@ -31,6 +31,7 @@ export default class SelfTest extends BaseCommand {
     for (const w of settings.warnings) this.note(`hsagent: warning: ${w}`);
     const url = settings.substrateUrl;
     await probeSubstrate(url);
+    const runSelfTest = await loadRunSelfTest();
     const json = this.jsonEnabled();
     if (!json) this.log(`selftest against ${url}`);
     const report = await runSelfTest({

@@ -3,15 +3,15 @@
 // process, with sessions completing live. `--sessions N` exits once every pair did N sessions.
 
 import { join } from "node:path";
-import { startRelay } from "@hsagent/relay";
-import { startSubstrateServer } from "@hsagent/substrate-server";
+import type { RelayServer } from "@hsagent/relay";
+import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../lib/base.js";
 import { clearUpState, ensureDataDir, loadOrCreateSecrets, writeUpState } from "../lib/datadir.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { formatPair, PairTracker, percentile } from "../lib/progress.js";
-import { type Agent, type AgentEvent, createAgent } from "../lib/runtime.js";
+import { type Agent, type AgentEvent, loadCreateAgent } from "../lib/runtime.js";
 import { waitForSignal } from "../lib/signals.js";
 import { loginSubstrate } from "../lib/substrate.js";
 
@@ -85,6 +85,11 @@ export default class Up extends BaseCommand {
     const started = Date.now();
     const dir = ensureDataDir(flags["data-dir"]);
     const secrets = loadOrCreateSecrets(dir);
+    const [{ startSubstrateServer }, { startRelay }, createAgent] = await Promise.all([
+      import("@hsagent/substrate-server"),
+      import("@hsagent/relay"),
+      loadCreateAgent(),
+    ]);
     const log = createLogger("pretty", this.debugEnabled ? "debug" : "error", process.stderr);
 
     const cleanups: (() => Promise<void>)[] = [];
@@ -93,7 +98,7 @@ export default class Up extends BaseCommand {
       clearUpState(dir);
     };
     try {
-      let substrate: Awaited<ReturnType<typeof startSubstrateServer>>;
+      let substrate: RunningSubstrateServer;
       try {
         substrate = await startSubstrateServer({
           host: "127.0.0.1",
@@ -105,7 +110,7 @@ export default class Up extends BaseCommand {
         throw listenFailure(err, "substrate", flags["substrate-port"]);
       }
       cleanups.push(() => substrate.close());
-      let relay: Awaited<ReturnType<typeof startRelay>>;
+      let relay: RelayServer;
       try {
         relay = await startRelay({ host: "127.0.0.1", port: flags["relay-port"] });
       } catch (err) {

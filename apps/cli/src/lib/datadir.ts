@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startSubstrateServer } from "@hsagent/substrate-server";
 import { CliError } from "./errors.js";
 import { registerSecret } from "./secrets.js";
 
@@ -151,6 +150,7 @@ export async function openDataDirSubstrate(dir: string): Promise<{ url: string; 
   } catch {
     throw new CliError(`${dir} holds no substrate database; run \`hsagent up\` first`, "DATA_DIR");
   }
+  const { startSubstrateServer } = await import("@hsagent/substrate-server");
   const server = await startSubstrateServer({
     host: "127.0.0.1",
     port: 0,

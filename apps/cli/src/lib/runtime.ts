@@ -1,5 +1,18 @@
-// The agent runtime and selftest library as the apps use them (one place to adapt if their
-// APIs move), and a resolver from agent ids to display names for human output.
+// The agent runtime and selftest library as the commands use them: types statically, code
+// loaded on first use, so `--help` and the light commands start without loading them.
 
-export { type Agent, type AgentEvent, type AgentMetrics, createAgent } from "@hsagent/agent";
-export { type CheckResult as SelfTestCheck, runSelfTest, type SelfTestReport } from "@hsagent/selftest";
+import type { createAgent as CreateAgent } from "@hsagent/agent";
+import type { runSelfTest as RunSelfTest } from "@hsagent/selftest";
+
+export type { Agent, AgentEvent, AgentMetrics } from "@hsagent/agent";
+export type { CheckResult as SelfTestCheck, SelfTestReport } from "@hsagent/selftest";
+
+/** `createAgent` of @hsagent/agent, loaded on first use. */
+export async function loadCreateAgent(): Promise<typeof CreateAgent> {
+  return (await import("@hsagent/agent")).createAgent;
+}
+
+/** `runSelfTest` of @hsagent/selftest, loaded on first use. */
+export async function loadRunSelfTest(): Promise<typeof RunSelfTest> {
+  return (await import("@hsagent/selftest")).runSelfTest;
+}

@@ -1,6 +1,6 @@
 // `hsagent substrate serve`: run the substrate API server (SQLite or PostgreSQL) until a signal.
 
-import { parseDbUrl, startSubstrateServer } from "@hsagent/substrate-server";
+import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base.js";
 import { CliError, UsageError } from "../../lib/errors.js";
@@ -37,13 +37,14 @@ export default class SubstrateServe extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(SubstrateServe);
+    const { parseDbUrl, startSubstrateServer } = await import("@hsagent/substrate-server");
     try {
       parseDbUrl(flags.db);
     } catch (err) {
       throw new UsageError(`--db: ${(err as Error).message}`, "BAD_DB_URL");
     }
     const level = flags["log-level"];
-    let server: Awaited<ReturnType<typeof startSubstrateServer>>;
+    let server: RunningSubstrateServer;
     try {
       server = await startSubstrateServer({
         host: flags.host,
