@@ -100,6 +100,8 @@ interface PeerEntry {
   readonly writer: MilestoneWriter;
   /** Canonical JSON of the `close`s that ended our recent sessions as responder (late copies are dropped). */
   readonly lateCloses: string[];
+  /** Sessions released early as initiator: the peer's `finish` (canonical) and our `close`. */
+  readonly released: { finish: string; close: { readonly [key: string]: unknown } }[];
   lastPinRefresh: number;
 }
 
@@ -429,6 +431,7 @@ export class Agent extends EventEmitter {
         onError: (error, what) => this.#log.warn({ peer: peerId, err: errorCode(error) }, `${what} failed`),
       }),
       lateCloses: [],
+      released: [],
       lastPinRefresh: 0,
     };
     entry = created;
@@ -450,6 +453,17 @@ export class Agent extends EventEmitter {
       const text = safeCanonical(payload);
       if (text !== null && entry.lateCloses.includes(text)) {
         this.#counters.lateCloses++;
+        return;
+      }
+    }
+    if (entry.released.length > 0 && payload.intent === "finish") {
+      // A re-sent finish of a session we released early (detachedTeardown): the peer has not seen
+      // our close yet. Answer as the duplicate rule of §4 would have: send the close again.
+      const text = safeCanonical(payload);
+      const hit = entry.released.find((r) => r.finish === text);
+      if (hit) {
+        this.#counters.lateCloses++;
+        this.#send(hit.close);
         return;
       }
     }
@@ -524,6 +538,11 @@ export class Agent extends EventEmitter {
    */
   async #detachTeardown(entry: PeerEntry): Promise<void> {
     const defer = { next: 1 };
+    const s = entry.machine.state.session;
+    if (s?.lastAccepted) {
+      entry.released.push({ finish: s.lastAccepted, close: s.lastSent });
+      if (entry.released.length > LATE_CLOSES_KEPT) entry.released.shift();
+    }
     for (let guard = 0; guard < 1000 && entry.machine.state.name === "init_finalize_close"; guard++) {
       const gen = entry.machine.state.timers.retransmit;
       if (gen === null) break;

@@ -31,7 +31,7 @@ export interface AgentMetrics {
   lookupsThrottled: number;
   /** `register`s ignored because `maxSessions` sessions were open. */
   registersIgnoredBusy: number;
-  /** Late copies of the `close` that ended the previous session, dropped silently. */
+  /** Late copies of a `close` that ended a recent session (dropped), and re-sent `finish`es of released sessions (answered with the close again). */
   lateCloses: number;
   /** Audit rejection events suppressed by the rate limit. */
   auditRejectionsSuppressed: number;

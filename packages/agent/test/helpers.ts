@@ -8,13 +8,14 @@ import { join } from "node:path";
 import { type RelayServer, startRelay } from "@hsagent/relay";
 import { SubstrateClient } from "@hsagent/substrate-client";
 import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import pg from "pg";
 import { type Agent, type AgentConfig, type AgentHooks, createAgent } from "../src/index.js";
 
 /** Fast timers for tests. */
 export const FAST: Partial<AgentConfig> = {
   registerIntervalMs: 200,
-  retransmitMs: 150,
-  sessionTimeoutMs: 3000,
+  retransmitMs: 400,
+  sessionTimeoutMs: 8000,
 };
 
 /** The PostgreSQL URL for tests, or null (skip) — CI must have it. */
@@ -32,8 +33,7 @@ export function randomSchema(prefix = "agent"): string {
 
 /** Drop a PostgreSQL schema (best effort). */
 export async function dropSchema(url: string, schema: string): Promise<void> {
-  const pg = await import("pg");
-  const client = new pg.default.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
