@@ -127,6 +127,18 @@ describe("hsagentd", () => {
     expect(metric(text, "hsagent_relay_reconnects_total", 'agent="beta"')).not.toBeNull();
     expect(metric(text, "hsagent_agent_ready", 'agent="beta"')).toBe(1);
 
+    // SIGTERM while a session is open: its state must be purged too.
+    await until(
+      async () => {
+        const t = await (await fetch(`${url}/metrics`)).text();
+        const open =
+          (metric(t, "hsagent_sessions_active", 'agent="alpha"') ?? 0) +
+          (metric(t, "hsagent_sessions_active", 'agent="beta"') ?? 0);
+        return open > 0 ? true : null;
+      },
+      15_000,
+      "an open session",
+    );
     const sentAt = Date.now();
     d.child.kill("SIGTERM");
     const { code, at } = await d.done;

@@ -4,6 +4,7 @@ import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base.js";
 import { CliError, UsageError } from "../../lib/errors.js";
+import { registerSecret } from "../../lib/secrets.js";
 import { waitForSignal } from "../../lib/signals.js";
 
 /** `hsagent substrate serve`. */
@@ -43,6 +44,15 @@ export default class SubstrateServe extends BaseCommand {
     } catch (err) {
       throw new UsageError(`--db: ${(err as Error).message}`, "BAD_DB_URL");
     }
+    const dbPassword = dbUrlPassword(flags.db);
+    if (dbPassword) {
+      registerSecret(dbPassword);
+      if (process.argv.some((a) => a.includes(dbPassword))) {
+        this.note(
+          "hsagent: warning: the --db URL holds a password that `ps` can show; pass it in HSAGENT_SUBSTRATE_DB",
+        );
+      }
+    }
     const level = flags["log-level"];
     let server: RunningSubstrateServer;
     try {
@@ -68,5 +78,16 @@ export default class SubstrateServe extends BaseCommand {
     this.note(`hsagent: ${sig}, closing the substrate server`);
     await server.close();
     this.exit(0);
+  }
+}
+
+/** The password of a postgres:// URL, if it has one. */
+export function dbUrlPassword(db: string): string | null {
+  if (!/^postgres(ql)?:\/\//.test(db)) return null;
+  try {
+    const u = new URL(db);
+    return u.password ? decodeURIComponent(u.password) : null;
+  } catch {
+    return null;
   }
 }
