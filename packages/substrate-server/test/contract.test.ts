@@ -578,6 +578,18 @@ describe.each(BACKENDS)("contract ($name)", (backend) => {
       expect(over.status).toBe(413);
       const meta = await c.get(`/api/chains/metadata/${alice.username}/big/0`);
       expect(meta.body.chain.blockCount).toBe("1");
+      // Two more 30 MB blocks: a range answer stops before 64 MB of payload and says so.
+      const mid = Buffer.alloc(30 * 1024 * 1024, 2);
+      for (let i = 0; i < 2; i++)
+        await c.post(`/api/chains/append/${alice.username}/big/0`, mid, { raw: true });
+      const range = await c.get(`/api/chains/range/${alice.username}/big/0`);
+      expect(range.body).toMatchObject({ count: 1, truncated: true });
+      expect(range.body.blocks[0].blockIdx).toBe("0");
+      const rest = await c.get(`/api/chains/range/${alice.username}/big/0?startIdx=1`);
+      expect(rest.body).toMatchObject({ count: 2, truncated: false });
+      expect((await c.get(`/api/chains/validate/${alice.username}/big/0`)).body.validation.isValid).toBe(
+        true,
+      );
     });
   });
 

@@ -87,6 +87,49 @@ export interface ChainValidation {
   currentTail: string;
 }
 
+/** Most payload bytes one range/recent answer carries; beyond it the answer is cut short. */
+export const MAX_ANSWER_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+/** Rows per database page, so that one page stays around 16 MB even for 50 MB blocks. */
+function pageSize(chain: ChainRecord): number {
+  const avg = chain.blockCount > 0n ? Number(chain.payloadBytes / chain.blockCount) : 0;
+  return Math.max(1, Math.min(256, Math.floor((16 * 1024 * 1024) / Math.max(1, avg))));
+}
+
+/**
+ * Blocks in [startIdx, endIdx] in `order`, at most `maxCount` and — past the first block — at most
+ * {@link MAX_ANSWER_PAYLOAD_BYTES} of payload, fetched page by page so memory stays bounded.
+ */
+async function collectBlocks(
+  store: SubstrateStore,
+  key: ChainKey,
+  chain: ChainRecord,
+  startIdx: bigint,
+  endIdx: bigint,
+  order: "ASC" | "DESC",
+  maxCount: number,
+): Promise<{ blocks: BlockRecord[]; truncated: boolean }> {
+  const blocks: BlockRecord[] = [];
+  let bytes = 0;
+  let lo = startIdx;
+  let hi = endIdx;
+  const size = pageSize(chain);
+  while (lo <= hi && blocks.length < maxCount) {
+    const page = await store.listBlocks(key, lo, hi, order, Math.min(size, maxCount - blocks.length));
+    for (const b of page) {
+      if (blocks.length > 0 && bytes + b.payloadBytes > MAX_ANSWER_PAYLOAD_BYTES)
+        return { blocks, truncated: true };
+      blocks.push(b);
+      bytes += b.payloadBytes;
+    }
+    const last = page[page.length - 1];
+    if (!last || page.length < size) break;
+    if (order === "ASC") lo = last.idx + 1n;
+    else hi = last.idx - 1n;
+  }
+  return { blocks, truncated: false };
+}
+
 /** Recompute hashes and links from the lowest index upward (links: see chain-hash.ts). */
 export async function validateChain(
   store: SubstrateStore,
@@ -105,8 +148,9 @@ export async function validateChain(
     }
   };
   let cursor = chain.headIdx;
+  const size = pageSize(chain);
   for (;;) {
-    const page = await store.listBlocks(key, cursor, chain.tailIdx, "ASC", 500);
+    const page = await store.listBlocks(key, cursor, chain.tailIdx, "ASC", size);
     for (const b of page) {
       checked++;
       if (!blockHash(b.prevHash, b.payloads, b.idx, b.system).equals(b.hash)) {
@@ -129,7 +173,7 @@ export async function validateChain(
       }
       prev = b;
     }
-    if (page.length < 500 || !prev) break;
+    if (page.length < size || !prev) break;
     cursor = (prev as BlockRecord).idx + 1n;
   }
   const last = prev as BlockRecord | null;
@@ -245,12 +289,15 @@ export async function chainRoutes(app: FastifyInstance, ctx: RouteContext): Prom
       const endIdx = parseOptionalBigint(q.endIdx, "endIdx", c.tailIdx) as bigint;
       const orderRaw = q.order === undefined ? "ASC" : String(q.order).toUpperCase();
       if (orderRaw !== "ASC" && orderRaw !== "DESC") throw badRequest("order must be ASC or DESC");
-      const blocks =
-        startIdx > endIdx ? [] : await store.listBlocks(key, startIdx, endIdx, orderRaw, MAX_RANGE_BLOCKS);
+      const { blocks, truncated } =
+        startIdx > endIdx
+          ? { blocks: [], truncated: false }
+          : await collectBlocks(store, key, c, startIdx, endIdx, orderRaw, MAX_RANGE_BLOCKS);
       return {
         blocks: blocks.map(blockJson),
         count: blocks.length,
         requestedRange: { startIdx: startIdx.toString(), endIdx: endIdx.toString(), order: orderRaw },
+        truncated,
       };
     },
   );
@@ -264,8 +311,8 @@ export async function chainRoutes(app: FastifyInstance, ctx: RouteContext): Prom
       const count =
         q.count === undefined || q.count === "" ? 10 : parseInt32(q.count, "count", 1, MAX_LIST_LIMIT);
       const c = await requireChain(key);
-      const blocks = (await store.listBlocks(key, c.headIdx, c.tailIdx, "DESC", count)).reverse();
-      return { blocks: blocks.map(blockJson), count: blocks.length };
+      const { blocks, truncated } = await collectBlocks(store, key, c, c.headIdx, c.tailIdx, "DESC", count);
+      return { blocks: blocks.reverse().map(blockJson), count: blocks.length, truncated };
     },
   );
 
