@@ -130,6 +130,14 @@ describe("hsagent up", () => {
     expect(types.filter((t) => t === "SESSION_CLOSED").length).toBeGreaterThanOrEqual(2);
     expect(alpha.audit.find((e) => e.type === "HANDSHAKE_OK")?.peerName).toBe("beta");
     expect(ins.stdout).not.toContain(secrets.password);
+
+    // Human output, filtered by peer.
+    const human = await runCli(["inspect-session", "--data-dir", data, "--peer", "alpha", "--audit", "5"]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain("agent beta (");
+    expect(human.stdout).toContain("audit chain: valid");
+    expect(human.stdout).toMatch(/HANDSHAKE_OK {2}peer=alpha {2}v2/);
+    expect(human.stdout).not.toMatch(/peer=beta/);
   }, 120_000);
 });
 
