@@ -9,7 +9,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from "fastify";
 import { DEFAULT_SCRYPT, dummyHash, type ScryptParams } from "./auth/password.js";
-import { resolveJwtSecret } from "./auth/secret.js";
+import { JWT_SECRET_ENV, resolveJwtSecret } from "./auth/secret.js";
 import { TokenService } from "./auth/tokens.js";
 import type { RouteContext } from "./context.js";
 import { ApiError, type ApiErrorCode } from "./errors.js";
@@ -175,6 +175,9 @@ export async function startSubstrateServer(opts: SubstrateServerOptions): Promis
   let app: FastifyInstance;
   try {
     app = await buildSubstrateApp(store, { ...opts, jwtSecret });
+    if (loc.kind === "postgres" && opts.jwtSecret === undefined && !process.env[JWT_SECRET_ENV]) {
+      app.log.warn(`no ${JWT_SECRET_ENV}: tokens are valid on this replica only and die with the process`);
+    }
     await app.listen({ host: opts.host ?? "127.0.0.1", port: opts.port ?? 0 });
   } catch (err) {
     await store.close();
