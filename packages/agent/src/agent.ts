@@ -420,16 +420,21 @@ export class Agent extends EventEmitter {
       lane: new Lane(),
       timers: { retransmit: null, session: null },
       teardown: new Set(),
-      writer: new MilestoneWriter(this.stores, identity.identityObjId, {
-        onConflict: (error) => {
-          this.#log.warn(
-            { peer: peerId, code: error.code },
-            "session state owned by another process: aborting",
-          );
-          this.#feed(created, { type: "abort", reason: "session-conflict" });
+      writer: new MilestoneWriter(
+        this.stores,
+        identity.identityObjId,
+        {
+          onConflict: (error) => {
+            this.#log.warn(
+              { peer: peerId, code: error.code },
+              "session state owned by another process: aborting",
+            );
+            this.#feed(created, { type: "abort", reason: "session-conflict" });
+          },
+          onError: (error, what) => this.#log.warn({ peer: peerId, err: errorCode(error) }, `${what} failed`),
         },
-        onError: (error, what) => this.#log.warn({ peer: peerId, err: errorCode(error) }, `${what} failed`),
-      }),
+        this.config.milestoneDelayMs,
+      ),
       lateCloses: [],
       released: [],
       lastPinRefresh: 0,

@@ -26,6 +26,11 @@ export interface RuntimeConfig {
   auditFlushIntervalMs: number;
   /** Rejections written to the audit chain (and logged at warn) per minute, at most (default 60). */
   rejectionAuditsPerMinute: number;
+  /**
+   * Milestones are written this long after they are reached, coalesced into the latest (default
+   * 25 ms; 0 = at once). Sessions shorter than this cost no session-store write at all.
+   */
+  milestoneDelayMs: number;
   /** Minimum time between two identity refreshes of one peer on `pin-mismatch`, ms (default 10000). */
   pinRefreshIntervalMs: number;
 }
@@ -43,6 +48,7 @@ export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
   auditFlushIntervalMs: 1000,
   rejectionAuditsPerMinute: 60,
   pinRefreshIntervalMs: 10_000,
+  milestoneDelayMs: 25,
 });
 
 /** Fill in defaults and check ranges. @throws AgentError `INVALID_OPTIONS` */
@@ -65,7 +71,7 @@ export function resolveAgentConfig(partial: Partial<AgentConfig> = {}): AgentCon
     if (
       typeof value !== "number" ||
       !Number.isFinite(value) ||
-      value < (key === "rejectionAuditsPerMinute" ? 0 : 1)
+      value < (key === "rejectionAuditsPerMinute" || key === "milestoneDelayMs" ? 0 : 1)
     )
       throw new AgentError("INVALID_OPTIONS", `${key} must be a positive number`);
     (runtime as unknown as Record<string, number>)[key] = value;

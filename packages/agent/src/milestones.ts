@@ -1,11 +1,13 @@
 /**
  * Write-behind milestone persistence for one peer (PROTOCOL.md §8). The protocol lane never waits
- * for these writes: they run in order on their own queue, and while one is in flight the next
- * milestones coalesce into the latest (a session that is established and finalizing before its
- * `created` write returned costs one more PUT, not two). `ended` drops any queued save and purges
- * the session state (one DELETE, which removes its associations) and this session's nonce
- * markers, in parallel. This keeps a full session within the call budget and off the latency
- * path; a crash loses at most the newest milestone, and the restart purge still finds the state.
+ * for these writes: a milestone is written `delayMs` after it was reached (default 25 ms), in
+ * order on this peer's own queue, and milestones reached meanwhile — or while a write is in
+ * flight — coalesce into the latest. `ended` drops any queued save and purges the session state
+ * (one DELETE, which removes its associations) and this session's nonce markers, in parallel; a
+ * session that ended before its first write never touches the session store at all. This keeps
+ * the substrate off the handshake's latency path and a session within the call budget; a session
+ * that lives longer than `delayMs` is visible in the substrate, so a restarted agent finds and
+ * purges it (a crash within its first `delayMs` leaves no session state behind to purge).
  */
 import type { SessionRecord as MachineRecord, Milestone } from "@hsagent/protocol";
 import { type AgentStores, SessionConflictError, type SessionRecord } from "@hsagent/stores";
@@ -30,11 +32,14 @@ export class MilestoneWriter {
   /** The store refused our state (conflict): never delete it. */
   #conflicted = false;
   #running: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  readonly #delayMs: number;
 
-  constructor(stores: AgentStores, peerObjId: string, hooks: MilestoneHooks) {
+  constructor(stores: AgentStores, peerObjId: string, hooks: MilestoneHooks, delayMs = 25) {
     this.#stores = stores;
     this.#peerObjId = peerObjId;
     this.#hooks = hooks;
+    this.#delayMs = delayMs;
   }
 
   /** Queue a milestone of the current session. */
@@ -42,25 +47,42 @@ export class MilestoneWriter {
     if (milestone === "ended") {
       this.#pending = null;
       this.#end = { role: record.role };
-    } else {
-      this.#pending = {
-        role: record.role,
-        peerIdentityObjId: this.#peerObjId,
-        milestone,
-        selfId: record.selfId,
-        peerId: record.peerId,
-        state: record.state,
-        protocolVersion: record.version,
-        sid: record.sid,
-        startedAt: record.startedAt,
-        updatedAt: record.updatedAt,
-      };
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#kick();
+      return;
     }
-    this.#kick();
+    this.#pending = {
+      role: record.role,
+      peerIdentityObjId: this.#peerObjId,
+      milestone,
+      selfId: record.selfId,
+      peerId: record.peerId,
+      state: record.state,
+      protocolVersion: record.version,
+      sid: record.sid,
+      startedAt: record.startedAt,
+      updatedAt: record.updatedAt,
+    };
+    if (this.#delayMs <= 0) {
+      this.#kick();
+      return;
+    }
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#kick();
+    }, this.#delayMs);
+    this.#timer.unref();
   }
 
-  /** Resolves when every queued write has been attempted. */
+  /** Write what is queued now and resolve when every write has been attempted. */
   async drain(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#kick();
+    }
     while (this.#running) await this.#running;
   }
 
@@ -74,30 +96,33 @@ export class MilestoneWriter {
 
   async #loop(): Promise<void> {
     for (;;) {
-      const save = this.#pending;
-      if (save) {
-        this.#pending = null;
-        if (this.#conflicted) continue;
-        try {
-          await this.#stores.sessions.save(save);
-          this.#saved = true;
-        } catch (error) {
-          if (error instanceof SessionConflictError) {
-            this.#conflicted = true;
-            this.#hooks.onConflict(error);
-          } else this.#hooks.onError(error, "session save");
-        }
+      // An end always belongs to the session of the last write (record("ended") drops queued
+      // saves), so a save queued beside it is the NEXT session's: purge first, then save.
+      const end = this.#end;
+      if (end) {
+        this.#end = null;
+        const work: Promise<unknown>[] = [this.#stores.nonces.purgePeer(this.#peerObjId)];
+        if (this.#saved && !this.#conflicted)
+          work.push(this.#stores.sessions.purge(end.role, this.#peerObjId));
+        this.#saved = false;
+        this.#conflicted = false;
+        const results = await Promise.allSettled(work);
+        for (const r of results) if (r.status === "rejected") this.#hooks.onError(r.reason, "session purge");
         continue;
       }
-      const end = this.#end;
-      if (!end) return;
-      this.#end = null;
-      const work: Promise<unknown>[] = [this.#stores.nonces.purgePeer(this.#peerObjId)];
-      if (this.#saved && !this.#conflicted) work.push(this.#stores.sessions.purge(end.role, this.#peerObjId));
-      this.#saved = false;
-      this.#conflicted = false;
-      const results = await Promise.allSettled(work);
-      for (const r of results) if (r.status === "rejected") this.#hooks.onError(r.reason, "session purge");
+      const save = this.#pending;
+      if (!save) return;
+      this.#pending = null;
+      if (this.#conflicted) continue;
+      try {
+        await this.#stores.sessions.save(save);
+        this.#saved = true;
+      } catch (error) {
+        if (error instanceof SessionConflictError) {
+          this.#conflicted = true;
+          this.#hooks.onConflict(error);
+        } else this.#hooks.onError(error, "session save");
+      }
     }
   }
 }

@@ -1,0 +1,130 @@
+/**
+ * Session benchmark: two agents on loopback (real TCP relay, real HTTP substrate server on a
+ * SQLite file with its default durability), running sessions back to back. Measures, per session:
+ * handshake latency (responder leaves ready on `register` → both sides established), full session
+ * latency (→ both sides closed: 4 rounds + teardown), substrate calls per session per side (from
+ * the clients' request counters) and process CPU per session (agents + server + relay, one
+ * process). Prints one JSON object on its last line.
+ *
+ * Env: BENCH_SESSIONS (default 200), BENCH_WARMUP (default 20), BENCH_SQLITE_SYNC (FULL, the
+ * server's default: an fsync per write; or NORMAL: WAL without fsync per commit).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startRelay } from "@hsagent/relay";
+import { SubstrateClient } from "@hsagent/substrate-client";
+import { startSubstrateServer } from "@hsagent/substrate-server";
+import { type Agent, createAgent, percentile } from "../src/index.js";
+
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 200);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
+const SYNC = process.env.BENCH_SQLITE_SYNC === "NORMAL" ? "NORMAL" : "FULL";
+
+interface Timing {
+  start?: number;
+  est: number[];
+  closed: number[];
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "hsagent-bench-"));
+  const substrate = await startSubstrateServer({
+    host: "127.0.0.1",
+    port: 0,
+    db: `sqlite:${join(dir, "substrate.db")}`,
+    rateLimit: false,
+    jwtSecret: "b".repeat(48),
+    sqliteSynchronous: SYNC,
+  });
+  const relay = await startRelay({ host: "127.0.0.1", port: 0, rateLimitPerMinute: 0 });
+  const clients: SubstrateClient[] = [];
+  const agents: Agent[] = [];
+  for (const name of ["bench-a", "bench-b"]) {
+    const client = new SubstrateClient({
+      baseUrl: substrate.url,
+      credentials: { username: "bench", password: "bench-password-1" },
+      autoRegister: true,
+    });
+    await client.login();
+    clients.push(client);
+    const agent = createAgent({
+      name,
+      relay: { host: relay.address.host, port: relay.address.port },
+      substrate: { client },
+      vaultPassphrase: `bench-vault-${name}`,
+      // Back-to-back sessions: a register every ~20 ms; §9 defaults otherwise.
+      config: { registerIntervalMs: 20 },
+    });
+    await agent.start();
+    agents.push(agent);
+  }
+
+  const bySid = new Map<string, Timing>();
+  const timing = (sid: string): Timing => {
+    let t = bySid.get(sid);
+    if (!t) {
+      t = { est: [], closed: [] };
+      bySid.set(sid, t);
+    }
+    return t;
+  };
+  let completed = 0;
+  let windowStart: { calls: number; cpu: NodeJS.CpuUsage; at: number; completed: number } | null = null;
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const calls = () => clients.reduce((n, c) => n + c.stats.requests, 0);
+  for (const agent of agents) {
+    agent.on("established", (e) => {
+      const now = performance.now();
+      const t = timing(e.sid);
+      t.est.push(now);
+      if (e.role === "responder") t.start = now - e.handshakeMs;
+    });
+    agent.on("closed", (e) => {
+      if (!e.sid) return;
+      const t = timing(e.sid);
+      t.closed.push(performance.now());
+      if (t.closed.length < 2) return;
+      completed++;
+      if (completed === WARMUP)
+        windowStart = { calls: calls(), cpu: process.cpuUsage(), at: performance.now(), completed };
+      if (completed === WARMUP + SESSIONS) done();
+    });
+    agent.on("aborted", (e) => process.stderr.write(`aborted: ${e.reason}\n`));
+  }
+  await finished;
+  // Let write-behind milestones and the audit flushes of the last sessions land before counting.
+  await new Promise((r) => setTimeout(r, 300));
+  const end = { calls: calls(), cpu: process.cpuUsage(windowStart!.cpu), at: performance.now() };
+  const measured = [...bySid.values()].filter(
+    (t) => t.start !== undefined && t.est.length === 2 && t.closed.length === 2,
+  );
+  const window = measured.slice(WARMUP, WARMUP + SESSIONS);
+  const hs = window.map((t) => Math.max(...t.est) - t.start!).sort((a, b) => a - b);
+  const ss = window.map((t) => Math.max(...t.closed) - t.start!).sort((a, b) => a - b);
+  const sessionsInWindow = completed - windowStart!.completed;
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+  const result = {
+    sessions: window.length,
+    sqliteSynchronous: SYNC,
+    handshakeMs: { p50: round(percentile(hs, 50)), p99: round(percentile(hs, 99)) },
+    sessionMs: { p50: round(percentile(ss, 50)), p99: round(percentile(ss, 99)) },
+    substrateCallsPerSessionPerSide: round((end.calls - windowStart!.calls) / sessionsInWindow / 2),
+    cpuMsPerSession: round((end.cpu.user + end.cpu.system) / 1000 / sessionsInWindow),
+    sessionsPerSecond: round(sessionsInWindow / ((end.at - windowStart!.at) / 1000)),
+    aborted: agents.reduce((n, a) => n + a.metrics().sessions.aborted, 0),
+  };
+  await Promise.all(agents.map((a) => a.stop()));
+  await relay.close();
+  await substrate.close();
+  rmSync(dir, { recursive: true, force: true });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
