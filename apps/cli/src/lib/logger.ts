@@ -64,5 +64,7 @@ export const REDACT_PATHS = [
 /** A pino logger in `format` at `level`, writing to `out`. */
 export function createLogger(format: LogFormat, level: string, out: NodeJS.WritableStream): Logger {
   const options = { level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: null };
-  return format === "json" ? pino(options, out as DestinationStream) : pino(options, prettyDestination(out));
+  // JSON lines are scrubbed too: a secret echoed inside some library's message never gets out.
+  const json: DestinationStream = { write: (line: string) => void out.write(scrub(line)) };
+  return pino(options, format === "json" ? json : prettyDestination(out));
 }
