@@ -100,11 +100,12 @@ describe.each(BACKENDS)("contract ($name)", (backend) => {
       } finally {
         await other.stop();
       }
-      const short = await backend.start({ tokenTtlSeconds: 1 });
+      // exp is whole seconds after a floored iat, so a 2 s token lives at least 1 s.
+      const short = await backend.start({ tokenTtlSeconds: 2 });
       try {
         const u = await newUser(short.url, "short");
         expect((await u.client.get("/api/account/me")).status).toBe(200);
-        await new Promise((r) => setTimeout(r, 2100));
+        await new Promise((r) => setTimeout(r, 3100));
         const expired = await u.client.get("/api/account/me");
         expect(expired.status).toBe(401);
         expect(expired.body).toEqual({ error: expect.any(String), code: "UNAUTHORIZED" });
@@ -627,7 +628,7 @@ describe.each(BACKENDS)("contract ($name)", (backend) => {
     it("rate-limits per account and per IP with 429 and Retry-After", async () => {
       const limited = await backend.start({
         rateLimit: {
-          perAccount: { ratePerSecond: 1, burst: 3 },
+          perAccount: { ratePerSecond: 0.05, burst: 3 },
           perIp: { ratePerSecond: 1000, burst: 1000 },
         },
       });
@@ -648,7 +649,7 @@ describe.each(BACKENDS)("contract ($name)", (backend) => {
       const ipLimited = await backend.start({
         rateLimit: {
           perAccount: { ratePerSecond: 1000, burst: 1000 },
-          perIp: { ratePerSecond: 1, burst: 2 },
+          perIp: { ratePerSecond: 0.05, burst: 2 },
         },
       });
       try {
