@@ -1,7 +1,7 @@
 import { defineProject } from "vitest/config";
 
 // "source" resolves sibling @hsagent/* packages to their TypeScript sources in tests.
-const conditions = ["source", "import", "module", "node", "default"];
+const conditions = ["source", "node", "default"];
 
 export default defineProject({
   resolve: { conditions },
