@@ -104,7 +104,7 @@ describe.each(stores)("SubstrateStore contract ($name)", (backend) => {
       tenant: 9n,
       type: "t",
       sourceId: 2n,
-      targetId: 3n,
+      targetId: 99_999_999n,
       time: 1n,
       position: 1n,
       data: Buffer.alloc(0),
