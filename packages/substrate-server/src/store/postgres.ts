@@ -154,7 +154,9 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
-    options: `-c search_path=${schema}`,
+    // Never hang a request forever on an unreachable or stuck database: fail it (500) instead.
+    connectionTimeoutMillis: 10_000,
+    options: `-c search_path=${schema} -c statement_timeout=30000`,
   });
   // An idle client's error must not crash the process; the pool replaces it.
   pool.on("error", () => undefined);
