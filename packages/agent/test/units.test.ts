@@ -193,6 +193,53 @@ describe("MilestoneWriter (memory stores)", () => {
   });
 });
 
+describe("MilestoneWriter conflicts", () => {
+  it("a state owned by another writer aborts (onConflict) and is never deleted by us", async () => {
+    const backend = new MemoryBackend();
+    const registry = new MemoryIdentityRegistry(backend);
+    const me = await registry.provision("me2", "pp");
+    const peer = await registry.provision("peer2", "pp");
+    const opts = {
+      agentId: me.identity.agentId,
+      identityObjId: me.identity.identityObjId,
+      identity: registry,
+      backend,
+    };
+    const ours = createMemoryStores(opts);
+    const theirs = createMemoryStores(opts); // another process of the same agent
+    const record = {
+      role: "responder" as const,
+      peerIdentityObjId: peer.identity.identityObjId,
+      state: "theirs",
+    };
+    await theirs.sessions.save(record);
+    const conflicts: unknown[] = [];
+    const writer = new MilestoneWriter(
+      ours,
+      peer.identity.identityObjId,
+      { onConflict: (e) => conflicts.push(e), onError: () => {} },
+      0,
+    );
+    const rec = {
+      selfId: me.identity.agentId,
+      peerId: peer.identity.agentId,
+      role: "responder" as const,
+      state: "resp_confirm" as const,
+      version: 2 as const,
+      sid: null,
+      startedAt: 1,
+      updatedAt: 1,
+    };
+    writer.record("created", rec);
+    await writer.drain();
+    expect(conflicts).toHaveLength(1);
+    writer.record("ended", { ...rec, state: "resp_ready" });
+    await writer.drain();
+    const left = await theirs.sessions.list();
+    expect(left.map((s) => s.record.state)).toEqual(["theirs"]);
+  });
+});
+
 describe("settings", () => {
   it("defaults and range checks", () => {
     const c = resolveAgentConfig();
