@@ -641,7 +641,12 @@ export class Agent extends EventEmitter {
         return;
       case "deliver": {
         const message = effect.message;
-        this.#options.hooks?.onMessage?.(entry.id, message);
+        try {
+          this.#options.hooks?.onMessage?.(entry.id, message);
+        } catch (error) {
+          // An application bug must not cut the effects of this step short.
+          this.#log.error({ peer: entry.id, err: errorCode(error) }, "onMessage hook threw");
+        }
         this.#emitEvent({ type: "message", peer: entry.id, role, round: effect.round, message });
         return;
       }
@@ -732,7 +737,12 @@ export class Agent extends EventEmitter {
 
   #emitEvent(event: AgentEvent): void {
     for (const q of this.#queues) q.push(event);
-    this.emit(event.type, event);
+    try {
+      this.emit(event.type, event);
+    } catch (error) {
+      // A throwing listener must not cut the effects of this step short.
+      this.#log.error({ event: event.type, err: errorCode(error) }, "event listener threw");
+    }
   }
 
   // ---------------------------------------------------------------- public surface

@@ -109,3 +109,52 @@ describe("agent runtime (SQLite substrate, TCP relay)", () => {
 });
 
 export type { Agent };
+
+describe("agent runtime (memory bus, in-memory stores)", () => {
+  it("runs sessions with zero substrate calls, survives throwing hooks and listeners", async () => {
+    const { createMemoryBus } = await import("@hsagent/relay");
+    const { MemoryBackend } = await import("@hsagent/stores");
+    const bus = createMemoryBus();
+    const backend = new MemoryBackend();
+    const mk = (name: string) =>
+      createAgent({
+        name,
+        transport: bus.connect(),
+        substrate: { backend },
+        vaultPassphrase: `pp-${name}`,
+        config: { registerIntervalMs: 50, retransmitMs: 200 },
+        hooks: {
+          onMessage: () => {
+            throw new Error("application bug");
+          },
+        },
+      });
+    const [x, y] = [mk("mx"), mk("my")];
+    x.on("message", () => {
+      throw new Error("listener bug");
+    });
+    await Promise.all([x.start(), y.start()]);
+    try {
+      await waitFor(
+        () => x.metrics().sessions.closed >= 3 && y.metrics().sessions.closed >= 3,
+        15_000,
+        "3 sessions",
+      );
+      expect(x.metrics().substrateCalls).toBe(0);
+      expect(x.metrics().sessions.aborted + y.metrics().sessions.aborted).toBe(0);
+    } finally {
+      await Promise.all([x.stop(), y.stop()]);
+      await bus.close();
+    }
+    // stop() purged everything: no session state left in the shared backend.
+    const again = createAgent({
+      name: "mx",
+      transport: createMemoryBus().connect(),
+      substrate: { backend },
+      vaultPassphrase: "pp-mx",
+    });
+    await again.start();
+    expect(await again.stores.sessions.list()).toEqual([]);
+    await again.stop();
+  });
+});
