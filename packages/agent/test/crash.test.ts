@@ -14,8 +14,8 @@ import { sleep, waitFor } from "./helpers.js";
 import { type Proc, spawnAgent, spawnRelay, spawnSubstrate } from "./procs.js";
 
 const SESSION_TIMEOUT_MS = 15_000; // the procs' --session-timeout-ms
-// Long sessions (501 rounds) so that "mid-session" lasts long enough to kill into.
-const LONG = ["--exchange-limit", "500"];
+// Long sessions (1001 rounds) so that "mid-session" lasts long enough to kill into.
+const LONG = ["--exchange-limit", "1000"];
 
 type Line = { event: string; peer?: string; agentId?: string; sid?: string; reason?: string };
 const lines = (p: Proc) => p.json() as unknown as Line[];
@@ -37,14 +37,15 @@ it("kill -9 mid-session: the peer aborts in time, the restarted agent purges (au
     const aId = (await a.waitLine(/"event":"ready".*"agentId":"([^"]+)"/))[1]!;
     const bId = (await b.waitLine(/"event":"ready".*"agentId":"([^"]+)"/))[1]!;
 
-    // Find a moment where B is established and its session is still running 300 ms later.
+    // Find a moment where B is established and its session is still running 100 ms later (its
+    // first milestone is written 25 ms after the session started).
     let victimSid: string | null = null;
     const until = Date.now() + 60_000;
     while (!victimSid && Date.now() < until) {
       const est = lines(b).filter((l) => l.event === "established" && l.peer === aId);
       const last = est[est.length - 1];
       if (last?.sid && !lines(b).some((l) => l.event !== "established" && l.sid === last.sid)) {
-        await sleep(300);
+        await sleep(100);
         if (!lines(b).some((l) => (l.event === "closed" || l.event === "aborted") && l.sid === last.sid))
           victimSid = last.sid;
       } else await sleep(20);
