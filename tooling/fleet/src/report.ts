@@ -1,0 +1,175 @@
+/**
+ * Renders docs/BENCHMARKS.md from the bench and soak results: method, machine, numbers, the
+ * chart, the soak run, the fault campaign and the comparison with the original HSAgent_2.
+ */
+import type { Backend, BenchPoint, BenchResults, SoakResults } from "./results.js";
+
+/** The original Python HSAgent_2, measured on our machines. */
+export const ORIGINAL = Object.freeze({
+  handshakeS: 2.6,
+  sessionS: 21.5,
+  idleRequestsPerSecPerAgent: 22,
+  secondSession: false,
+});
+
+function n(value: number | null | undefined, digits = 1): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
+  return value.toFixed(digits);
+}
+
+function name(b: Backend): string {
+  return b === "sqlite" ? "SQLite" : "PostgreSQL";
+}
+
+function counts(record: Record<string, number>): string {
+  const entries = Object.entries(record);
+  return entries.length === 0 ? "0" : entries.map(([k, v]) => `${k} ${v}`).join(", ");
+}
+
+function table(points: readonly BenchPoint[]): string {
+  const rows = [
+    "| backend | agents | procs | sessions/s | handshake p50 / p99 (ms) | session p50 / p99 (ms) | substrate calls / session | substrate req/s | pairs with sessions | aborted | stuck |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+  ];
+  for (const p of points)
+    rows.push(
+      `| ${name(p.backend)} | ${p.agents} | ${p.procs} | ${n(p.sessionsPerSec, 2)} | ${n(p.handshakeP50Ms)} / ${n(p.handshakeP99Ms)} | ` +
+        `${n(p.sessionP50Ms)} / ${n(p.sessionP99Ms)} | ${n(p.substrateCallsPerSession)} | ${n(p.substrateRequestsPerSec)} | ${p.pairsActive}/${p.pairs} | ${counts(p.aborted)} | ${p.stuck} |`,
+    );
+  return rows.join("\n");
+}
+
+function comparison(bench: BenchResults): string {
+  const two = bench.points.find((p) => p.backend === "sqlite" && p.agents === 2) ?? bench.points[0];
+  const idle = Object.entries(bench.idleRequestsPerSec)
+    .map(([b, v]) => `${n(v, 2)} (${name(b as Backend)})`)
+    .join(", ");
+  const ratio = (orig: number, ours: number | null | undefined) =>
+    ours && ours > 0 ? `${(orig / ours).toFixed(0)}× faster` : "–";
+  const hs = two?.handshakeP50Ms ?? null;
+  const ss = two?.sessionP50Ms ?? null;
+  return [
+    "| | HSAgent_2 (Python) | hsagent (this repo, 2 agents, p50) | |",
+    "|---|---:|---:|---|",
+    `| handshake | ${ORIGINAL.handshakeS} s | ${n(hs === null ? null : hs / 1000, 3)} s | ${ratio(ORIGINAL.handshakeS * 1000, hs)} |`,
+    `| session (start → clean close) | ${ORIGINAL.sessionS} s | ${n(ss === null ? null : ss / 1000, 3)} s | ${ratio(ORIGINAL.sessionS * 1000, ss)} |`,
+    `| substrate requests/s per idle agent | ~${ORIGINAL.idleRequestsPerSecPerAgent} | ${idle || "–"} | no polling while idle |`,
+    `| second session of a pair | never starts | ${two ? `${n(two.sessionsPerSec * (bench.method.durationS || 1), 0)} sessions in ${two.durationS} s for 1 pair` : "–"} | sessions repeat every register period |`,
+  ].join("\n");
+}
+
+function soakSection(soak: SoakResults | null): string {
+  if (!soak)
+    return "No soak run recorded yet (`pnpm soak -- --agents 20 --minutes 5` writes `bench/results/soak.json`).";
+  const rss = (xs: number[]) =>
+    xs.length ? `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}` : "–";
+  return [
+    `${soak.agents} agents in ${soak.procs} processes for ${soak.minutes} min on ${name(soak.backend)} ` +
+      `(${soak.generatedAt}; agent config ${JSON.stringify(soak.agentConfig)}):`,
+    "",
+    "| measure | value | target |",
+    "|---|---:|---|",
+    `| sessions completed | ${soak.sessions} | every pair keeps completing |`,
+    `| sessions per pair (min / max over ${soak.sessionsPerPair.pairs} pairs) | ${soak.sessionsPerPair.min} / ${soak.sessionsPerPair.max} | min > 0 |`,
+    `| stuck sessions (non-ready > sessionTimeoutMs + grace) | ${soak.stuckSessions}${soak.stuckSessions > 0 ? ` (by state: ${counts(soak.stuckStates ?? {})})` : ""} | 0 |`,
+    `| HandshakeSessionState objects left after stop | ${soak.sessionsLeftAfterStop} | 0 |`,
+    `| longest non-ready stretch of a session | ${soak.longestActiveMs} ms | < sessionTimeoutMs |`,
+    `| RSS per agent process when ready (MiB, min–max) | ${rss(soak.rssMiB.ready)} | |`,
+    `| RSS per agent process after ${soak.rssMiB.warmupS} s warm-up (baseline) | ${rss(soak.rssMiB.start)} | |`,
+    `| RSS per agent process at end (MiB, min–max) | ${rss(soak.rssMiB.end)} | |`,
+    `| largest RSS growth per agent (end − baseline) | ${n(soak.rssMiB.maxGrowthPerAgent)} MiB | < 20 MiB |`,
+    `| crashed processes | ${soak.crashedProcesses} | 0 |`,
+    `| audit chains validated | ${soak.audit.valid} / ${soak.audit.chains} (events unwritten after stop: ${soak.audit.pendingAfterStop}) | all |`,
+    `| handshake p50 / p99 | ${n(soak.handshakeP50Ms)} / ${n(soak.handshakeP99Ms)} ms | |`,
+    `| rejections | ${counts(soak.rejections)} | |`,
+    `| aborted sessions | ${counts(soak.aborted)} | |`,
+    `| verdict | ${soak.ok ? "**pass**" : "**FAIL**"} | |`,
+  ].join("\n");
+}
+
+/** The whole document. */
+export function renderBenchmarks(bench: BenchResults | null, soak: SoakResults | null): string {
+  const m = bench?.machine ?? soak?.machine;
+  const machine = m
+    ? `${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory, Node ${m.node}, ${m.platform}`
+    : "unknown";
+  const out: string[] = [
+    "# Benchmarks",
+    "",
+    "<!-- Generated by tooling/fleet (`pnpm --filter @hsagent/fleet bench`, `soak`, `docs`). Do not edit by hand. -->",
+    "",
+    "How hsagent behaves with several agents on one machine, over a real TCP relay and a real",
+    "substrate server, measured by reproducible scripts in `tooling/fleet`.",
+    "",
+    "## Machine",
+    "",
+    machine,
+    "",
+  ];
+  if (bench) {
+    out.push(
+      "## Method",
+      "",
+      `- For each backend and each N in ${bench.method.agentCounts.join(", ")}: a fresh substrate server and relay, N agents of one tenant account; ` +
+        `3 s of warm-up, then a ${bench.method.durationS} s window (\`FLEET_BENCH_SECONDS\`).`,
+      `- Agents: ${bench.method.procsRule}. Each agent has its own relay connection (TCP) and substrate client (HTTP keep-alive); ` +
+        "agents within one worker share its event loop. On 2 cores, 20 separate processes would mostly measure the scheduler.",
+      `- Substrate: ${bench.method.substrate}. Relay: ${bench.method.relay}. Both run in the bench process.`,
+      `- Agent settings are the runtime defaults: ${JSON.stringify(bench.method.agentConfig)}. A pair starts a new session on the next \`register\`, so a pair's rate is bounded by the register period.`,
+      "- A session is counted once, by its initiator, when it closes cleanly. Handshake latency: initiator's session start → channel established; " +
+        "session latency: session start → clean close (3 exchange rounds and teardown). Percentiles are nearest-rank over every session of the window.",
+      "- Substrate calls / session: all HTTP requests of all agents in the window divided by the sessions closed in it.",
+      "- Idle: in the first point of each backend, the first worker's agent runs alone (no peer) for 3 s after start; its substrate requests per second.",
+      "",
+      "## Results",
+      "",
+      table(bench.points),
+      "",
+      `Idle substrate requests/s of one agent: ${Object.entries(bench.idleRequestsPerSec)
+        .map(([b, v]) => `${name(b as Backend)} ${n(v, 2)}`)
+        .join(", ")}.`,
+      ...Object.entries(bench.skipped).map(([b, why]) => `\n${name(b as Backend)} skipped: ${why}.`),
+      "",
+      "![handshake latency and sessions/s vs agents](../bench/results/fleet-chart.svg)",
+      "",
+      `Measured ${bench.generatedAt}. Raw numbers: [bench/results/latest.json](../bench/results/latest.json).`,
+      "",
+      "## Compared with the original HSAgent_2",
+      "",
+      "The original Python HSAgent_2, measured on our machines: 2.6 s per handshake, 21.5 s per session, " +
+        "~22 substrate requests/s per agent even when idle, and a pair never starts a second session.",
+      "",
+      comparison(bench),
+      "",
+    );
+  }
+  out.push(
+    "## Soak",
+    "",
+    "`pnpm --filter @hsagent/fleet soak -- --agents 20 --minutes 5`: one agent per process, every pair keeps completing " +
+      "sessions; a session is stuck if it stays in a non-ready state longer than sessionTimeoutMs + 2 s (sampled every 200 ms). " +
+      "After stop, every agent's stored sessions are listed and its audit chain is validated by the server.",
+    "",
+    soakSection(soak),
+    "",
+    "## Fault campaign",
+    "",
+    "`npx vitest run --project fleet` (tooling/fleet/test/faults.test.ts) runs real processes — substrate server, relay and agents — " +
+      "with short timers (sessionTimeoutMs 3000, registerIntervalMs 200) and injects, one test each: substrate server restart (kill -9), " +
+      "PostgreSQL connections terminated (`pg_terminate_backend`), relay restart, an agent killed with `kill -9` and restarted, two processes " +
+      "claiming one identity (409 version clashes), JWTs expiring every 2 s, and a fault proxy answering slowly (2 s) and with 500s. " +
+      "Each test fails unless, after the fault clears, every pair completes a session within 2 × sessionTimeoutMs, no audit event the agent " +
+      "had written is missing from its chain, every chain validates, and no process was restarted by hand.",
+    "",
+    "## Reproduce",
+    "",
+    "```sh",
+    "pnpm build",
+    "HSAGENT_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test pnpm --filter @hsagent/fleet bench",
+    "pnpm --filter @hsagent/fleet soak -- --agents 20 --minutes 5",
+    "pnpm --filter @hsagent/fleet docs   # regenerate this file from bench/results/*.json",
+    "```",
+    "",
+  );
+  return out.join("\n");
+}

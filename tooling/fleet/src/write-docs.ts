@@ -1,0 +1,28 @@
+/**
+ * Regenerate docs/BENCHMARKS.md from bench/results/latest.json and soak.json (either may be
+ * missing). Called by the bench and soak scripts; runnable alone (`pnpm --filter @hsagent/fleet docs`).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { pathToFileURL } from "node:url";
+import { BENCHMARKS_MD, RESULTS_DIR } from "./paths.js";
+import { renderBenchmarks } from "./report.js";
+import type { BenchResults, SoakResults } from "./results.js";
+
+function readJson<T>(file: string): T | null {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as T) : null;
+}
+
+/** Write docs/BENCHMARKS.md from the stored results; returns its path. */
+export function writeDocs(): string {
+  const bench = readJson<BenchResults>(`${RESULTS_DIR}latest.json`);
+  const soak = readJson<SoakResults>(`${RESULTS_DIR}soak.json`);
+  mkdirSync(dirname(BENCHMARKS_MD), { recursive: true });
+  writeFileSync(BENCHMARKS_MD, renderBenchmarks(bench, soak));
+  return BENCHMARKS_MD;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const file = writeDocs();
+  process.stdout.write(`${JSON.stringify({ wrote: file })}\n`);
+}

@@ -1,0 +1,101 @@
+/** The chart and document renderers: what a reader of BENCHMARKS.md sees. */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { niceMax, renderChart } from "../src/chart.js";
+import { renderBenchmarks } from "../src/report.js";
+import type { BenchPoint, BenchResults } from "../src/results.js";
+import { pct, sessionsPerPair } from "../src/stats.js";
+
+function point(backend: "sqlite" | "postgres", agents: number, rate: number, p50: number): BenchPoint {
+  return {
+    backend,
+    agents,
+    procs: Math.min(agents, 4),
+    durationS: 12,
+    sessions: Math.round(rate * 12),
+    sessionsPerSec: rate,
+    handshakeP50Ms: p50,
+    handshakeP99Ms: p50 * 2,
+    sessionP50Ms: p50 * 3,
+    sessionP99Ms: p50 * 4,
+    substrateCallsPerSession: 26,
+    pairsActive: (agents * (agents - 1)) / 2,
+    pairs: (agents * (agents - 1)) / 2,
+    aborted: {},
+    rejections: {},
+    stuck: 0,
+    substrateRequestsPerSec: rate * 26,
+  };
+}
+
+const RESULTS: BenchResults = {
+  generatedAt: "2026-01-01T00:00:00.000Z",
+  machine: { nproc: 2, cpuModel: "cpu", memoryGiB: 8, node: "v20.20.0", platform: "linux" },
+  method: {
+    durationS: 12,
+    agentCounts: [2, 20],
+    procsRule: "min(N, 4)",
+    agentConfig: { registerIntervalMs: 3000 },
+    substrate: "s",
+    relay: "r",
+  },
+  idleRequestsPerSec: { sqlite: 0, postgres: 0 },
+  points: [point("sqlite", 2, 0.6, 100), point("sqlite", 20, 12, 900), point("postgres", 2, 0.6, 120)],
+  skipped: {},
+};
+
+describe("renderChart", () => {
+  it("draws one p50 and one p99 line per backend plus one throughput line, and parses as SVG", () => {
+    const svg = renderChart(RESULTS);
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg.trim().endsWith("</svg>")).toBe(true);
+    expect((svg.match(/<path /g) ?? []).length).toBe(2 * 2 + 2);
+    expect((svg.match(/stroke-dasharray/g) ?? []).length).toBe(2);
+    expect(svg).toContain("PostgreSQL");
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it("axis maxima cover every value (property)", () => {
+    fc.assert(fc.property(fc.double({ min: 1e-6, max: 1e9, noNaN: true }), (v) => niceMax(v) >= v));
+  });
+});
+
+describe("renderBenchmarks", () => {
+  it("has the machine, the numbers table, the chart and the comparison with HSAgent_2", () => {
+    const md = renderBenchmarks(RESULTS, null);
+    expect(md).toContain("2 CPUs (cpu), 8 GiB memory, Node v20.20.0");
+    expect(md).toMatch(/\| SQLite \| 20 \| 4 \| 12\.00 \| 900\.0 \/ 1800\.0 \|/);
+    expect(md).toContain("](../bench/results/fleet-chart.svg)");
+    expect(md).toContain("| handshake | 2.6 s | 0.100 s | 26× faster |");
+    expect(md).toContain("No soak run recorded yet");
+  });
+});
+
+describe("stats", () => {
+  it("counts a pair's sessions from both initiators, including pairs with none", () => {
+    const w = (agentId: string, closedAsInitiator: Record<string, number>) => ({
+      name: agentId,
+      agentId,
+      closedAsInitiator,
+      handshakeMs: [],
+      sessionMs: [],
+      substrateCalls: 0,
+      aborted: {},
+      rejections: {},
+      stuck: 0,
+      stuckStates: {},
+      longestActiveMs: 0,
+      metrics: {} as never,
+    });
+    const pairs = sessionsPerPair([w("a", { b: 2 }), w("b", { a: 1 }), w("c", {})]);
+    expect(pairs.get("a|b")).toBe(3);
+    expect(pairs.get("a|c")).toBe(0);
+    expect(pairs.size).toBe(3);
+  });
+
+  it("nearest-rank percentiles", () => {
+    expect(pct([5, 1, 4, 2, 3], 50)).toBe(3);
+    expect(pct([5, 1, 4, 2, 3], 99)).toBe(5);
+    expect(pct([], 50)).toBeNull();
+  });
+});
