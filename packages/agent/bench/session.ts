@@ -10,7 +10,7 @@
  * server's default: an fsync per write; or NORMAL: WAL without fsync per commit).
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRelay } from "@hsagent/relay";
 import { SubstrateClient } from "@hsagent/substrate-client";
@@ -116,6 +116,8 @@ async function main(): Promise<void> {
     cpuMsPerSession: round((end.cpu.user + end.cpu.system) / 1000 / sessionsInWindow),
     sessionsPerSecond: round(sessionsInWindow / ((end.at - windowStart!.at) / 1000)),
     aborted: agents.reduce((n, a) => n + a.metrics().sessions.aborted, 0),
+    // Context for reading the latencies: the machine's 1-minute load average at the end.
+    loadAvg1m: round(loadavg()[0] ?? 0),
   };
   await Promise.all(agents.map((a) => a.stop()));
   await relay.close();

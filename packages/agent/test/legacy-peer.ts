@@ -72,7 +72,7 @@ export class LegacyPeer {
   }
 
   #send(p: Payload): void {
-    void this.relay.send(p as never);
+    this.relay.send(p as never).catch(() => {});
   }
 
   #onMessage(p: Payload): void {
@@ -146,6 +146,142 @@ export class LegacyPeer {
   }
 
   async close(): Promise<void> {
+    await this.relay.close();
+  }
+}
+
+/** A legacy agentId smaller than any other: the v1 peer is the initiator. */
+export const LEGACY_INITIATOR_ID = "00000000-0000-4000-8000-000000000001";
+
+/**
+ * The scripted v1 peer as initiator (HSAgent_2's other half): broadcasts `register`, verifies the
+ * responder's blob with the v1 rule (a v2 blob verifies too: its `sig` is the v1 signature),
+ * sends v1 rounds, `conclude`, and three unsealed `close`s.
+ */
+export class LegacyInitiator {
+  readonly relay: RelayClient;
+  readonly record: IdentityRecord;
+  completed = 0;
+  readonly received: unknown[] = [];
+  #target: { agentId: string; signPubB64: string } | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #s: { eph: KxKeyPair; myNonce: string; key: Uint8Array; round: number; myRef: string } | null = null;
+
+  private constructor(relay: RelayClient, record: IdentityRecord) {
+    this.relay = relay;
+    this.record = record;
+    relay.onMessage((m) => this.#onMessage(m.payload as Payload));
+  }
+
+  static async join(world: World): Promise<LegacyInitiator> {
+    const client = world.client();
+    await client.login();
+    const registry = new SubstrateIdentityRegistry(client);
+    const record = generateIdentity({ myId: LEGACY_INITIATOR_ID });
+    await registry.provision("legacy-init", "legacy-vault", { identity: record, protocols: [1] });
+    const relay = new RelayClient({ host: world.relay.address.host, port: world.relay.address.port });
+    await relay.connect();
+    return new LegacyInitiator(relay, record);
+  }
+
+  /** Start broadcasting `register` every 200 ms and talk to `target`. */
+  engage(target: { agentId: string; signPubB64: string }): void {
+    this.#target = target;
+    this.#timer = setInterval(() => {
+      if (!this.#s)
+        this.relay.send({ from: LEGACY_INITIATOR_ID, to: null, intent: "register" } as never).catch(() => {});
+    }, 200);
+  }
+
+  #send(p: Payload): void {
+    this.relay.send(p as never).catch(() => {});
+  }
+
+  #round(s: { key: Uint8Array; round: number; myNonce: string }, yourNonce: unknown, hs?: unknown): void {
+    const signingKey = signingKeyFromPrivate(this.record.sign_priv_b64);
+    s.myNonce = randomNonceHex();
+    const message = `How are you? (v1 round ${s.round})`;
+    this.#send({
+      from: LEGACY_INITIATOR_ID,
+      to: this.#target!.agentId,
+      intent: "request",
+      your_nonce: yourNonce,
+      my_nonce: s.myNonce,
+      ...(hs ? { hs } : {}),
+      message,
+      sec: sealSecV1({ key: s.key, signingKey, message, nonce: randomBytes(12) }),
+    });
+  }
+
+  #onMessage(p: Payload): void {
+    const t = this.#target;
+    if (!t || p.from !== t.agentId || p.to !== LEGACY_INITIATOR_ID) return;
+    const signingKey = signingKeyFromPrivate(this.record.sign_priv_b64);
+    try {
+      if (p.intent === "confirm" && !this.#s) {
+        const v = verifyHandshake(p.hs, {
+          expectedType: "response",
+          expectedNonce: String(p.my_nonce),
+          pin: t.signPubB64,
+        });
+        const eph = generateKxKeyPair();
+        const myNonce = randomNonceHex();
+        const key = deriveV1SessionKey(eph, v.blob.kx_pub);
+        this.#s = { eph, myNonce, key, round: 1, myRef: "" };
+        const hs = buildHandshake({ version: 1, type: "init", nonce: myNonce, kxPub: eph, signingKey });
+        // The hs nonce is this request's my_nonce.
+        const s = this.#s;
+        const message = `How are you? (v1 round ${s.round})`;
+        this.#send({
+          from: LEGACY_INITIATOR_ID,
+          to: t.agentId,
+          intent: "request",
+          your_nonce: p.my_nonce,
+          my_nonce: myNonce,
+          hs,
+          message,
+          sec: sealSecV1({ key, signingKey, message, nonce: randomBytes(12) }),
+        });
+        return;
+      }
+      const s = this.#s;
+      if (!s) return;
+      if (p.intent === "respond" && p.your_nonce === s.myNonce) {
+        this.received.push(openSecV1(p.sec, { key: s.key, pin: t.signPubB64 }).message);
+        if (s.round < 4) {
+          s.round++;
+          this.#round(s, p.my_nonce);
+        } else {
+          s.myRef = randomBytes(9).toString("base64url");
+          this.#send({
+            from: LEGACY_INITIATOR_ID,
+            to: t.agentId,
+            intent: "conclude",
+            your_nonce: p.my_nonce,
+            my_ref: s.myRef,
+          });
+        }
+        return;
+      }
+      if (p.intent === "finish" && s.myRef !== "" && p.your_ref === s.myRef) {
+        const close = {
+          from: LEGACY_INITIATOR_ID,
+          to: t.agentId,
+          intent: "close",
+          your_ref: p.my_ref,
+          my_ref: s.myRef,
+        };
+        for (let i = 0; i < 3; i++) setTimeout(() => this.#send(close), i * 100);
+        this.#s = null;
+        this.completed++;
+      }
+    } catch {
+      // A v1 agent drops what it cannot verify.
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
     await this.relay.close();
   }
 }

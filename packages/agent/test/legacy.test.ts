@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent, EstablishedEvent, RejectedEvent } from "../src/index.js";
 import { startAgent, startWorld, type World, waitFor } from "./helpers.js";
-import { LEGACY_ID, LegacyPeer } from "./legacy-peer.js";
+import { LEGACY_ID, LEGACY_INITIATOR_ID, LegacyInitiator, LegacyPeer } from "./legacy-peer.js";
 import { MALLORY_ID, Mallory } from "./mallory.js";
 
 describe("legacy v1 interop", () => {
@@ -43,6 +43,27 @@ describe("legacy v1 interop", () => {
     expect(messages).toContain("I am OK! (v1 round 4)");
     expect(legacy.received).toContain("How are you?");
     expect(modern.metrics().sessions.aborted).toBe(0);
+  });
+
+  it("with allowLegacy, a v1 initiator completes sessions too (our agent responds)", async () => {
+    const modern = agents[0]!;
+    const init = await LegacyInitiator.join(world);
+    try {
+      const est: EstablishedEvent[] = [];
+      modern.on("established", (e) => {
+        if (e.peer === LEGACY_INITIATOR_ID) est.push(e);
+      });
+      let closedWithIt = 0;
+      modern.on("closed", (e) => {
+        if (e.peer === LEGACY_INITIATOR_ID) closedWithIt++;
+      });
+      init.engage({ agentId: modern.agentId, signPubB64: modern.identity.signPubB64 });
+      await waitFor(() => init.completed >= 2 && closedWithIt >= 2, 20_000, "2 sessions with a v1 initiator");
+      expect(est.every((e) => e.version === 1 && e.role === "responder")).toBe(true);
+      expect(init.received).toContain("I am OK!");
+    } finally {
+      await init.close();
+    }
   });
 
   it("without allowLegacy, the v1 peer is refused with legacy-refused", async () => {

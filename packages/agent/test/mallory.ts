@@ -110,7 +110,7 @@ export class Mallory {
       if (e.type === "send") {
         const out = structuredClone(e.payload) as Payload;
         this.produced.push(out);
-        for (const p of this.intercept(out)) void this.send(p);
+        for (const p of this.intercept(out)) this.send(p).catch(() => {});
       } else if (e.type === "checkNonce") {
         this.#run(machine.handle({ type: "nonce-checked", nonce: e.nonce, fresh: true }));
       }
