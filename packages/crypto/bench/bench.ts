@@ -3,11 +3,14 @@
  * handshake (ephemeral keygen, X25519 with the peer's ephemeral key, HKDF + sid hash, one sign,
  * two verifies with the peer's cached long-term key), compared with the same operations called
  * straight on node:crypto in the same run. Batches of ours and raw alternate so machine noise hits
- * both alike; every figure is the median of per-batch means after a warm-up.
+ * both alike; every figure is the median of per-batch means after a warm-up. Wall-clock figures
+ * are the headline; the `cpu` block gives the same medians in process CPU time, and the load
+ * average is recorded, because on a shared machine wall time also measures the neighbours.
  *
  * Prints human-readable lines, then one JSON object on the last line.
  */
 import nodeCrypto from "node:crypto";
+import os from "node:os";
 import {
   type BackendName,
   deriveV2SessionKeys,
@@ -37,23 +40,32 @@ function measure(fn: () => void, opts: { batches: number; perBatch: number; warm
   return median(means);
 }
 
-/** Like {@link measure} for several functions, alternating their batches. */
+/**
+ * Like {@link measure} for several functions, alternating their batches. Returns the median
+ * wall-clock ms per call and the median process CPU ms per call (user + system), which is less
+ * sensitive to other processes competing for the cores.
+ */
 function measureInterleaved(
   fns: Record<string, () => void>,
   opts: { batches: number; perBatch: number; warmup: number },
-): Record<string, number> {
+): Record<string, { wallMs: number; cpuMs: number }> {
   const names = Object.keys(fns);
   for (const n of names) for (let i = 0; i < opts.warmup; i++) fns[n]!();
-  const means: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let b = 0; b < opts.batches; b++) {
     for (const n of b % 2 ? [...names].reverse() : names) {
       const fn = fns[n]!;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < opts.perBatch; i++) fn();
-      means[n]!.push((performance.now() - t0) / opts.perBatch);
+      const t1 = performance.now();
+      const c1 = process.cpuUsage(c0);
+      wall[n]!.push((t1 - t0) / opts.perBatch);
+      cpu[n]!.push((c1.user + c1.system) / 1000 / opts.perBatch);
     }
   }
-  return Object.fromEntries(names.map((n) => [n, median(means[n]!)]));
+  return Object.fromEntries(names.map((n) => [n, { wallMs: median(wall[n]!), cpuMs: median(cpu[n]!) }]));
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
@@ -95,6 +107,10 @@ function oursHandshakeSide(backend: BackendName): () => void {
 // The same operations straight on node:crypto; only the peer's long-term key object is cached.
 // `jwk`: the fastest raw-key calls we know (JWK OKP import of the peer's ephemeral key, JWK export
 // of ours) — the fair baseline. `der`: the textbook SPKI-DER import/export, for reference.
+const generateJwk = nodeCrypto.generateKeyPairSync as unknown as (
+  type: "x25519",
+  options: { publicKeyEncoding: { format: "jwk" } },
+) => { privateKey: nodeCrypto.KeyObject; publicKey: nodeCrypto.JsonWebKey };
 const ED_SPKI = Buffer.from("302a300506032b6570032100", "hex");
 const X_SPKI = Buffer.from("302a300506032b656e032100", "hex");
 function rawHandshakeSide(keyFormat: "jwk" | "der"): () => void {
@@ -109,17 +125,23 @@ function rawHandshakeSide(keyFormat: "jwk" | "der"): () => void {
   const peerX = peerEphPubs.map((p) => Buffer.from(p).toString("base64url"));
   let i = 0;
   return () => {
-    const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync("x25519");
     const n = i++ % POOL;
+    let privateKey: nodeCrypto.KeyObject;
     let peerPub: nodeCrypto.KeyObject;
     if (keyFormat === "jwk") {
-      Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url"); // our raw public key for the wire
+      // our raw public key for the wire, encoded by the generation itself (a JWK export of a
+      // generated key can deadlock Node 20, see src/backend/native.ts)
+      const pair = generateJwk("x25519", { publicKeyEncoding: { format: "jwk" } });
+      privateKey = pair.privateKey;
+      Buffer.from(pair.publicKey.x!, "base64url");
       peerPub = nodeCrypto.createPublicKey({
         key: { kty: "OKP", crv: "X25519", x: peerX[n]! },
         format: "jwk",
       });
     } else {
-      publicKey.export({ format: "der", type: "spki" }).subarray(12);
+      const pair = nodeCrypto.generateKeyPairSync("x25519");
+      privateKey = pair.privateKey;
+      pair.publicKey.export({ format: "der", type: "spki" }).subarray(12);
       peerPub = nodeCrypto.createPublicKey({
         key: Buffer.concat([X_SPKI, peerEphPubs[n]!]),
         format: "der",
@@ -179,23 +201,37 @@ function perOp(backend: BackendName, scale: number) {
   };
 }
 
+const progress = (what: string) => process.stderr.write(`bench: ${what}\n`);
+progress("native vs raw handshake sides");
 const native = measureInterleaved(
   { ours: oursHandshakeSide("native"), raw: rawHandshakeSide("jwk"), rawDer: rawHandshakeSide("der") },
   { batches: 21, perBatch: 200, warmup: 500 },
 );
+progress("noble handshake side");
 const nobleSide = measure(oursHandshakeSide("noble"), { batches: 7, perBatch: 10, warmup: 10 });
 
+progress("per-operation costs");
 const result = {
-  native: { handshakeSideMs: round(native.ours!), ...perOp("native", 1) },
+  native: { handshakeSideMs: round(native.ours!.wallMs), ...perOp("native", 1) },
   noble: { handshakeSideMs: round(nobleSide), ...perOp("noble", 0.05) },
-  rawNodeHandshakeSideMs: round(native.raw!),
-  rawNodeDerHandshakeSideMs: round(native.rawDer!),
-  nativeOverRaw: round(native.ours! / native.raw!, 3),
+  rawNodeHandshakeSideMs: round(native.raw!.wallMs),
+  rawNodeDerHandshakeSideMs: round(native.rawDer!.wallMs),
+  nativeOverRaw: round(native.ours!.wallMs / native.raw!.wallMs, 3),
+  cpu: {
+    nativeHandshakeSideMs: round(native.ours!.cpuMs),
+    rawNodeHandshakeSideMs: round(native.raw!.cpuMs),
+    nativeOverRaw: round(native.ours!.cpuMs / native.raw!.cpuMs, 3),
+  },
+  loadAverage1m: round(os.loadavg()[0]!, 2),
+  cpus: os.cpus().length,
   node: process.version,
 };
 
 console.log(
   `native handshake side: ${result.native.handshakeSideMs} ms (raw node:crypto ${result.rawNodeHandshakeSideMs} ms, ×${result.nativeOverRaw})`,
+);
+console.log(
+  `  CPU time: ${result.cpu.nativeHandshakeSideMs} ms vs raw ${result.cpu.rawNodeHandshakeSideMs} ms (×${result.cpu.nativeOverRaw}); load average ${result.loadAverage1m} on ${result.cpus} CPUs`,
 );
 console.log(`raw node:crypto with SPKI-DER key import/export: ${result.rawNodeDerHandshakeSideMs} ms`);
 console.log(`noble handshake side:  ${result.noble.handshakeSideMs} ms`);

@@ -87,3 +87,38 @@ describe("backend selection and errors", () => {
     expect(new Set(HANDSHAKE_ERROR_REASONS).size).toBe(HANDSHAKE_ERROR_REASONS.length);
   });
 });
+
+describe("native key generation never JWK-exports a generated key (Node 20 deadlock guard)", () => {
+  it("generateKxKeyPair / generateSigningKey / generateIdentity make no export({format:'jwk'}) call", async () => {
+    const nodeCrypto = await import("node:crypto");
+    const sample = nodeCrypto.generateKeyPairSync("x25519");
+    type Exporter = { export: (...args: unknown[]) => unknown };
+    const protos = [sample.privateKey, sample.publicKey].map((k) => Object.getPrototypeOf(k) as Exporter);
+    const originals = protos.map((p) => p.export);
+    const formats: unknown[] = [];
+    protos.forEach((p, i) => {
+      p.export = function (this: unknown, ...args: unknown[]) {
+        formats.push((args[0] as { format?: unknown } | undefined)?.format);
+        return originals[i]!.apply(this, args);
+      };
+    });
+    let spyWorks = false;
+    try {
+      // the spy sees the hazardous call pattern (so the assertion below can fail)
+      nodeCrypto.generateKeyPairSync("x25519").publicKey.export({ format: "jwk" });
+      spyWorks = formats.includes("jwk");
+      formats.length = 0;
+      for (let i = 0; i < 5; i++) {
+        createCrypto().generateKxKeyPair();
+        createCrypto().generateSigningKey();
+      }
+      createCrypto().generateIdentity();
+    } finally {
+      protos.forEach((p, i) => {
+        p.export = originals[i]!;
+      });
+    }
+    expect(spyWorks).toBe(true);
+    expect(formats).not.toContain("jwk");
+  });
+});

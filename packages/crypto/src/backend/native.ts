@@ -6,9 +6,16 @@
  * keys are imported through a fixed PKCS#8 DER prefix. Public keys — the only import on the hot
  * path is the peer's ephemeral X25519 key, once per handshake — go through Node's JWK `OKP` path,
  * which maps to OpenSSL's raw-key constructor and measured ~3× faster than parsing an SPKI DER
- * (OpenSSL 3's decoder framework is slow); our own raw public key is likewise read from the JWK
- * export (~1 µs) rather than a DER export (~100 µs). If the JWK path ever fails, the DER path is
- * used. HKDF is RFC 5869 on `createHmac`, which measured ~2× faster than `hkdfSync` for 64 bytes.
+ * (OpenSSL 3's decoder framework is slow). If the JWK path ever fails, the DER path is used.
+ * HKDF is RFC 5869 on `createHmac`, which measured ~2× faster than `hkdfSync` for 64 bytes.
+ *
+ * Deadlock guard (Node 20): `keyObject.export({ format: "jwk" })` on a key made by
+ * `generateKeyPairSync` can hang the process forever — the export holds the key's mutex while it
+ * allocates, a GC then finalizes the finished key-generation job, and that job's destructor takes
+ * the same mutex (reproduced here: main thread in `~KeyGenJob` → `uv_mutex_lock` under
+ * `ExportJWKEdKey`). So generated keys get their raw public key from the generation itself
+ * (`publicKeyEncoding: { format: "jwk" }`, encoded while the job is still alive) and are never
+ * JWK-exported afterwards; JWK export is used only on keys we imported ourselves.
  */
 import nodeCrypto, { type KeyObject } from "node:crypto";
 import { b64encode } from "../encoding.js";
@@ -48,6 +55,7 @@ function publicKeyObject(crv: OkpCurve, raw: Uint8Array): KeyObject {
   }
 }
 
+/** Raw public key of an imported key (never call on a `generateKeyPairSync` key: see header). */
 function rawPublic(key: KeyObject): Uint8Array {
   const x = key.export({ format: "jwk" }).x;
   if (typeof x === "string") {
@@ -56,6 +64,21 @@ function rawPublic(key: KeyObject): Uint8Array {
   }
   const der = key.export({ format: "der", type: "spki" });
   return new Uint8Array(der.buffer, der.byteOffset + SPKI_HEADER_LEN, 32);
+}
+
+// @types/node has no overload for OKP keys with a JWK public encoding; this is its real shape.
+type GenerateWithJwk = (
+  type: "ed25519" | "x25519",
+  options: { publicKeyEncoding: { format: "jwk" } },
+) => { privateKey: KeyObject; publicKey: nodeCrypto.JsonWebKey };
+
+/** A fresh key pair whose raw public key is encoded by the generation job itself (see header). */
+function generateWithRawPublic(type: "ed25519" | "x25519"): { privateKey: KeyObject; publicRaw: Uint8Array } {
+  const generate = nodeCrypto.generateKeyPairSync as unknown as GenerateWithJwk;
+  const { privateKey, publicKey } = generate(type, { publicKeyEncoding: { format: "jwk" } });
+  const raw = typeof publicKey.x === "string" ? Buffer.from(publicKey.x, "base64url") : Buffer.alloc(0);
+  if (raw.length !== 32) throw new HandshakeError("malformed", "unexpected generated key encoding");
+  return { privateKey, publicRaw: raw };
 }
 
 const ZERO_SALT = new Uint8Array(32);
@@ -253,8 +276,8 @@ export const nativeBackend: Backend = {
   },
   scrypt: scryptNative,
   generateSigningKey() {
-    const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync("ed25519");
-    return new NativeSigningKey(privateKey, rawPublic(publicKey), publicKey);
+    const { privateKey, publicRaw: raw } = generateWithRawPublic("ed25519");
+    return new NativeSigningKey(privateKey, raw, publicKeyObject("Ed25519", raw));
   },
   signingKeyFromPrivate(raw) {
     requireBytes(raw, "Ed25519 private key", 32);
@@ -273,8 +296,8 @@ export const nativeBackend: Backend = {
     return new NativeVerifyKey(copyBytes(raw), key);
   },
   generateKxKeyPair() {
-    const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync("x25519");
-    return new NativeKxKeyPair(privateKey, rawPublic(publicKey));
+    const { privateKey, publicRaw } = generateWithRawPublic("x25519");
+    return new NativeKxKeyPair(privateKey, publicRaw);
   },
   kxKeyPairFromPrivate(raw) {
     requireBytes(raw, "X25519 private key", 32);
