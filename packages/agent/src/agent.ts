@@ -98,15 +98,20 @@ interface PeerEntry {
   /** Detached `close` re-sends of an ended session (see `detachedTeardown`). */
   readonly teardown: Set<NodeJS.Timeout>;
   readonly writer: MilestoneWriter;
-  /** Canonical JSON of the `close`s that ended our recent sessions as responder (late copies are dropped). */
-  readonly lateCloses: string[];
-  /** Sessions released early as initiator: the peer's `finish` (canonical) and our `close`. */
-  readonly released: { finish: string; close: { readonly [key: string]: unknown } }[];
+  /** The `close`s that ended our recent sessions as responder (late copies are dropped), until when. */
+  readonly lateCloses: { text: string; until: number }[];
+  /** Sessions released early as initiator: the peer's `finish` (canonical), our `close`, until when. */
+  readonly released: { finish: string; close: { readonly [key: string]: unknown }; until: number }[];
   lastPinRefresh: number;
 }
 
-/** Closes remembered per peer to drop their late copies (FINAL_LIMIT copies may span several short sessions). */
-const LATE_CLOSES_KEPT = 16;
+/** Most closes remembered per peer to drop their late copies (FINAL_LIMIT copies may span many short sessions). */
+const LATE_CLOSES_KEPT = 256;
+
+/** Drop expired entries (and the oldest beyond the bound) from a per-peer memory of recent sessions. */
+function prune<T extends { until: number }>(list: T[], now: number): void {
+  while (list.length > 0 && (list[0]!.until < now || list.length > LATE_CLOSES_KEPT)) list.shift();
+}
 
 const HANDSHAKE_REASONS: ReadonlySet<string> = new Set([
   "bad-signature",
@@ -455,8 +460,9 @@ export class Agent extends EventEmitter {
     if (entry.lateCloses.length > 0 && payload.intent === "close") {
       // A late copy of a close that ended one of our recent sessions (the initiator sends
       // FINAL_LIMIT of them, one retransmit tick apart; sessions can be shorter than a tick).
+      prune(entry.lateCloses, Date.now());
       const text = safeCanonical(payload);
-      if (text !== null && entry.lateCloses.includes(text)) {
+      if (text !== null && entry.lateCloses.some((c) => c.text === text)) {
         this.#counters.lateCloses++;
         return;
       }
@@ -464,6 +470,7 @@ export class Agent extends EventEmitter {
     if (entry.released.length > 0 && payload.intent === "finish") {
       // A re-sent finish of a session we released early (detachedTeardown): the peer has not seen
       // our close yet. Answer as the duplicate rule of §4 would have: send the close again.
+      prune(entry.released, Date.now());
       const text = safeCanonical(payload);
       const hit = entry.released.find((r) => r.finish === text);
       if (hit) {
@@ -545,8 +552,12 @@ export class Agent extends EventEmitter {
     const defer = { next: 1 };
     const s = entry.machine.state.session;
     if (s?.lastAccepted) {
-      entry.released.push({ finish: s.lastAccepted, close: s.lastSent });
-      if (entry.released.length > LATE_CLOSES_KEPT) entry.released.shift();
+      entry.released.push({
+        finish: s.lastAccepted,
+        close: s.lastSent,
+        until: Date.now() + this.#lateWindowMs(),
+      });
+      prune(entry.released, Date.now());
     }
     for (let guard = 0; guard < 1000 && entry.machine.state.name === "init_finalize_close"; guard++) {
       const gen = entry.machine.state.timers.retransmit;
@@ -554,6 +565,12 @@ export class Agent extends EventEmitter {
       const t = step(entry.machine.ctx, entry.machine.state, { type: "timer", timer: "retransmit", gen });
       await this.#apply(entry, t, null, defer);
     }
+  }
+
+  /** How long late copies of a session's teardown can still arrive: FINAL_LIMIT ticks plus the retransmit budget. */
+  #lateWindowMs(): number {
+    const c = this.config;
+    return (c.finalLimit + c.maxRetransmits + 1) * c.retransmitMs;
   }
 
   #trackActive(entry: PeerEntry, before: MachineState, after: MachineState): void {
@@ -671,8 +688,8 @@ export class Agent extends EventEmitter {
         this.#sessionLatency.add(sessionMs);
         if (inbound && inbound.intent === "close") {
           const text = safeCanonical(inbound);
-          if (text !== null) entry.lateCloses.push(text);
-          if (entry.lateCloses.length > LATE_CLOSES_KEPT) entry.lateCloses.shift();
+          if (text !== null) entry.lateCloses.push({ text, until: Date.now() + this.#lateWindowMs() });
+          prune(entry.lateCloses, Date.now());
         }
         this.#flushAudit();
         this.#log.info({ peer: entry.id, role, sessionMs }, "session closed");

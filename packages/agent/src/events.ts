@@ -39,7 +39,7 @@ export interface AbortedEvent {
 export interface RejectedEvent {
   type: "rejected";
   peer: string;
-  reason: RejectReason | "unknown-peer";
+  reason: RejectReason;
   intent: string | null;
   detail?: string;
 }

@@ -158,3 +158,44 @@ describe("agent runtime (memory bus, in-memory stores)", () => {
     await again.stop();
   });
 });
+
+describe("maxSessions (SQLite substrate, TCP relay)", () => {
+  it("a responder at its session cap ignores new registers (counted) and serves them later", async () => {
+    const { generateIdentity } = await import("@hsagent/crypto");
+    const { SubstrateIdentityRegistry } = await import("@hsagent/stores");
+    const world = await startWorld();
+    const client = world.client();
+    await client.login();
+    const registry = new SubstrateIdentityRegistry(client);
+    const ids = {
+      hub: "ffffffff-ffff-4fff-bfff-ffffffffffff",
+      s1: "00000000-0000-4000-8000-000000000001",
+      s2: "00000000-0000-4000-8000-000000000002",
+      s3: "00000000-0000-4000-8000-000000000003",
+    };
+    for (const [name, id] of Object.entries(ids))
+      await registry.provision(name, `passphrase-of-${name}`, { identity: generateIdentity({ myId: id }) });
+    const hub = await startAgent(world, "hub", { maxSessions: 1, registerIntervalMs: 30 });
+    const spokes = await Promise.all(
+      ["s1", "s2", "s3"].map((n) => startAgent(world, n, { registerIntervalMs: 30 })),
+    );
+    let maxActive = 0;
+    const closedWith = new Set<string>();
+    hub.on("established", () => {
+      maxActive = Math.max(maxActive, hub.metrics().sessions.active);
+    });
+    hub.on("closed", (e) => closedWith.add(e.peer));
+    try {
+      expect(hub.agentId).toBe(ids.hub);
+      await waitFor(
+        () => closedWith.size === 3 && hub.metrics().registersIgnoredBusy > 0,
+        20_000,
+        "all served",
+      );
+      expect(maxActive).toBe(1);
+    } finally {
+      await Promise.all([hub.stop(), ...spokes.map((s) => s.stop())]);
+      await world.close();
+    }
+  });
+});
