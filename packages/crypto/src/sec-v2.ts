@@ -168,8 +168,14 @@ export function openSecV2(sec: unknown, options: OpenSecV2Options): OpenedSecV2 
     if (ct.length < 16) throw new HandshakeError("malformed", "sec ct shorter than tag");
     const aad = secV2Aad(options.header, sid, seq);
     if (sid !== options.sid) throw new HandshakeError("sid-mismatch", "sec sid");
-    if (options.lastSeq !== undefined && seq <= options.lastSeq)
-      throw new HandshakeError("replay", "sec seq");
+    const last = options.lastSeq;
+    if (last !== undefined) {
+      // A NaN or string lastSeq would silently disable the replay check; refuse it instead.
+      if (typeof last !== "number" || !Number.isSafeInteger(last) || last < 0) {
+        throw new HandshakeError("malformed", "lastSeq must be a non-negative integer");
+      }
+      if (seq <= last) throw new HandshakeError("replay", "sec seq");
+    }
     const pt = getBackend(options.backend).aesGcmDecrypt(
       requireKey(options.key),
       secV2Iv(seq),

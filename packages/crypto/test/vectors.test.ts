@@ -302,6 +302,19 @@ describe.each(BACKEND_NAMES)("vectors on %s", (backend) => {
           openSecV2(v2.request1.sec, { key: kI2r, sid: "0".repeat(32), header: v2.request1, backend }),
         ),
       ).toBe("sid-mismatch");
+      for (const lastSeq of [Number.NaN, "5", -1, 1.5]) {
+        expect(
+          reasonOf(() =>
+            openSecV2(v2.request1.sec, {
+              key: kI2r,
+              sid: v2.sid,
+              header: v2.request1,
+              lastSeq: lastSeq as number,
+              backend,
+            }),
+          ),
+        ).toBe("malformed");
+      }
     });
 
     it("createCrypto instance reproduces the sid and ct", () => {
