@@ -6,8 +6,8 @@
  * the clients' request counters) and process CPU per session (agents + server + relay, one
  * process). Prints one JSON object on its last line.
  *
- * Env: BENCH_SESSIONS (default 200), BENCH_WARMUP (default 20), BENCH_SQLITE_SYNC (FULL, the
- * server's default: an fsync per write; or NORMAL: WAL without fsync per commit).
+ * Env: BENCH_SESSIONS (default 200), BENCH_WARMUP (default 20), BENCH_SQLITE_SYNC (NORMAL, the
+ * server's default: WAL without an fsync per commit; or FULL: an fsync per write).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -19,7 +19,7 @@ import { type Agent, createAgent, percentile } from "../src/index.js";
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
-const SYNC = process.env.BENCH_SQLITE_SYNC === "NORMAL" ? "NORMAL" : "FULL";
+const SYNC = process.env.BENCH_SQLITE_SYNC === "FULL" ? "FULL" : "NORMAL";
 
 interface Timing {
   start?: number;

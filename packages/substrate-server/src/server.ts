@@ -41,7 +41,7 @@ export interface SubstrateServerOptions {
   rateLimit?: RateLimitOptions | false;
   /** scrypt cost for new password hashes; default {@link DEFAULT_SCRYPT}. */
   scrypt?: ScryptParams;
-  /** SQLite `synchronous` pragma; default "FULL". */
+  /** SQLite `synchronous` pragma; default "NORMAL" (crash-safe; "FULL" adds power-loss safety). */
   sqliteSynchronous?: "FULL" | "NORMAL";
   /** PostgreSQL pool size; default 10. */
   pgPoolSize?: number;

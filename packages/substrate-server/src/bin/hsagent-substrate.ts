@@ -21,8 +21,8 @@ Options:
   --db <url>          sqlite:<file> | sqlite::memory: | postgres://... (default ${DEFAULT_DB})
   --pg-schema <name>  PostgreSQL schema (default public)
   --sqlite-synchronous <full|normal>
-                      SQLite fsync policy (default full: every acknowledged write survives power
-                      loss; normal: survives kill -9 / crashes of the process, not of the OS)
+                      SQLite fsync policy (default normal: every acknowledged write survives
+                      kill -9 / crashes of the process; full: also survives power loss, slower)
   --log-level <lvl>   fatal|error|warn|info|debug|silent (default info; logs go to stderr)
   --no-rate-limit     turn per-IP/per-account rate limits off (benchmarks)
   -h, --help          show this help
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     fail("--log-level must be one of fatal|error|warn|info|debug|trace|silent");
   }
   const pgSchema = values["pg-schema"] as string | undefined;
-  const syncFlag = ((values["sqlite-synchronous"] as string | undefined) ?? "full").toUpperCase();
+  const syncFlag = ((values["sqlite-synchronous"] as string | undefined) ?? "normal").toUpperCase();
   if (syncFlag !== "FULL" && syncFlag !== "NORMAL") fail("--sqlite-synchronous must be full or normal");
 
   const server = await startSubstrateServer({

@@ -1,6 +1,7 @@
 // SQLite backend (better-sqlite3): the embedded default.
-// Durability: WAL with synchronous=FULL — every commit fsyncs the WAL before the HTTP answer is sent,
-// so a 2xx-acknowledged write survives `kill -9` and power loss. One connection per process;
+// Durability: WAL with synchronous=NORMAL by default — every commit is in the WAL (the OS page cache)
+// before the HTTP answer is sent, so a 2xx-acknowledged write survives `kill -9` and any crash of the
+// process; synchronous=FULL (opt-in) also fsyncs each commit, surviving power loss at ~3x the write cost. One connection per process;
 // chain appends use BEGIN IMMEDIATE so several processes on one file never fork a hash chain.
 
 import { mkdirSync } from "node:fs";
@@ -27,7 +28,7 @@ import type {
 export interface SqliteStoreOptions {
   /** File path, or ":memory:". */
   file: string;
-  /** `synchronous` pragma; default "FULL" (see the header comment). */
+  /** `synchronous` pragma; default "NORMAL" (see the header comment). */
   synchronous?: "FULL" | "NORMAL";
 }
 
@@ -128,7 +129,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
   db.defaultSafeIntegers(true);
   db.pragma("busy_timeout = 10000");
   if (opts.file !== ":memory:") db.pragma("journal_mode = WAL");
-  db.pragma(`synchronous = ${opts.synchronous ?? "FULL"}`);
+  db.pragma(`synchronous = ${opts.synchronous ?? "NORMAL"}`);
   migrate(db);
 
   const q = {
