@@ -833,8 +833,13 @@ export class SubstrateClient {
           await this.#registerOnly(creds.username, creds.password);
           return;
         } catch (registerError) {
-          // Taken username: the password was simply wrong; report the login failure.
-          if (registerError instanceof ApiError && registerError.status === 409) throw error;
+          // Taken username: either another process registered it a moment ago (two agents of
+          // one new account starting together) — then one more login succeeds — or the password
+          // was simply wrong, and that login fails as the first one did.
+          if (registerError instanceof ApiError && registerError.status === 409) {
+            await this.#loginOnly(creds, false);
+            return;
+          }
           throw registerError;
         }
       }

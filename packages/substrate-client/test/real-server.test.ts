@@ -88,6 +88,18 @@ describe("accounts", () => {
     expect(String(err)).not.toContain("wrong-password-1");
   });
 
+  it("several processes auto-registering one new account at once all log in to it", async () => {
+    const username = uname();
+    const password = randomBytes(12).toString("hex");
+    const clients = Array.from(
+      { length: 4 },
+      () =>
+        new SubstrateClient({ baseUrl: server.url, credentials: { username, password }, autoRegister: true }),
+    );
+    const accounts = await Promise.all(clients.map((c) => c.login()));
+    expect(new Set(accounts.map((a) => a.id)).size).toBe(1);
+  });
+
   it("calls before login → NotAuthenticatedError, without a round-trip", async () => {
     const client = new SubstrateClient({ baseUrl: server.url });
     expect(() => client.accountId).toThrow(NotAuthenticatedError);
