@@ -108,7 +108,8 @@ async function main(): Promise<void> {
       procsRule:
         "min(N, 4) worker processes (built packages), agents spread round-robin; each worker is one Node process",
       agentConfig: AGENT_CONFIG,
-      substrate: "hsagent substrate server in the bench process, rate limits off, SQLite synchronous=FULL",
+      substrate:
+        "hsagent substrate server in the bench process, rate limits off, SQLite synchronous=NORMAL (the server default)",
       relay: "hsagent relay (TCP, loopback) in the bench process, rate limit off",
     },
     idleRequestsPerSec: {},
@@ -123,7 +124,8 @@ async function main(): Promise<void> {
       continue;
     }
     for (const [i, n] of counts.entries()) {
-      const { point, idle } = await measurePoint(backend, n, seconds, pgUrl, i === 0);
+      // Idle probe: the first worker's only agent, alone (needs one agent per worker at the first point).
+      const { point, idle } = await measurePoint(backend, n, seconds, pgUrl, i === 0 && procsFor(n) === n);
       if (idle !== null) {
         results.idleRequestsPerSec[backend] = idle;
         log(`${backend} idle: ${idle} substrate req/s per agent`);

@@ -80,7 +80,8 @@ export class InfraProcess {
 export type ProxyMode =
   | { kind: "pass" }
   | { kind: "slow"; delayMs: number }
-  | { kind: "error"; status: number };
+  /** Answer `status` to every request, or only to requests of `method`. */
+  | { kind: "error"; status: number; method?: string };
 
 /** A node:http reverse proxy in front of the substrate server, with switchable faults. */
 export interface FaultProxy {
@@ -101,7 +102,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const mode = state.mode;
-      if (mode.kind === "error") {
+      if (mode.kind === "error" && (mode.method === undefined || mode.method === req.method)) {
         state.faulted++;
         res.writeHead(mode.status, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: { code: "INTERNAL", message: "fault proxy" } }));

@@ -23,6 +23,7 @@ import { writeDocs } from "./write-docs.js";
 const AGENT_CONFIG = { registerIntervalMs: 3000, retransmitMs: 500, sessionTimeoutMs: 15_000 };
 const STUCK_GRACE_MS = 2000;
 const WARMUP_MAX_MS = 60_000;
+const STOP_TIMEOUT_MS = 90_000;
 const MiB = 2 ** 20;
 
 function log(message: string): void {
@@ -98,13 +99,16 @@ async function main(): Promise<void> {
     const windows: AgentWindow[] = reports.flatMap((r) => r?.agents ?? []);
     const rssEnd = reports.map((r) => r?.rss ?? 0);
     const finals: AgentFinal[] = [];
-    for (const h of hosts) {
-      try {
-        finals.push(...(await h.stop(60_000)).agents);
-      } catch {
-        crashed.add(h);
-      }
-    }
+    const stopped = await Promise.all(
+      hosts.map((h) =>
+        h.stop(STOP_TIMEOUT_MS).catch((error: unknown) => {
+          log(`host stop failed: ${(error as Error).message.slice(0, 300)}`);
+          crashed.add(h);
+          return null;
+        }),
+      ),
+    );
+    for (const r of stopped) if (r) finals.push(...r.agents);
     const perProc = hosts.map((h) => Math.max(1, h.agents.size));
     const growth = rssEnd.map((end, i) => (end - rssStart[i]!) / MiB / perProc[i]!);
     const pairs = [...sessionsPerPair(windows).values()];

@@ -25,17 +25,21 @@ describe("fault campaign (real processes)", { timeout: 120_000 }, () => {
     await sleep(1500);
     await world.substrate.start();
     await world.waitAllPairs(Date.now());
-    await world.stopAndVerify();
+    // Known agent bug (see "purges refused" below): a purge refused during the outage is never
+    // retried, so a HandshakeSessionState may outlive its session; checked there, not here.
+    await world.stopAndVerify({ allowLeftoverSessions: true });
   });
 
-  it.skipIf(!PG)("PostgreSQL connections of the server terminated (pg_terminate_backend)", async () => {
+  // Known substrate-server bug: a pooled client checked out when its backend is terminated emits
+  // an unhandled 'error' (57P01) and the server process exits. Remove `.fails` once fixed.
+  it.skipIf(!PG).fails("PostgreSQL connections of the server terminated (pg_terminate_backend)", async () => {
     world = await startFaultWorld({ pg: PG! });
     await world.startAgents();
     const admin = new pg.Client({ connectionString: PG! });
     await admin.connect();
     let terminated = 0;
     try {
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 6; i++) {
         const r = await admin.query<{ ok: boolean }>(
           "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1",
           [world.applicationName],
@@ -117,16 +121,33 @@ describe("fault campaign (real processes)", { timeout: 120_000 }, () => {
     world.proxy!.mode = { kind: "pass" };
     expect(world.proxy!.faulted, "requests delayed").toBeGreaterThan(0);
     await world.waitAllPairs(Date.now());
-    await world.stopAndVerify();
+    await world.stopAndVerify({ allowLeftoverSessions: true }); // see "purges refused" below
   });
 
-  it("substrate answering 500 to everything through a fault proxy, then normally", async () => {
+  // Known agent bug (see "purges refused" below): a session that ends while the substrate answers
+  // 500 keeps its HandshakeSessionState, and every later session of that pair aborts with
+  // `session-conflict`, so the pair never resumes. Remove `.fails` once fixed.
+  it.fails("substrate answering 500 to everything through a fault proxy, then normally", async () => {
     world = await startFaultWorld({ proxy: true });
     await world.startAgents();
     world.proxy!.mode = { kind: "error", status: 500 };
-    await sleep(FAST.sessionTimeoutMs + 1000);
+    await sleep(2 * FAST.sessionTimeoutMs);
     world.proxy!.mode = { kind: "pass" };
     expect(world.proxy!.faulted, "requests answered 500").toBeGreaterThan(0);
+    await world.waitAllPairs(Date.now());
+    await world.stopAndVerify({ allowLeftoverSessions: true }); // see "purges refused" below
+  });
+
+  // Known agent bug: MilestoneWriter reports a failed session purge (onError) and forgets it, and
+  // a save whose outcome is unknown leaves #saved false so the end skips the purge: the
+  // HandshakeSessionState outlives its session until the next restart. Remove `.fails` once fixed.
+  it.fails("purges refused for a while (DELETE answered 500): no session state left after stop", async () => {
+    world = await startFaultWorld({ proxy: true });
+    await world.startAgents();
+    world.proxy!.mode = { kind: "error", status: 500, method: "DELETE" };
+    await sleep(2 * FAST.sessionTimeoutMs);
+    world.proxy!.mode = { kind: "pass" };
+    expect(world.proxy!.faulted, "deletes refused").toBeGreaterThan(0);
     await world.waitAllPairs(Date.now());
     await world.stopAndVerify();
   });
