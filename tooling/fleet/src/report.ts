@@ -39,6 +39,28 @@ function table(points: readonly BenchPoint[]): string {
   return rows.join("\n");
 }
 
+function observations(bench: BenchResults): string {
+  const lines: string[] = [];
+  for (const b of ["sqlite", "postgres"] as const) {
+    const pts = bench.points.filter((p) => p.backend === b).sort((x, y) => x.agents - y.agents);
+    if (pts.length === 0) continue;
+    const peak = pts.reduce((a, p) => (p.substrateRequestsPerSec > a.substrateRequestsPerSec ? p : a));
+    const slow = pts.find((p) => (p.handshakeP50Ms ?? 0) > 1000);
+    lines.push(
+      `- ${name(b)}: the substrate server peaked at ${n(peak.substrateRequestsPerSec, 0)} requests/s (N=${peak.agents}, ` +
+        `${n(peak.substrateCallsPerSession)} requests per session)` +
+        (slow
+          ? `; from N=${slow.agents} the handshake p50 exceeds 1 s (${n(slow.handshakeP50Ms, 0)} ms): sessions queue behind the single ` +
+            "substrate process, which shares 2 cores with the relay and every agent."
+          : "; handshake p50 stayed under 1 s at every N."),
+    );
+  }
+  lines.push(
+    "- Sessions/s grows with the number of pairs (N·(N−1)/2, each pair at most one session per register period) until the substrate saturates.",
+  );
+  return lines.join("\n");
+}
+
 function comparison(bench: BenchResults): string {
   const two = bench.points.find((p) => p.backend === "sqlite" && p.agents === 2) ?? bench.points[0];
   const idle = Object.entries(bench.idleRequestsPerSec)
@@ -132,6 +154,8 @@ export function renderBenchmarks(bench: BenchResults | null, soak: SoakResults |
       "",
       "![handshake latency and sessions/s vs agents](../bench/results/fleet-chart.svg)",
       "",
+      observations(bench),
+      "",
       `Measured ${bench.generatedAt}. Raw numbers: [bench/results/latest.json](../bench/results/latest.json).`,
       "",
       "## Compared with the original HSAgent_2",
@@ -160,6 +184,15 @@ export function renderBenchmarks(bench: BenchResults | null, soak: SoakResults |
       "claiming one identity (409 version clashes), JWTs expiring every 2 s, and a fault proxy answering slowly (2 s) and with 500s. " +
       "Each test fails unless, after the fault clears, every pair completes a session within 2 × sessionTimeoutMs, no audit event the agent " +
       "had written is missing from its chain, every chain validates, and no process was restarted by hand.",
+    "",
+    "Known failures, kept as `it.fails` tests until fixed (each turns red when the bug is fixed, to drop the marker):",
+    "",
+    "- **substrate server, PostgreSQL**: terminating the server's backends (`pg_terminate_backend`) while a pooled client is " +
+      "checked out emits an unhandled `error` event (57P01) on that `pg.Client` and the server process exits; it needs a manual restart.",
+    "- **agent, session-state purge**: when the substrate refuses the DELETE that purges an ended session (500s, timeouts, a restart), " +
+      "the milestone writer logs it and forgets it; the stale `HandshakeSessionState` then makes every later session of that pair abort " +
+      "with `session-conflict`, so the pair never resumes until the agent restarts. The 500s test and a DELETE-only variant reproduce it; " +
+      "the restart and slow tests tolerate leftover session state for this reason (they still require every pair to resume).",
     "",
     "## Reproduce",
     "",
