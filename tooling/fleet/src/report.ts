@@ -80,9 +80,13 @@ function comparison(bench: BenchResults): string {
   ].join("\n");
 }
 
-function soakSection(soak: SoakResults | null): string {
-  if (!soak)
+function soakSection(soaks: readonly SoakResults[]): string {
+  if (soaks.length === 0)
     return "No soak run recorded yet (`pnpm soak -- --agents 20 --minutes 5` writes `bench/results/soak.json`).";
+  return soaks.map(soakTable).join("\n\n");
+}
+
+function soakTable(soak: SoakResults): string {
   const rss = (xs: number[]) =>
     xs.length ? `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}` : "–";
   return [
@@ -110,8 +114,8 @@ function soakSection(soak: SoakResults | null): string {
 }
 
 /** The whole document. */
-export function renderBenchmarks(bench: BenchResults | null, soak: SoakResults | null): string {
-  const m = bench?.machine ?? soak?.machine;
+export function renderBenchmarks(bench: BenchResults | null, soaks: readonly SoakResults[]): string {
+  const m = bench?.machine ?? soaks[0]?.machine;
   const machine = m
     ? `${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory, Node ${m.node}, ${m.platform}`
     : "unknown";
@@ -174,7 +178,7 @@ export function renderBenchmarks(bench: BenchResults | null, soak: SoakResults |
       "sessions; a session is stuck if it stays in a non-ready state longer than sessionTimeoutMs + 2 s (sampled every 200 ms). " +
       "After stop, every agent's stored sessions are listed and its audit chain is validated by the server.",
     "",
-    soakSection(soak),
+    soakSection(soaks),
     "",
     "## Fault campaign",
     "",

@@ -6,7 +6,8 @@
  * Exit code 1 if any acceptance check fails.
  *
  * Flags: --agents N (20), --minutes M (5), --procs P (default N: one process per agent),
- * --backend sqlite|postgres (sqlite), --no-write (do not touch bench/results or docs).
+ * --backend sqlite|postgres (sqlite), --register-interval-ms N (3000), --out soak[-name] (the
+ * results file, default soak), --no-write (do not touch bench/results or docs).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
       minutes: { type: "string" },
       procs: { type: "string" },
       backend: { type: "string" },
+      "register-interval-ms": { type: "string" },
+      out: { type: "string" },
       "no-write": { type: "boolean" },
     },
     strict: true,
@@ -53,6 +56,14 @@ async function main(): Promise<void> {
   const minutes = int(values.minutes, 5, "minutes");
   const procs = Math.floor(int(values.procs, agents, "procs"));
   const backend = (values.backend ?? "sqlite") as Backend;
+  const agentConfig = {
+    ...AGENT_CONFIG,
+    registerIntervalMs: Math.floor(
+      int(values["register-interval-ms"], AGENT_CONFIG.registerIntervalMs, "register-interval-ms"),
+    ),
+  };
+  const out = values.out ?? "soak";
+  if (!/^soak[A-Za-z0-9_-]*$/.test(out)) throw new Error("--out must look like soak[-name]");
   if (backend !== "sqlite" && backend !== "postgres") throw new Error("--backend must be sqlite or postgres");
   const world = await startWorld(backend, process.env.HSAGENT_TEST_PG_URL ?? DEFAULT_PG_URL);
   let hosts: AgentHost[] = [];
@@ -65,7 +76,7 @@ async function main(): Promise<void> {
         relay: world.relay.address,
         substrateUrl: world.substrate.url,
         account: world.account,
-        config: AGENT_CONFIG,
+        config: agentConfig,
         stuckGraceMs: STUCK_GRACE_MS,
       },
       { startTimeoutMs: 180_000, source: false },
@@ -122,7 +133,7 @@ async function main(): Promise<void> {
       procs: hosts.length,
       minutes,
       backend,
-      agentConfig: AGENT_CONFIG,
+      agentConfig,
       sessions: pairs.reduce((a, b) => a + b, 0),
       sessionsPerPair: { min: Math.min(...pairs), max: Math.max(...pairs), pairs: pairs.length },
       stuckSessions: stuck,
@@ -159,7 +170,7 @@ async function main(): Promise<void> {
       log(`agent ${f.name}: audit ${f.auditValid ? "valid" : `INVALID ${f.auditError}`} ${f.error ?? ""}`);
     if (!values["no-write"]) {
       mkdirSync(RESULTS_DIR, { recursive: true });
-      writeFileSync(`${RESULTS_DIR}soak.json`, `${JSON.stringify(result, null, 2)}\n`);
+      writeFileSync(`${RESULTS_DIR}${out}.json`, `${JSON.stringify(result, null, 2)}\n`);
       writeDocs();
     }
     process.stdout.write(`${JSON.stringify(result)}\n`);

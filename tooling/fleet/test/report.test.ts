@@ -62,12 +62,47 @@ describe("renderChart", () => {
 
 describe("renderBenchmarks", () => {
   it("has the machine, the numbers table, the chart and the comparison with HSAgent_2", () => {
-    const md = renderBenchmarks(RESULTS, null);
+    const md = renderBenchmarks(RESULTS, []);
     expect(md).toContain("2 CPUs (cpu), 8 GiB memory, Node v20.20.0");
     expect(md).toMatch(/\| SQLite \| 20 \| 4 \| 12\.00 \| 900\.0 \/ 1800\.0 \|/);
     expect(md).toContain("](../bench/results/fleet-chart.svg)");
     expect(md).toContain("| handshake | 2.6 s | 0.100 s | 26× faster |");
     expect(md).toContain("No soak run recorded yet");
+  });
+});
+
+describe("soak section", () => {
+  it("shows each soak run's acceptance numbers and verdict", () => {
+    const soak = {
+      generatedAt: "2026-01-01T00:00:00.000Z",
+      machine: RESULTS.machine,
+      agents: 20,
+      procs: 20,
+      minutes: 5,
+      backend: "sqlite" as const,
+      agentConfig: { registerIntervalMs: 3000 },
+      sessions: 1000,
+      sessionsPerPair: { min: 0, max: 9, pairs: 190 },
+      stuckSessions: 3,
+      stuckStates: { init_wait_ack: 3 },
+      sessionsLeftAfterStop: 0,
+      longestActiveMs: 20000,
+      rssMiB: { ready: [100], warmupS: 60, start: [120], end: [130], maxGrowthPerAgent: 10 },
+      rejections: {},
+      aborted: { "session-conflict": 5 },
+      crashedProcesses: 0,
+      audit: { chains: 20, valid: 20, pendingAfterStop: 0 },
+      handshakeP50Ms: 100,
+      handshakeP99Ms: 900,
+      ok: false,
+    };
+    const md = renderBenchmarks(null, [soak, { ...soak, ok: true, stuckSessions: 0 }]);
+    expect(md).toContain(
+      "| stuck sessions (non-ready > sessionTimeoutMs + grace) | 3 (by state: init_wait_ack 3) | 0 |",
+    );
+    expect(md).toContain("| sessions per pair (min / max over 190 pairs) | 0 / 9 | min > 0 |");
+    expect(md).toContain("| verdict | **FAIL** | |");
+    expect(md).toContain("| verdict | **pass** | |");
   });
 });
 
