@@ -39,6 +39,13 @@ function send(message: HostMessage): void {
   process.send?.(message);
 }
 
+/** RSS after a full GC when the host runs with --expose-gc (steadier than a lazily collected heap). */
+function rss(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  return process.memoryUsage().rss;
+}
+
 function bump(record: Record<string, number>, key: string): void {
   record[key] = (record[key] ?? 0) + 1;
 }
@@ -51,7 +58,7 @@ async function start(cmd: StartCommand): Promise<void> {
   send({
     type: "ready",
     agents: hosted.map((h) => ({ name: h.name, agentId: h.agentId })),
-    rss: process.memoryUsage().rss,
+    rss: rss(),
   });
 }
 
@@ -219,9 +226,11 @@ async function stop(): Promise<void> {
   await Promise.all(hosted.map((h) => h.agent.stop()));
   tick();
   const agents = await Promise.all(hosted.map(finalOf));
-  send({ type: "stopped", rss: process.memoryUsage().rss, agents });
-  process.disconnect?.();
-  setTimeout(() => process.exit(0), 100).unref();
+  // Exit only once the report is handed to the channel (disconnecting earlier can drop it).
+  process.send?.({ type: "stopped", rss: rss(), agents } satisfies HostMessage, () => {
+    process.disconnect?.();
+    setTimeout(() => process.exit(0), 100).unref();
+  });
 }
 
 process.on("message", (raw: unknown) => {
@@ -242,7 +251,7 @@ process.on("message", (raw: unknown) => {
       mark();
       return;
     case "report":
-      send({ type: "report", rss: process.memoryUsage().rss, agents: hosted.map(windowOf) });
+      send({ type: "report", rss: rss(), agents: hosted.map(windowOf) });
       return;
     case "stop":
       stop().catch((error: unknown) => {

@@ -53,7 +53,7 @@ export class AgentHost {
    */
   constructor(env: Record<string, string> = {}, source = true) {
     this.child = fork(HOST_SCRIPT, [], {
-      execArgv: [...(source ? ["--conditions=source"] : []), "--import", TSX],
+      execArgv: [...(source ? ["--conditions=source"] : []), "--expose-gc", "--import", TSX],
       env: { ...process.env, ...env },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });

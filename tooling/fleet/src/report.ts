@@ -105,6 +105,7 @@ function soakTable(soak: SoakResults): string {
     `| RSS per agent process at end (MiB, min–max) | ${rss(soak.rssMiB.end)} | |`,
     `| largest RSS growth per agent (end − baseline) | ${n(soak.rssMiB.maxGrowthPerAgent)} MiB | < 20 MiB |`,
     `| crashed processes | ${soak.crashedProcesses} | 0 |`,
+    `| processes that did not finish a graceful stop in time | ${soak.stopFailures ?? 0} | 0 |`,
     `| audit chains validated | ${soak.audit.valid} / ${soak.audit.chains} (events unwritten after stop: ${soak.audit.pendingAfterStop}) | all |`,
     `| handshake p50 / p99 | ${n(soak.handshakeP50Ms)} / ${n(soak.handshakeP99Ms)} ms | |`,
     `| rejections | ${counts(soak.rejections)} | |`,
@@ -174,7 +175,8 @@ export function renderBenchmarks(bench: BenchResults | null, soaks: readonly Soa
   out.push(
     "## Soak",
     "",
-    "`pnpm --filter @hsagent/fleet soak -- --agents 20 --minutes 5`: one agent per process, every pair keeps completing " +
+    "`pnpm --filter @hsagent/fleet soak -- --agents 20 --minutes 5`: one agent per process (built packages, run with `--expose-gc`; " +
+      "RSS is read after a full GC), every pair keeps completing " +
       "sessions; a session is stuck if it stays in a non-ready state longer than sessionTimeoutMs + 2 s (sampled every 200 ms). " +
       "After stop, every agent's stored sessions are listed and its audit chain is validated by the server.",
     "",

@@ -83,6 +83,8 @@ export interface SoakResults {
   rejections: Record<string, number>;
   aborted: Record<string, number>;
   crashedProcesses: number;
+  /** Hosts that did not report back from a graceful stop in time. */
+  stopFailures?: number;
   audit: { chains: number; valid: number; pendingAfterStop: number };
   handshakeP50Ms: number | null;
   handshakeP99Ms: number | null;

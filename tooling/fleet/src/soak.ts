@@ -110,11 +110,12 @@ async function main(): Promise<void> {
     const windows: AgentWindow[] = reports.flatMap((r) => r?.agents ?? []);
     const rssEnd = reports.map((r) => r?.rss ?? 0);
     const finals: AgentFinal[] = [];
+    let stopFailures = 0;
     const stopped = await Promise.all(
       hosts.map((h) =>
         h.stop(STOP_TIMEOUT_MS).catch((error: unknown) => {
           log(`host stop failed: ${(error as Error).message.slice(0, 300)}`);
-          crashed.add(h);
+          stopFailures++;
           return null;
         }),
       ),
@@ -150,6 +151,7 @@ async function main(): Promise<void> {
       rejections: sumCounts(windows.map((w) => w.rejections)),
       aborted: sumCounts(windows.map((w) => w.aborted)),
       crashedProcesses: crashed.size,
+      stopFailures,
       audit: {
         chains: agents,
         valid: finals.filter((f) => f.auditValid).length,
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
       stuck === 0 &&
       left === 0 &&
       crashed.size === 0 &&
+      stopFailures === 0 &&
       result.rssMiB.maxGrowthPerAgent < 20 &&
       result.audit.valid === agents &&
       result.sessionsPerPair.min > 0;
