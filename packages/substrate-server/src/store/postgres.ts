@@ -98,6 +98,7 @@ function toBlock(r: Row): BlockRecord {
 
 async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   const client = await pool.connect();
+  client.on("error", () => undefined); // a failure surfaces through the awaited query instead
   try {
     await client.query("SELECT pg_advisory_lock(hashtext('hsagent-substrate-migrate'))");
     try {
@@ -129,9 +130,26 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   }
 }
 
-/** Run `fn` in a transaction on one pooled client. */
+/** True for errors that mean the connection itself is gone (admin shutdown, network, protocol). */
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  // 57P0x: admin/crash shutdown, 08xxx: connection exceptions; no SQLSTATE: socket-level failure.
+  return typeof code !== "string" || code.startsWith("57P") || code.startsWith("08");
+}
+
+/**
+ * Run `fn` in a transaction on one pooled client. While it is checked out the client has an
+ * 'error' listener (pg only guards idle clients: a backend terminated mid-transaction would
+ * otherwise emit an unhandled 'error' and take the whole server down), and a client whose
+ * connection broke is destroyed on release instead of going back to the pool.
+ */
 async function tx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error): void => {
+    broken = err;
+  };
+  c.on("error", onError);
   try {
     await c.query("BEGIN");
     try {
@@ -139,11 +157,13 @@ async function tx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promi
       await c.query("COMMIT");
       return out;
     } catch (err) {
-      await c.query("ROLLBACK").catch(() => undefined);
+      if (isConnectionError(err)) broken ??= err instanceof Error ? err : new Error("connection lost");
+      else await c.query("ROLLBACK").catch(() => undefined);
       throw err;
     }
   } finally {
-    c.release();
+    c.off("error", onError);
+    c.release(broken ?? false);
   }
 }
 
