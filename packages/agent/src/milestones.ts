@@ -8,6 +8,9 @@
  * the substrate off the handshake's latency path and a session within the call budget; a session
  * that lives longer than `delayMs` is visible in the substrate, so a restarted agent finds and
  * purges it (a crash within its first `delayMs` leaves no session state behind to purge).
+ * A purge the substrate refuses (5xx, timeout) is retried with backoff before any later save of
+ * this peer is written, so a substrate outage never leaves a state object that would make every
+ * later session of the pair conflict; a save whose outcome is unknown counts as written.
  */
 import type { SessionRecord as MachineRecord, Milestone } from "@hsagent/protocol";
 import { type AgentStores, SessionConflictError, type SessionRecord } from "@hsagent/stores";
@@ -19,6 +22,10 @@ export interface MilestoneHooks {
   /** A write failed for another reason (logged and counted by the runtime). */
   onError(error: unknown, what: string): void;
 }
+
+/** First and longest wait before retrying a refused session purge. */
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 5_000;
 
 /** Milestone writer of one (self, peer) pair. */
 export class MilestoneWriter {
@@ -34,6 +41,10 @@ export class MilestoneWriter {
   #running: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   readonly #delayMs: number;
+  /** A refused session purge waiting for its retry (saves wait behind it). */
+  #retryEnd: { role: MachineRecord["role"] } | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #retryDelayMs = RETRY_MIN_MS;
 
   constructor(stores: AgentStores, peerObjId: string, hooks: MilestoneHooks, delayMs = 25) {
     this.#stores = stores;
@@ -78,36 +89,74 @@ export class MilestoneWriter {
 
   /** Write what is queued now and resolve when every write has been attempted. */
   async drain(): Promise<void> {
-    if (this.#timer) {
-      clearTimeout(this.#timer);
+    if (this.#timer || this.#retryTimer) {
+      if (this.#timer) clearTimeout(this.#timer);
+      if (this.#retryTimer) clearTimeout(this.#retryTimer);
       this.#timer = null;
+      this.#retryTimer = null;
       this.#kick();
     }
     while (this.#running) await this.#running;
+    if (this.#retryTimer) {
+      // Stopping: no more retries from this process; a restart purges what is left.
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = null;
+    }
   }
 
   #kick(): void {
-    if (this.#running) return;
+    if (this.#running || this.#retryTimer) return;
     this.#running = this.#loop().finally(() => {
       this.#running = null;
-      if (this.#pending || this.#end) this.#kick();
+      if (this.#pending || this.#end || this.#retryEnd) this.#kick();
     });
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retryTimer) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#kick();
+    }, this.#retryDelayMs);
+    this.#retryTimer.unref();
+    this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, RETRY_MAX_MS);
   }
 
   async #loop(): Promise<void> {
     for (;;) {
       // An end always belongs to the session of the last write (record("ended") drops queued
       // saves), so a save queued beside it is the NEXT session's: purge first, then save.
+      const retry = this.#retryEnd;
+      if (retry) {
+        // A refused purge goes first: a later save must not land beside the old state.
+        try {
+          await this.#stores.sessions.purge(retry.role, this.#peerObjId);
+          this.#retryEnd = null;
+          this.#retryDelayMs = RETRY_MIN_MS;
+        } catch (error) {
+          this.#hooks.onError(error, "session purge (retry)");
+          this.#scheduleRetry();
+          return;
+        }
+        continue;
+      }
       const end = this.#end;
       if (end) {
         this.#end = null;
-        const work: Promise<unknown>[] = [this.#stores.nonces.purgePeer(this.#peerObjId)];
-        if (this.#saved && !this.#conflicted)
-          work.push(this.#stores.sessions.purge(end.role, this.#peerObjId));
+        const purgeState = this.#saved && !this.#conflicted;
         this.#saved = false;
         this.#conflicted = false;
-        const results = await Promise.allSettled(work);
-        for (const r of results) if (r.status === "rejected") this.#hooks.onError(r.reason, "session purge");
+        const [nonces, state] = await Promise.allSettled([
+          this.#stores.nonces.purgePeer(this.#peerObjId),
+          purgeState ? this.#stores.sessions.purge(end.role, this.#peerObjId) : Promise.resolve(false),
+        ]);
+        if (nonces.status === "rejected") this.#hooks.onError(nonces.reason, "nonce purge");
+        if (state.status === "rejected") {
+          this.#hooks.onError(state.reason, "session purge");
+          this.#retryEnd = { role: end.role };
+          this.#scheduleRetry();
+          return;
+        }
         continue;
       }
       const save = this.#pending;
@@ -121,7 +170,11 @@ export class MilestoneWriter {
         if (error instanceof SessionConflictError) {
           this.#conflicted = true;
           this.#hooks.onConflict(error);
-        } else this.#hooks.onError(error, "session save");
+        } else {
+          // Outcome unknown (5xx, timeout): it may have been written, so the end must purge.
+          this.#saved = true;
+          this.#hooks.onError(error, "session save");
+        }
       }
     }
   }

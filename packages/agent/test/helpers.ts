@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RelayServer, startRelay } from "@hsagent/relay";
+import { SubstrateIdentityRegistry, SubstrateSessionStore } from "@hsagent/stores";
 import { SubstrateClient } from "@hsagent/substrate-client";
 import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
 import pg from "pg";
@@ -48,7 +49,7 @@ export interface World {
   relay: RelayServer;
   dir: string;
   /** A logged-in client of the shared test account (auto-registered). */
-  client(): SubstrateClient;
+  client(options?: { fetch?: typeof globalThis.fetch }): SubstrateClient;
   close(): Promise<void>;
 }
 
@@ -70,11 +71,12 @@ export async function startWorld(options: { pg?: { url: string; schema: string }
     substrate,
     relay,
     dir,
-    client: () =>
+    client: (options = {}) =>
       new SubstrateClient({
         baseUrl: substrate.url,
         credentials: { username, password: "test-password-1234" },
         autoRegister: true,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
       }),
     async close() {
       await relay.close();
@@ -118,3 +120,17 @@ export async function waitFor(
 
 /** Sleep. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Session states an agent has in the substrate, read WITHOUT starting it (a started agent purges
+ * stale sessions at start-up, which would hide leftovers).
+ */
+export async function leftoverSessions(world: World, name: string): Promise<number> {
+  const client = world.client();
+  await client.login();
+  const registry = new SubstrateIdentityRegistry(client);
+  const me = await registry.hydrate(name, `passphrase-of-${name}`);
+  if (!me) throw new Error(`no agent named ${name}`);
+  const sessions = new SubstrateSessionStore(client, me.identity.agentId, me.identity.identityObjId);
+  return (await sessions.list()).length;
+}

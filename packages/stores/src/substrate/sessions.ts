@@ -148,7 +148,6 @@ export class SubstrateSessionStore implements SessionStore {
     assertObjId(peerIdentityObjId, "peerIdentityObjId");
     const key = keyOf(role, peerIdentityObjId);
     const objId = this.#handles.get(key)?.objId;
-    this.#handles.delete(key);
     if (!objId) {
       // Not ours yet: delete every state linked for this key (duplicates included).
       const { associations } = await this.#client.listAssociations(
@@ -161,7 +160,10 @@ export class SubstrateSessionStore implements SessionStore {
       );
       return results.some((r) => r.success);
     }
+    // Forget the handle only once the DELETE answered: if it fails, the state is still ours, and
+    // a retry (or a later save, which updates it) must not mistake it for another writer's.
     const { success } = await this.#client.deleteObject(ObjectTypes.HandshakeSessionState, objId);
+    this.#handles.delete(key);
     return success;
   }
 
