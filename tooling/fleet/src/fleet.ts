@@ -61,8 +61,9 @@ export class AgentHost {
       if (this.stderr.length < 100_000) this.stderr += chunk;
     });
     this.child.on("message", (raw) => this.#onMessage(raw as HostMessage));
+    // "close", not "exit": "exit" can come before the last IPC messages (the stop report) are read.
     this.exited = new Promise((resolve) =>
-      this.child.on("exit", (code, signal) => {
+      this.child.on("close", (code, signal) => {
         resolve({ code, signal });
         for (const w of this.#waiters.splice(0)) w.resolve({ type: "start-failed", error: "exited" });
       }),

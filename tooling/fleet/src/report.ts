@@ -191,14 +191,17 @@ export function renderBenchmarks(bench: BenchResults | null, soaks: readonly Soa
       "Each test fails unless, after the fault clears, every pair completes a session within 2 × sessionTimeoutMs, no audit event the agent " +
       "had written is missing from its chain, every chain validates, and no process was restarted by hand.",
     "",
-    "Known failures, kept as `it.fails` tests until fixed (each turns red when the bug is fixed, to drop the marker):",
+    "Bugs the campaign found (a known failure is kept as an `it.fails` test, which turns red once the bug is fixed):",
     "",
     "- **substrate server, PostgreSQL**: terminating the server's backends (`pg_terminate_backend`) while a pooled client is " +
       "checked out emits an unhandled `error` event (57P01) on that `pg.Client` and the server process exits; it needs a manual restart.",
-    "- **agent, session-state purge**: when the substrate refuses the DELETE that purges an ended session (500s, timeouts, a restart), " +
-      "the milestone writer logs it and forgets it; the stale `HandshakeSessionState` then makes every later session of that pair abort " +
-      "with `session-conflict`, so the pair never resumes until the agent restarts. The 500s test and a DELETE-only variant reproduce it; " +
-      "the restart and slow tests tolerate leftover session state for this reason (they still require every pair to resume).",
+    "- **agent, session-state purge** (fixed in bfdef44; the 500s and DELETE-only tests are its regression tests): " +
+      "a purge refused by the substrate was forgotten, and the stale `HandshakeSessionState` made every later session of that pair abort " +
+      "with `session-conflict`. The soak results below dated before that fix show its effect (session states left, starved pairs).",
+    "- **agent, session timeout under a slow substrate** (soak): a responder stays in `resp_confirm`/`resp_exchange`/`resp_finalize` far longer " +
+      "than sessionTimeoutMs (up to 47–62 s against 15 s), because the session timer is fed into the peer's lane, which is blocked awaiting a " +
+      "substrate call (the durable nonce check: 10 s per attempt, 3 retries). With 20 agents at the default 3 s register period the demand " +
+      "(190 pairs, ≈ 63 sessions/s) exceeds what one substrate process serves on 2 cores (≈ 27 sessions/s in the bench), so this shows up.",
     "",
     "## Reproduce",
     "",
