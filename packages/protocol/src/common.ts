@@ -83,15 +83,15 @@ export function nowTimestamp(ctx: MachineContext): string {
   return formatTimestamp(new Date(ctx.deps.now()));
 }
 
-/** Arm `timer` with a new generation. */
+/** Arm `timer` with a new generation (after `ms`, default: the timer's configured period). */
 export function armTimer(
   ctx: MachineContext,
   st: MachineState,
   timer: TimerName,
   effects: Effect[],
+  ms: number = timer === "retransmit" ? ctx.config.retransmitMs : ctx.config.sessionTimeoutMs,
 ): MachineState {
   const gen = st.timerGen + 1;
-  const ms = timer === "retransmit" ? ctx.config.retransmitMs : ctx.config.sessionTimeoutMs;
   effects.push({ type: "armTimer", timer, ms, gen });
   return { ...st, timerGen: gen, timers: { ...st.timers, [timer]: gen } };
 }

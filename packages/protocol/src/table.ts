@@ -53,7 +53,20 @@ export function retransmit(ctx: MachineContext, st: MachineState): Transition {
   }
   effects.push({ type: "send", payload: s.lastSent });
   const counted: MachineState = { ...st, session: { ...s, retransmits: s.retransmits + 1 } };
-  return { state: armTimer(ctx, counted, "retransmit", effects), effects };
+  return {
+    state: armTimer(ctx, counted, "retransmit", effects, retransmitDelayMs(ctx, s.retransmits + 1)),
+    effects,
+  };
+}
+
+/**
+ * Wait before re-send number `sent + 1`: `retransmitMs` for the first, doubling after each
+ * re-send (capped at `sessionTimeoutMs`). A fixed period turned an overloaded peer's slow
+ * answers into a retransmit storm that overloaded it further (20 agents on 2 cores); doubling
+ * backs off as TCP's RTO does, and the session timeout still bounds the session.
+ */
+export function retransmitDelayMs(ctx: MachineContext, sent: number): number {
+  return Math.min(ctx.config.retransmitMs * 2 ** Math.min(sent, 16), ctx.config.sessionTimeoutMs);
 }
 
 /** Abort the session: purge, `SESSION_ABORTED`, back to ready. */

@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { INTENTS, type RejectReason, step } from "../src/index.js";
+import { type Effect, INTENTS, type RejectReason, step } from "../src/index.js";
 import {
   type Agent,
   ALICE_ID,
@@ -302,6 +302,17 @@ describe("duplicates and timers", () => {
     expect(b.state.name).toBe("resp_ready");
     expect(b.state.session).toBeNull();
     expect(a.state.name).toBe("init_ready");
+  });
+
+  it("backs off: the retransmit wait doubles after each re-send, capped at sessionTimeoutMs", () => {
+    const { b } = pair();
+    const first = deliver(b, registerOf(alice));
+    const waits = (effects: Effect[]): number[] =>
+      effects.flatMap((e) => (e.type === "armTimer" && e.timer === "retransmit" ? [e.ms] : []));
+    expect(waits(first)).toEqual([500]);
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) seen.push(...waits(fire(b, "retransmit")));
+    expect(seen).toEqual([1000, 2000, 4000, 8000, 15000]);
   });
 
   it("session timeout aborts from any non-ready state; stale timer generations are ignored", () => {
