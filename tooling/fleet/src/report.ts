@@ -197,7 +197,7 @@ export function renderBenchmarks(bench: BenchResults | null, soaks: readonly Soa
       "checked out emits an unhandled `error` event (57P01) on that `pg.Client` and the server process exits; it needs a manual restart.",
     "- **agent, session-state purge** (fixed in bfdef44; the 500s and DELETE-only tests are its regression tests): " +
       "a purge refused by the substrate was forgotten, and the stale `HandshakeSessionState` made every later session of that pair abort " +
-      "with `session-conflict`. The soak results below dated before that fix show its effect (session states left, starved pairs).",
+      "with `session-conflict`.",
     "- **agent, session timeout under a slow substrate** (soak): a responder stays in `resp_confirm`/`resp_exchange`/`resp_finalize` far longer " +
       "than sessionTimeoutMs (up to 47–62 s against 15 s), because the session timer is fed into the peer's lane, which is blocked awaiting a " +
       "substrate call (the durable nonce check: 10 s per attempt, 3 retries). With 20 agents at the default 3 s register period the demand " +
