@@ -633,13 +633,25 @@ export class Agent extends EventEmitter {
       }
       case "checkNonce": {
         let fresh: boolean;
+        // The lane waits on this check, and timers of this peer wait behind it: bound it by what
+        // is left of the session's time, so a slow or saturated substrate cannot hold a session
+        // past sessionTimeoutMs (the request may still finish in the background; that is harmless).
+        const started = session?.startedAt ?? entry.machine.state.session?.startedAt ?? Date.now();
+        const budgetMs = Math.max(1, started + this.config.sessionTimeoutMs - Date.now());
         try {
-          fresh = await this.stores.nonces.recordIfNew(effect.nonce, entry.identity.identityObjId);
+          fresh = await withDeadline(
+            this.stores.nonces.recordIfNew(effect.nonce, entry.identity.identityObjId),
+            budgetMs,
+          );
         } catch (error) {
-          this.#log.warn({ peer: entry.id, err: errorCode(error) }, "nonce check failed; handshake dropped");
+          const timedOut = error instanceof DeadlineError;
+          this.#log.warn(
+            { peer: entry.id, err: timedOut ? "timeout" : errorCode(error) },
+            "nonce check failed; handshake dropped",
+          );
           const t = step(entry.machine.ctx, entry.machine.state, {
             type: "abort",
-            reason: "substrate-error",
+            reason: timedOut ? "timeout" : "substrate-error",
           });
           await this.#apply(entry, t, null);
           return;
@@ -895,4 +907,25 @@ function relayLogger(log: Logger): import("@hsagent/relay").Logger {
     warn: (m, f) => log.warn(f ?? {}, m),
     error: (m, f) => log.error(f ?? {}, m),
   };
+}
+
+/** Thrown by {@link withDeadline} when the deadline passes first. */
+class DeadlineError extends Error {}
+
+/** `promise`, or a DeadlineError after `ms` (the promise's own outcome is then ignored). */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DeadlineError(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
