@@ -30,9 +30,9 @@ describe("fault campaign (real processes)", { timeout: 120_000 }, () => {
     await world.stopAndVerify({ allowLeftoverSessions: true });
   });
 
-  // Known substrate-server bug: a pooled client checked out when its backend is terminated emits
-  // an unhandled 'error' (57P01) and the server process exits. Remove `.fails` once fixed.
-  it.skipIf(!PG).fails("PostgreSQL connections of the server terminated (pg_terminate_backend)", async () => {
+  // Regression: a pooled client checked out when its backend was terminated used to emit an
+  // unhandled 'error' (57P01) and take the server process down (fixed in efbf6a6).
+  it.skipIf(!PG)("PostgreSQL connections of the server terminated (pg_terminate_backend)", async () => {
     world = await startFaultWorld({ pg: PG! });
     await world.startAgents();
     const admin = new pg.Client({ connectionString: PG! });
