@@ -37,7 +37,10 @@ export class SubstrateSessionStore implements SessionStore {
   readonly #agentId: string;
   readonly #identityObjId: string;
   /** States this instance owns: object id and the version it last wrote or read. */
-  readonly #handles = new Map<string, { objId: string; version: number; createdJson?: string }>();
+  readonly #handles = new Map<
+    string,
+    { objId: string; version: number; createdJson?: string; uncertain?: boolean }
+  >();
 
   readonly #exclusive: boolean;
 
@@ -58,18 +61,33 @@ export class SubstrateSessionStore implements SessionStore {
     const { role, peerIdentityObjId: peer } = record;
     const key = keyOf(role, peer);
     const value = sessionJson(record, this.#agentId);
-    const handle = this.#handles.get(key);
+    let handle = this.#handles.get(key);
+    if (handle?.uncertain) {
+      // Our last write's outcome is unknown (5xx, timeout, dropped connection): the state is still
+      // ours, only its version is not known. Re-read it once (one GET) instead of mistaking our
+      // own state for another writer's.
+      const current = await this.#client.getObject(ObjectTypes.HandshakeSessionState, handle.objId);
+      if (current) {
+        handle.version = current.version;
+        handle.uncertain = false;
+      } else {
+        this.#handles.delete(key);
+        handle = undefined;
+      }
+    }
     if (handle) {
       try {
         await this.#putAdoptingOwnCreate(handle, value);
       } catch (error) {
-        this.#handles.delete(key);
         if (error instanceof VersionClashError) {
+          this.#handles.delete(key);
           throw new SessionConflictError(role, peer, `version ${handle.version} is no longer current`);
         }
         if (error instanceof Error && (error as { status?: number }).status === 404) {
+          this.#handles.delete(key);
           throw new SessionConflictError(role, peer, "the state was deleted by another writer");
         }
+        handle.uncertain = true;
         throw error;
       }
       const stored = { record: structuredClone(record), version: handle.version + 1, objId: handle.objId };
