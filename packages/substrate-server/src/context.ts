@@ -1,7 +1,7 @@
 // What every route module needs: the store, the token service, password cost and the
 // authentication hook (401 on bad tokens, revocation check for key sessions, per-account 429).
 
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import type { ScryptParams } from "./auth/password.js";
 import type { Principal, TokenService } from "./auth/tokens.js";
 import { ApiError, unauthorized } from "./errors.js";
@@ -29,28 +29,63 @@ export interface RouteContext {
 function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
   if (typeof h !== "string") return null;
+  // Fast path for the usual "Bearer <token>" (one space, no other whitespace).
+  if (h.startsWith("Bearer ") && h.indexOf(" ", 7) < 0 && !/\s/.test(h.slice(7))) {
+    return h.length > 7 ? h.slice(7) : null;
+  }
   const m = /^Bearer\s+(\S+)$/i.exec(h);
   return m ? (m[1] as string) : null;
 }
 
-/** Build the onRequest hook that authenticates a route. */
+/**
+ * Build the onRequest hook that authenticates a route. It is callback-style and finishes
+ * synchronously for the common case (a password session whose token was verified before), so
+ * authenticated requests pay for no promise; new tokens and key sessions (which check the key
+ * still exists) take the asynchronous path.
+ */
 export function makeAuthHook(ctx: RouteContext) {
-  return async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const token = bearer(req);
-    if (!token || token.length > 4096) throw unauthorized("missing or malformed bearer token");
-    const p = await ctx.tokens.verify(token);
-    if (!p) throw unauthorized("invalid or expired token");
-    if (p.kind === "key" && !(await ctx.store.agentKeyExists(p.accountId, p.agentId ?? -1n))) {
-      throw unauthorized("agent key revoked");
-    }
+  const admit = (req: FastifyRequest, reply: FastifyReply, p: Principal): ApiError | null => {
     if (ctx.accountLimiter) {
       const wait = ctx.accountLimiter.take(`a:${p.accountId}`);
       if (wait > 0) {
         reply.header("Retry-After", String(wait));
-        throw new ApiError(429, "RATE_LIMITED", "too many requests");
+        return new ApiError(429, "RATE_LIMITED", "too many requests");
       }
     }
     req.principal = p;
+    return null;
+  };
+  const slow = async (req: FastifyRequest, reply: FastifyReply, token: string): Promise<ApiError | null> => {
+    const p = await ctx.tokens.verify(token);
+    if (!p) return unauthorized("invalid or expired token");
+    if (p.kind === "key" && !(await ctx.store.agentKeyExists(p.accountId, p.agentId ?? -1n))) {
+      return unauthorized("agent key revoked");
+    }
+    return admit(req, reply, p);
+  };
+  return function authenticate(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): void {
+    const token = bearer(req);
+    if (!token || token.length > 4096) {
+      done(unauthorized("missing or malformed bearer token"));
+      return;
+    }
+    const p = ctx.tokens.cached(token);
+    if (p === null) {
+      done(unauthorized("invalid or expired token"));
+      return;
+    }
+    if (p !== undefined && p.kind === "password") {
+      done(admit(req, reply, p) ?? undefined);
+      return;
+    }
+    slow(req, reply, token).then(
+      (err) => done(err ?? undefined),
+      (err: unknown) => done(err as Error),
+    );
   };
 }
 

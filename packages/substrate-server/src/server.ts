@@ -2,6 +2,8 @@
 // without internals, per-IP and per-account rate limits, and graceful close. `startSubstrateServer`
 // is the programmatic entry point used by tests, the CLI and other packages.
 
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -122,12 +124,15 @@ export async function buildSubstrateApp(
   };
 
   if (ipLimiter) {
-    app.addHook("onRequest", async (req, reply) => {
+    // Callback-style (not async): this runs on every request, and a promise per request costs.
+    app.addHook("onRequest", (req, reply, done) => {
       const wait = ipLimiter.take(`ip:${req.ip}`);
       if (wait > 0) {
         reply.header("Retry-After", String(wait));
-        throw new ApiError(429, "RATE_LIMITED", "too many requests");
+        done(new ApiError(429, "RATE_LIMITED", "too many requests"));
+        return;
       }
+      done();
     });
   }
 
@@ -155,13 +160,26 @@ export async function buildSubstrateApp(
   objectRoutes(app, ctx);
   await app.register(async (scope) => chainRoutes(scope, ctx));
   // While closing, answer in-flight requests with `Connection: close` so their sockets do not
-  // linger as idle keep-alive connections and delay shutdown.
-  let closing = false;
-  app.addHook("preClose", async () => {
-    closing = true;
+  // linger as idle keep-alive connections and delay shutdown. This costs nothing per request: the
+  // open connections are tracked (per connection, not per request), and only on close are the
+  // responses still in flight switched to `Connection: close`. Requests that arrive later get
+  // Fastify's 503, which closes its connection too.
+  const sockets = new Set<Socket>();
+  app.server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
-  app.addHook("onSend", async (_req, reply) => {
-    if (closing) reply.header("connection", "close");
+  app.addHook("preClose", (done) => {
+    for (const socket of sockets) {
+      const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (!res) continue;
+      if (!res.headersSent) res.shouldKeepAlive = false;
+      else res.once("finish", () => socket.end());
+    }
+    app.server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+      res.shouldKeepAlive = false;
+    });
+    done();
   });
   app.addHook("onClose", async () => store.close());
   return app;

@@ -51,14 +51,23 @@ export class TokenService {
       .sign(this.#key);
   }
 
+  /**
+   * Look a token up among the already verified ones, synchronously: the principal if it was
+   * verified before and has not expired, null if it expired, undefined if it is not cached
+   * (then call {@link verify}).
+   */
+  cached(token: string): Principal | null | undefined {
+    const hit = this.#verified.get(token);
+    if (hit === undefined) return undefined;
+    if (hit.expMs > Date.now()) return hit.p;
+    this.#verified.delete(token);
+    return null;
+  }
+
   /** Verify a token; null if invalid, expired or malformed. */
   async verify(token: string): Promise<Principal | null> {
-    const hit = this.#verified.get(token);
-    if (hit) {
-      if (hit.expMs > Date.now()) return hit.p;
-      this.#verified.delete(token);
-      return null;
-    }
+    const hit = this.cached(token);
+    if (hit !== undefined) return hit;
     const p = await this.#verifyUncached(token);
     if (p) {
       if (this.#verified.size >= CACHE_SIZE) {
