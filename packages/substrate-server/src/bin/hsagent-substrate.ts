@@ -2,10 +2,14 @@
 // `hsagent-substrate`: run the substrate API server. Prints exactly one stdout line
 // `substrate listening on http://HOST:PORT` once it accepts requests; logs go to stderr.
 // SIGINT/SIGTERM close gracefully (exit 0). Bad flags: one error line on stderr, exit 2.
+// `--workers <n>` runs n server processes (node:cluster) on one port; see workers.ts.
 
+import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { startSubstrateServer } from "../server.js";
 import { parseDbUrl } from "../store/open.js";
+import { MAX_WORKERS, runPrimary, runWorker, type ServeOptions } from "./workers.js";
 
 /** Default port (documented in the README). */
 const DEFAULT_PORT = 7780;
@@ -25,6 +29,8 @@ Options:
                       kill -9 / crashes of the process; full: also survives power loss, slower)
   --log-level <lvl>   fatal|error|warn|info|debug|silent (default info; logs go to stderr)
   --no-rate-limit     turn per-IP/per-account rate limits off (benchmarks)
+  --workers <n|auto>  server processes sharing the port (default 1; auto = one per CPU); needs a
+                      SQLite file or PostgreSQL. Rate limits then apply per process.
   -h, --help          show this help
 
 Environment:
@@ -49,6 +55,7 @@ async function main(): Promise<void> {
         "sqlite-synchronous": { type: "string" },
         "log-level": { type: "string" },
         "no-rate-limit": { type: "boolean" },
+        workers: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -79,7 +86,17 @@ async function main(): Promise<void> {
   const syncFlag = ((values["sqlite-synchronous"] as string | undefined) ?? "normal").toUpperCase();
   if (syncFlag !== "FULL" && syncFlag !== "NORMAL") fail("--sqlite-synchronous must be full or normal");
 
-  const server = await startSubstrateServer({
+  const workersText = (values.workers as string | undefined) ?? "1";
+  const workers =
+    workersText === "auto" ? Math.min(availableParallelism(), MAX_WORKERS) : Number(workersText);
+  if (workersText !== "auto" && (!/^[0-9]{1,4}$/.test(workersText) || workers < 1 || workers > MAX_WORKERS)) {
+    fail(`--workers must be an integer 1..${MAX_WORKERS} or auto`);
+  }
+  if (workers > 1 && db === "sqlite::memory:") {
+    fail("--workers > 1 needs a shared database (a SQLite file or PostgreSQL), not sqlite::memory:");
+  }
+
+  const serve: ServeOptions = {
     host,
     port: Number(portText),
     db,
@@ -87,7 +104,17 @@ async function main(): Promise<void> {
     ...(pgSchema ? { pgSchema } : {}),
     sqliteSynchronous: syncFlag,
     ...(values["no-rate-limit"] ? { rateLimit: false as const } : {}),
-  });
+  };
+  if (cluster.isWorker) {
+    await runWorker(serve);
+    return;
+  }
+  if (workers > 1) {
+    await runPrimary(serve, workers);
+    return;
+  }
+
+  const server = await startSubstrateServer(serve);
   process.stdout.write(`substrate listening on ${server.url}\n`);
 
   let stopping = false;
