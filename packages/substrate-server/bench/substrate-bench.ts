@@ -1,13 +1,17 @@
 // Benchmark: requests/s and p50/p99 latency for object PUT/GET, association PUT/list and chain
-// append, on SQLite (file, synchronous=FULL) and PostgreSQL, with 32 concurrent keep-alive clients
-// on loopback against the real bin in its own process. Last stdout line: one JSON object.
-// Usage: pnpm --filter @hsagent/substrate-server bench   (build first; BENCH_SECONDS=3 per case)
+// append, on SQLite (file; default NORMAL with 1 and 2 worker processes, and synchronous=FULL) and
+// PostgreSQL, with 32 concurrent closed-loop keep-alive clients on loopback against the real bin in
+// its own process. The clients are raw sockets (see RawConnection), not `http.request`, so the load
+// generator does not eat the CPU the server needs. Last stdout line: one JSON object.
+// Usage: pnpm --filter @hsagent/substrate-server bench   (build first; BENCH_SECONDS=3 per case;
+// BENCH_ONLY=sqlite,sqliteWorkers2,sqliteSyncFull,postgres picks backends, BENCH_CASES=objectGet,...
+// picks cases, BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" adds node flags to the server)
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import http from "node:http";
-import { cpus, tmpdir } from "node:os";
+import net from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -26,42 +30,134 @@ interface CaseResult {
   p99Ms: number;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+interface Answer {
+  status: number;
+  body: Buffer;
+}
 
-function request(
-  base: URL,
+const CRLF2 = Buffer.from("\r\n\r\n");
+
+/**
+ * One keep-alive HTTP/1.1 connection with at most one request in flight. It writes prebuilt request
+ * bytes and parses just the status line and `Content-Length` (every answer of this server has one),
+ * so the load generator costs far less CPU than `http.request` and leaves the cores to the server.
+ */
+class RawConnection {
+  readonly #port: number;
+  readonly #host: string;
+  #socket: net.Socket | null = null;
+  #chunks: Buffer[] = [];
+  #pending: { resolve: (a: Answer) => void; reject: (e: Error) => void } | null = null;
+
+  constructor(url: URL) {
+    this.#host = url.hostname;
+    this.#port = Number(url.port);
+  }
+
+  #connect(): net.Socket {
+    const s = net.connect(this.#port, this.#host);
+    s.setNoDelay(true);
+    s.on("data", (d: Buffer) => this.#onData(d));
+    const fail = (err: Error) => {
+      if (this.#socket === s) this.#socket = null;
+      this.#chunks = [];
+      const p = this.#pending;
+      this.#pending = null;
+      p?.reject(err);
+    };
+    s.on("error", fail);
+    s.on("close", () => fail(new Error("connection closed")));
+    this.#socket = s;
+    return s;
+  }
+
+  #onData(d: Buffer): void {
+    this.#chunks.push(d);
+    const buf = this.#chunks.length === 1 ? d : Buffer.concat(this.#chunks);
+    const end = buf.indexOf(CRLF2);
+    if (end < 0) {
+      this.#chunks = [buf];
+      return;
+    }
+    const head = buf.toString("latin1", 0, end);
+    const status = Number(head.slice(9, 12));
+    const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    if (!m || !/^HTTP\/1\.[01] \d{3}/.test(head)) {
+      this.#socket?.destroy(new Error(`unparseable answer: ${head.slice(0, 80)}`));
+      return;
+    }
+    const total = end + 4 + Number(m[1]);
+    if (buf.length < total) {
+      this.#chunks = [buf];
+      return;
+    }
+    this.#chunks = buf.length > total ? [buf.subarray(total)] : [];
+    const p = this.#pending;
+    this.#pending = null;
+    if (/\r\nconnection:\s*close/i.test(head)) {
+      const s = this.#socket;
+      this.#socket = null;
+      s?.destroy();
+    }
+    p?.resolve({ status, body: buf.subarray(end + 4, total) });
+  }
+
+  /** Send one complete request and resolve with its answer. */
+  send(request: Buffer): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      (this.#socket ?? this.#connect()).write(request);
+    });
+  }
+
+  close(): void {
+    this.#socket?.destroy();
+    this.#socket = null;
+  }
+}
+
+/** Raw bytes of one HTTP/1.1 request. */
+function rawRequest(
   method: string,
   path: string,
   token: string | undefined,
   body?: string | Buffer,
   contentType = "application/json",
+): Buffer {
+  let head = `${method} ${path} HTTP/1.1\r\nHost: bench\r\n`;
+  if (token) head += `Authorization: Bearer ${token}\r\n`;
+  if (body === undefined) return Buffer.from(`${head}\r\n`, "latin1");
+  const b = typeof body === "string" ? Buffer.from(body) : body;
+  head += `Content-Type: ${contentType}\r\nContent-Length: ${b.length}\r\n\r\n`;
+  return Buffer.concat([Buffer.from(head, "latin1"), b]);
+}
+
+/** One request on a fresh connection (setup only, not measured). */
+async function request(
+  base: URL,
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: string | Buffer,
 ): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) {
-      headers["content-type"] = contentType;
-      headers["content-length"] = Buffer.byteLength(body);
-    }
-    const req = http.request(
-      { host: base.hostname, port: base.port, method, path, headers, agent },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on("error", reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
+  const c = new RawConnection(base);
+  try {
+    const a = await c.send(rawRequest(method, path, token, body));
+    return { status: a.status, text: a.body.toString() };
+  } finally {
+    c.close();
+  }
 }
 
 function startBin(db: string, extra: string[]): Promise<{ child: ChildProcess; url: URL }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [BIN, "--port", "0", "--db", db, "--no-rate-limit", "--log-level", "silent", ...extra],
+      [
+        ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+        BIN,
+        ...["--port", "0", "--db", db, "--no-rate-limit", "--log-level", "silent", ...extra],
+      ],
       {
         stdio: ["ignore", "pipe", "inherit"],
         env: { ...process.env, HSAGENT_SUBSTRATE_JWT_SECRET: randomBytes(32).toString("hex") },
@@ -82,9 +178,15 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-/** Run `op(worker, i)` from `concurrency` closed-loop workers for SECONDS; collect latencies. */
+/**
+ * Run `concurrency` closed-loop clients for SECONDS, each on its own keep-alive connection: a client
+ * sends `makeRequest(client, i)`, waits for the whole answer, and sends the next. An answer whose
+ * status is not `okStatus`, or a dropped connection, counts as an error (the client reconnects).
+ */
 async function runCase(
-  op: (worker: number, i: number) => Promise<number>,
+  url: URL,
+  makeRequest: (client: number, i: number) => Buffer,
+  okStatus: number,
   concurrency = CONCURRENCY,
 ): Promise<CaseResult> {
   const latencies: number[] = [];
@@ -93,11 +195,21 @@ async function runCase(
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, w) => {
-      for (let i = 0; performance.now() < deadline; i++) {
-        const start = performance.now();
-        const status = await op(w, i);
-        latencies.push(performance.now() - start);
-        if (status >= 300) errors++;
+      const conn = new RawConnection(url);
+      try {
+        for (let i = 0; performance.now() < deadline; i++) {
+          const req = makeRequest(w, i);
+          const start = performance.now();
+          try {
+            const a = await conn.send(req);
+            latencies.push(performance.now() - start);
+            if (a.status !== okStatus) errors++;
+          } catch {
+            errors++;
+          }
+        }
+      } finally {
+        conn.close();
       }
     }),
   );
@@ -113,7 +225,28 @@ async function runCase(
   };
 }
 
-async function benchBackend(db: string, extra: string[]): Promise<Record<string, CaseResult>> {
+/** Which cases to run on a backend. */
+type CaseName =
+  | "objectPut"
+  | "objectGet"
+  | "associationPut"
+  | "associationList"
+  | "objectGetSingleClient"
+  | "chainAppend";
+const ALL_CASES: CaseName[] = [
+  "objectPut",
+  "objectGet",
+  "associationPut",
+  "associationList",
+  "objectGetSingleClient",
+  "chainAppend",
+];
+
+async function benchBackend(
+  db: string,
+  extra: string[],
+  cases: CaseName[] = (process.env.BENCH_CASES?.split(",") as CaseName[] | undefined) ?? ALL_CASES,
+): Promise<Record<string, CaseResult>> {
   const { child, url } = await startBin(db, extra);
   try {
     const username = `bench${randomBytes(4).toString("hex")}`;
@@ -132,102 +265,100 @@ async function benchBackend(db: string, extra: string[]): Promise<Record<string,
     const data = Buffer.from(
       JSON.stringify({ agentId: "a".repeat(36), displayName: "bench", signPubB64: "x".repeat(44) }),
     ).toString("base64");
+    const objectPut = rawRequest(
+      "PUT",
+      `/api/objects/${tenant}`,
+      token,
+      JSON.stringify({ type: 7001, version: 0, data }),
+    );
 
+    const setup = new RawConnection(url);
     const ids: string[] = [];
     for (let i = 0; i < 200; i++) {
-      const r = await request(
-        url,
-        "PUT",
-        `/api/objects/${tenant}`,
-        token,
-        JSON.stringify({ type: 7001, version: 0, data }),
-      );
-      ids.push((JSON.parse(r.text) as { id: string }).id);
+      const r = await setup.send(objectPut);
+      ids.push((JSON.parse(r.body.toString()) as { id: string }).id);
     }
     for (let i = 0; i < 60; i++) {
-      await request(
-        url,
-        "PUT",
-        `/api/objects/${tenant}/associations`,
-        token,
-        JSON.stringify({
-          type: "bench_list",
-          sourceId: tenant,
-          targetId: String(i),
-          time: i,
-          position: i,
-          data,
-        }),
+      await setup.send(
+        rawRequest(
+          "PUT",
+          `/api/objects/${tenant}/associations`,
+          token,
+          JSON.stringify({
+            type: "bench_list",
+            sourceId: tenant,
+            targetId: String(i),
+            time: i,
+            position: i,
+            data,
+          }),
+        ),
       );
     }
-    const results: Record<string, CaseResult> = {};
-    results.objectPut = await runCase(
-      async () =>
-        (
-          await request(
-            url,
-            "PUT",
-            `/api/objects/${tenant}`,
-            token,
-            JSON.stringify({ type: 7001, version: 0, data }),
-          )
-        ).status,
-    );
-    results.objectGet = await runCase(
-      async (w, i) =>
-        (await request(url, "GET", `/api/objects/${tenant}/7001/${ids[(w * 7 + i) % ids.length]}`, token))
-          .status,
-    );
-    results.associationPut = await runCase(
-      async (w, i) =>
-        (
-          await request(
-            url,
-            "PUT",
-            `/api/objects/${tenant}/associations`,
-            token,
-            JSON.stringify({
-              type: "bench_put",
-              sourceId: tenant,
-              targetId: String(w * 1_000_000 + i),
-              time: i,
-              position: i,
-              data,
-            }),
-          )
-        ).status,
-    );
-    results.associationList = await runCase(
-      async () =>
-        (
-          await request(
-            url,
-            "GET",
-            `/api/objects/${tenant}/associations/bench_list/${tenant}?limit=50`,
-            token,
-          )
-        ).status,
-    );
-    // Latency without queueing: one client, one request at a time.
-    results.objectGetSingleClient = await runCase(
-      async (_w, i) =>
-        (await request(url, "GET", `/api/objects/${tenant}/7001/${ids[i % ids.length]}`, token)).status,
-      1,
+    setup.close();
+    const gets = ids.map((id) => rawRequest("GET", `/api/objects/${tenant}/7001/${id}`, token));
+    const list = rawRequest(
+      "GET",
+      `/api/objects/${tenant}/associations/bench_list/${tenant}?limit=50`,
+      token,
     );
     const payload = Buffer.from(`{"event":"bench","pad":"${"p".repeat(200)}"}`);
-    results.chainAppend = await runCase(
-      async (w) =>
-        (
-          await request(
-            url,
-            "POST",
-            `/api/chains/append/${username}/bench-${w}/0`,
-            token,
-            payload,
-            "application/octet-stream",
-          )
-        ).status,
+    const appends = Array.from({ length: CONCURRENCY }, (_, w) =>
+      rawRequest(
+        "POST",
+        `/api/chains/append/${username}/bench-${w}/0`,
+        token,
+        payload,
+        "application/octet-stream",
+      ),
     );
+
+    const results: Record<string, CaseResult> = {};
+    for (const name of cases) {
+      switch (name) {
+        case "objectPut":
+          results.objectPut = await runCase(url, () => objectPut, 201);
+          break;
+        case "objectGet":
+          results.objectGet = await runCase(url, (w, i) => gets[(w * 7 + i) % gets.length] as Buffer, 200);
+          break;
+        case "associationPut":
+          results.associationPut = await runCase(
+            url,
+            (w, i) =>
+              rawRequest(
+                "PUT",
+                `/api/objects/${tenant}/associations`,
+                token,
+                JSON.stringify({
+                  type: "bench_put",
+                  sourceId: tenant,
+                  targetId: String(w * 1_000_000 + i),
+                  time: i,
+                  position: i,
+                  data,
+                }),
+              ),
+            201,
+          );
+          break;
+        case "associationList":
+          results.associationList = await runCase(url, () => list, 200);
+          break;
+        case "objectGetSingleClient":
+          // Latency without queueing: one client, one request at a time.
+          results.objectGetSingleClient = await runCase(
+            url,
+            (_w, i) => gets[i % gets.length] as Buffer,
+            200,
+            1,
+          );
+          break;
+        case "chainAppend":
+          results.chainAppend = await runCase(url, (w) => appends[w] as Buffer, 201);
+          break;
+      }
+    }
     return results;
   } finally {
     child.kill("SIGTERM");
@@ -241,45 +372,60 @@ async function main(): Promise<void> {
     bench: "substrate-server",
     node: process.version,
     cpus: cpus().length,
+    loadavg: loadavg().map((n) => Math.round(n * 100) / 100),
     concurrency: CONCURRENCY,
     secondsPerCase: SECONDS,
+    client: "raw-socket keep-alive HTTP/1.1, one connection per client, closed loop",
     results: {} as Record<string, unknown>,
   };
   const results = out.results as Record<string, unknown>;
+  const only = process.env.BENCH_ONLY?.split(",");
+  const want = (name: string) => !only || only.includes(name);
 
   const dir = mkdtempSync(join(tmpdir(), "substrate-bench-"));
   try {
-    results.sqlite = await benchBackend(`sqlite:${join(dir, "bench.db")}`, []);
-    console.log(`sqlite: ${JSON.stringify(results.sqlite)}`);
-    // The same with synchronous=NORMAL (no fsync per commit; still survives kill -9).
-    results.sqliteSyncNormal = await benchBackend(`sqlite:${join(dir, "bench-normal.db")}`, [
-      "--sqlite-synchronous",
-      "normal",
-    ]);
-    console.log(`sqliteSyncNormal: ${JSON.stringify(results.sqliteSyncNormal)}`);
+    // Default settings: synchronous=NORMAL, one process.
+    if (want("sqlite")) {
+      results.sqlite = await benchBackend(`sqlite:${join(dir, "bench.db")}`, []);
+      console.log(`sqlite: ${JSON.stringify(results.sqlite)}`);
+    }
+    // The same file-backed database served by two worker processes (node:cluster).
+    if (want("sqliteWorkers2")) {
+      results.sqliteWorkers2 = await benchBackend(`sqlite:${join(dir, "bench-w2.db")}`, ["--workers", "2"]);
+      console.log(`sqliteWorkers2: ${JSON.stringify(results.sqliteWorkers2)}`);
+    }
+    // synchronous=FULL: an fsync per commit (power-loss safe).
+    if (want("sqliteSyncFull")) {
+      results.sqliteSyncFull = await benchBackend(`sqlite:${join(dir, "bench-full.db")}`, [
+        "--sqlite-synchronous",
+        "full",
+      ]);
+      console.log(`sqliteSyncFull: ${JSON.stringify(results.sqliteSyncFull)}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const schema = `bench_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  let pgUp = false;
-  try {
-    await admin.connect();
-    pgUp = true;
-  } catch (err) {
-    results.postgres = { skipped: `PostgreSQL unreachable: ${(err as Error).message}` };
-  }
-  if (pgUp) {
+  if (want("postgres")) {
+    const schema = `bench_${randomBytes(5).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: PG_URL });
+    let pgUp = false;
     try {
-      results.postgres = await benchBackend(PG_URL, ["--pg-schema", schema]);
-      console.log(`postgres: ${JSON.stringify(results.postgres)}`);
-    } finally {
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.end();
+      await admin.connect();
+      pgUp = true;
+    } catch (err) {
+      results.postgres = { skipped: `PostgreSQL unreachable: ${(err as Error).message}` };
+    }
+    if (pgUp) {
+      try {
+        results.postgres = await benchBackend(PG_URL, ["--pg-schema", schema]);
+        console.log(`postgres: ${JSON.stringify(results.postgres)}`);
+      } finally {
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.end();
+      }
     }
   }
-  agent.destroy();
   console.log(JSON.stringify(out));
 }
 
