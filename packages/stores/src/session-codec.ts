@@ -6,6 +6,9 @@ import { StoreError } from "./errors.js";
 import { assertNoSecretFields, assertObjId } from "./guard.js";
 import type { JsonValue, SessionRecord } from "./types.js";
 
+/** Reserved field of stored session JSON: the store instance that wrote it (see {@link sessionJson}). */
+export const WRITER_FIELD = "_writer";
+
 /** Checks the key fields and the no-secrets rule of a session record. */
 export function checkRecord(record: SessionRecord): void {
   if (record === null || typeof record !== "object" || Array.isArray(record)) {
@@ -15,12 +18,27 @@ export function checkRecord(record: SessionRecord): void {
     throw new StoreError("session role must be initiator or responder", "INVALID_ARGUMENT");
   }
   assertObjId(record.peerIdentityObjId, "peerIdentityObjId");
+  if (WRITER_FIELD in record) {
+    throw new StoreError(`session record field ${WRITER_FIELD} is reserved`, "INVALID_ARGUMENT");
+  }
   assertNoSecretFields(record, "session record");
 }
 
-/** The JSON stored in a HandshakeSessionState object. */
-export function sessionJson(record: SessionRecord, selfAgentId: string): JsonValue {
-  return { ...record, selfId: selfAgentId };
+/**
+ * The JSON stored in a HandshakeSessionState object. `writer` (optional, stored as `_writer`) tags the store instance
+ * that wrote it — a random token, not a secret — so that instance can recognise its own leftovers.
+ */
+export function sessionJson(record: SessionRecord, selfAgentId: string, writer?: string): JsonValue {
+  return writer === undefined
+    ? { ...record, selfId: selfAgentId }
+    : { ...record, selfId: selfAgentId, [WRITER_FIELD]: writer };
+}
+
+/** The `writer` tag of a stored session payload (see {@link sessionJson}), if any. */
+export function sessionWriter(value: JsonValue): string | null {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  const writer = value[WRITER_FIELD];
+  return typeof writer === "string" ? writer : null;
 }
 
 /** Parses a stored session payload; null if it is not one. */
@@ -33,6 +51,6 @@ export function parseSession(value: JsonValue): SessionRecord | null {
   const v = wrapped ? (inner as { [key: string]: JsonValue }) : value;
   if ((v.role !== "initiator" && v.role !== "responder") || typeof v.peerIdentityObjId !== "string")
     return null;
-  const { selfId: _selfId, ...record } = v;
+  const { selfId: _selfId, [WRITER_FIELD]: _writer, ...record } = v;
   return record as unknown as SessionRecord;
 }

@@ -5,7 +5,7 @@
 import { SubstrateClient } from "@hsagent/substrate-client";
 import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { SubstrateSessionStore } from "../src/index.js";
+import { SessionConflictError, SubstrateSessionStore } from "../src/index.js";
 
 let server: RunningSubstrateServer;
 let loseNextUpdateAnswer = false;
@@ -48,4 +48,56 @@ it("a save with a lost answer is followed by saves that succeed (one re-read), a
   expect((await store.list()).map((s) => s.record.state)).toEqual(["resp_finalize"]);
   expect(await store.purge("responder", "42")).toBe(true);
   expect(await store.list()).toEqual([]);
+});
+
+it("a create whose link lands after the purge (lost answer) does not block the next session; a twin's state still does", async () => {
+  // The first hs_session link PUT is held back and answered 502 at once; the test sends it to the
+  // server later, after the purge — as a slow substrate does with a request the client gave up on.
+  let held: (() => Promise<void>) | null = null;
+  let holdNextLink = true;
+  const lateFetch: typeof globalThis.fetch = async (input, init) => {
+    const request = new Request(input, init);
+    const body = request.method === "PUT" ? await request.clone().text() : "";
+    if (holdNextLink && request.url.endsWith("/associations") && body.includes("hs_session-")) {
+      holdNextLink = false;
+      held = async () => {
+        await fetch(request);
+      };
+      return new Response(JSON.stringify({ error: "lost" }), {
+        status: 502,
+        headers: { "content-type": "application/json" },
+      });
+    }
+    return fetch(request);
+  };
+  const credentials = { username: `v${Date.now().toString(36)}`, password: "pw-uncertain-2" };
+  const client = new SubstrateClient({
+    baseUrl: server.url,
+    credentials,
+    autoRegister: true,
+    fetch: lateFetch,
+    retry: { limit: 0 },
+  });
+  await client.login();
+  const agentId = "0f0e0d0c-0000-4000-8000-000000000002";
+  const store = new SubstrateSessionStore(client, agentId, "78");
+  const record = { role: "responder" as const, peerIdentityObjId: "43", state: "resp_confirm" };
+  await expect(store.save(record)).rejects.toThrow();
+  await store.purge("responder", "43"); // finds nothing linked yet
+  await held!();
+  expect(await client.listAssociations("hs_session-responder-43", "78")).toMatchObject({ count: 1 });
+
+  // The next session of the pair: our own leftover is cleared, the save succeeds.
+  const next = await store.save({ ...record, state: "resp_exchange" });
+  const links = await client.listAssociations("hs_session-responder-43", "78");
+  expect(links.associations.map((a) => a.targetId)).toEqual([next.objId]);
+  expect((await store.list()).map((s) => s.record.state)).toEqual(["resp_exchange"]);
+
+  // A second process with the same identity (a twin) is another writer: its state is left alone.
+  const twinClient = new SubstrateClient({ baseUrl: server.url, credentials, retry: { limit: 0 } });
+  await twinClient.login();
+  const twin = new SubstrateSessionStore(twinClient, agentId, "78");
+  await expect(twin.save({ ...record, state: "resp_confirm" })).rejects.toThrow(SessionConflictError);
+  expect((await store.list()).map((s) => s.record.state)).toEqual(["resp_exchange"]);
+  expect(await store.purge("responder", "43")).toBe(true);
 });

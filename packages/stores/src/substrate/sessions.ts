@@ -4,7 +4,10 @@
 // `has_handshake_with` {role} (to list them all).
 // Ownership: this store updates a state only at the version it created or
 // loaded (conditional PUT); a 409 — or a state it does not own — is a
-// SessionConflictError. Round-trips:
+// SessionConflictError — unless it is a leftover of this very instance (tagged
+// with our random `writer` token, e.g. a create whose answer was lost and
+// whose links landed after the purge): that one is deleted and the save goes
+// on, so a lost answer cannot block the pair's later sessions. Round-trips:
 //   first save = 4 (list hs_session ∥ PUT object, then both associations in
 //                   parallel); 2 sequential latencies. With `exclusiveWriter`
 //                   (this process is the agent's only writer and purged stale
@@ -14,12 +17,13 @@
 //   purge = 1 when the state is known here (DELETE removes its associations
 //           too), else 2; purgeAll = 1 + N
 
+import { randomBytes } from "node:crypto";
 import { bytesToJson, fromUtf8, type SubstrateClient, VersionClashError } from "@hsagent/substrate-client";
 import { SessionConflictError } from "../errors.js";
 import { assertObjId } from "../guard.js";
 import { HAS_HANDSHAKE_WITH, ObjectTypes, sessionAssocType } from "../layout.js";
 import { FAN_OUT, mapLimit } from "../limit.js";
-import { checkRecord, parseSession, sessionJson } from "../session-codec.js";
+import { checkRecord, parseSession, sessionJson, sessionWriter } from "../session-codec.js";
 import type {
   JsonValue,
   SessionRecord,
@@ -43,6 +47,8 @@ export class SubstrateSessionStore implements SessionStore {
   >();
 
   readonly #exclusive: boolean;
+  /** Tags every state this instance writes (not a secret): its own leftovers are recognisable. */
+  readonly #writer = randomBytes(8).toString("hex");
 
   constructor(
     client: SubstrateClient,
@@ -60,7 +66,7 @@ export class SubstrateSessionStore implements SessionStore {
     checkRecord(record);
     const { role, peerIdentityObjId: peer } = record;
     const key = keyOf(role, peer);
-    const value = sessionJson(record, this.#agentId);
+    const value = sessionJson(record, this.#agentId, this.#writer);
     let handle = this.#handles.get(key);
     if (handle?.uncertain) {
       // Our last write's outcome is unknown (5xx, timeout, dropped connection): the state is still
@@ -102,7 +108,7 @@ export class SubstrateSessionStore implements SessionStore {
         : this.#client.listAssociations(assocType, this.#identityObjId, { limit: 1 }),
       this.#client.putJson({ type: ObjectTypes.HandshakeSessionState, version: 0, value }),
     ]);
-    if (existing.count > 0) {
+    if (existing.count > 0 && !(await this.#clearOwnLeftovers(assocType))) {
       await this.#client.deleteObject(ObjectTypes.HandshakeSessionState, created.id);
       throw new SessionConflictError(
         role,
@@ -215,6 +221,37 @@ export class SubstrateSessionStore implements SessionStore {
       handle.version = current.version;
       await put(handle.version);
     }
+  }
+
+  /**
+   * The states linked under `assocType` that this instance wrote but no longer tracks (a create or
+   * link whose answer was lost) are deleted, and links to states that are gone are removed.
+   * True if nothing else is left; false if another writer's state is there (it is left alone).
+   */
+  async #clearOwnLeftovers(assocType: string): Promise<boolean> {
+    const { associations } = await this.#client.listAssociations(assocType, this.#identityObjId, {
+      limit: 100,
+    });
+    const verdicts = await mapLimit(associations, FAN_OUT, async (link) => {
+      const obj = await this.#client.getObject(ObjectTypes.HandshakeSessionState, link.targetId);
+      if (obj) {
+        let writer: string | null = null;
+        try {
+          writer = sessionWriter(bytesToJson(obj.data));
+        } catch {
+          writer = null;
+        }
+        if (writer !== this.#writer) return false;
+        await this.#client.deleteObject(ObjectTypes.HandshakeSessionState, link.targetId);
+        return true;
+      }
+      await Promise.all([
+        this.#client.deleteAssociation(assocType, this.#identityObjId, link.targetId),
+        this.#client.deleteAssociation(HAS_HANDSHAKE_WITH, this.#identityObjId, link.targetId),
+      ]);
+      return true;
+    });
+    return verdicts.every(Boolean);
   }
 
   /** Target ids of every has_handshake_with association (pages of 1000). */
