@@ -173,6 +173,12 @@ export class Agent extends EventEmitter {
   #starting: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
   #active = 0;
+  /** Open sessions this agent accepted as responder (admission control, see `#admit`). */
+  #accepted = 0;
+  /** Peers whose `register` waits for a free slot, in arrival order: latest payload, when last heard. */
+  readonly #waiting = new Map<string, { payload: Record<string, unknown>; at: number }>();
+  /** Peers taken off `#waiting` whose register is being processed on their lane (slots reserved). */
+  readonly #granted = new Set<string>();
   #auditWindow = { start: 0, count: 0 };
 
   constructor(options: AgentOptions) {
@@ -453,7 +459,7 @@ export class Agent extends EventEmitter {
     return { agentId: entry.id, signPubB64: entry.identity.signPubB64, protocols: entry.identity.protocols };
   }
 
-  async #onReceive(entry: PeerEntry, payload: Record<string, unknown>): Promise<void> {
+  async #onReceive(entry: PeerEntry, payload: Record<string, unknown>, admitted = false): Promise<void> {
     if (this.#stopping) return;
     const machine = entry.machine;
     const ready = machine.state.name === READY_STATE[machine.role];
@@ -479,14 +485,19 @@ export class Agent extends EventEmitter {
         return;
       }
     }
-    if (
-      ready &&
-      payload.intent === "register" &&
-      machine.role === "responder" &&
-      this.#active >= this.config.maxSessions
-    ) {
-      this.#counters.registersIgnoredBusy++;
-      return;
+    if (ready && payload.intent === "register" && machine.role === "responder" && !admitted) {
+      if (this.#accepted + this.#granted.size >= this.config.maxSessions || this.#waiting.size > 0) {
+        // At the cap (or others are waiting already): hold the register, answer it when a slot
+        // frees — longest-waiting peer first, so no pair starves however busy this agent is.
+        this.#counters.registersIgnoredBusy++;
+        const waiting = this.#waiting.get(entry.id);
+        if (waiting) {
+          waiting.payload = payload;
+          waiting.at = Date.now();
+        } else this.#waiting.set(entry.id, { payload, at: Date.now() });
+        this.#admit();
+        return;
+      }
     }
     let t = step(machine.ctx, machine.state, { type: "receive", payload, peer: this.#peerIdentity(entry) });
     const pinMismatch = t.effects.some((e) => e.type === "rejected" && e.reason === "pin-mismatch");
@@ -574,13 +585,50 @@ export class Agent extends EventEmitter {
   }
 
   #trackActive(entry: PeerEntry, before: MachineState, after: MachineState): void {
-    const ready = READY_STATE[entry.machine.role];
+    const role = entry.machine.role;
+    const ready = READY_STATE[role];
     const wasActive = before.name !== ready;
     const isActive = after.name !== ready;
     if (!wasActive && isActive) {
       this.#active++;
       this.#counters.started++;
-    } else if (wasActive && !isActive) this.#active--;
+      if (role === "responder") this.#accepted++;
+    } else if (wasActive && !isActive) {
+      this.#active--;
+      if (role === "responder") {
+        this.#accepted--;
+        this.#admit();
+      }
+    }
+  }
+
+  /**
+   * Admission control: while fewer than `maxSessions` accepted sessions are open, answer the
+   * longest-waiting held `register` on its peer's lane. A held register older than 1.5 register
+   * periods is dropped instead: that peer has gone quiet (a live one registers again meanwhile,
+   * refreshing its entry without losing its place).
+   */
+  #admit(): void {
+    const now = Date.now();
+    const maxAgeMs = this.config.registerIntervalMs * 1.5;
+    for (const [peerId, waiting] of this.#waiting) {
+      if (this.#stopping || this.#accepted + this.#granted.size >= this.config.maxSessions) return;
+      this.#waiting.delete(peerId);
+      const entry = this.#peers.get(peerId);
+      if (!entry || now - waiting.at > maxAgeMs) continue;
+      this.#granted.add(peerId);
+      entry.lane
+        .run(async () => {
+          try {
+            await this.#onReceive(entry, waiting.payload, true);
+          } finally {
+            this.#granted.delete(peerId);
+          }
+          // A register that did not open a session (rejected, or the peer was busy) frees its slot.
+          this.#admit();
+        })
+        .catch((error: unknown) => this.#laneFault(entry, error));
+    }
   }
 
   async #effect(
@@ -803,6 +851,7 @@ export class Agent extends EventEmitter {
       droppedUnknownPeers: c.droppedUnknownPeers,
       lookupsThrottled: c.lookupsThrottled,
       registersIgnoredBusy: c.registersIgnoredBusy,
+      registersWaiting: this.#waiting.size,
       lateCloses: c.lateCloses,
       auditRejectionsSuppressed: c.auditRejectionsSuppressed,
     };
@@ -830,6 +879,7 @@ export class Agent extends EventEmitter {
   async #stop(): Promise<void> {
     if (this.#registerTimer) clearTimeout(this.#registerTimer);
     this.#registerTimer = null;
+    this.#waiting.clear();
     if (this.#starting) await this.#starting.catch(() => {});
     const entries = [...this.#peers.values()];
     await Promise.all(

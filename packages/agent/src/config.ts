@@ -9,7 +9,14 @@ import { AgentError } from "./errors.js";
 export interface RuntimeConfig {
   /** `register` broadcast period, ms (default 3000, jittered ±20%). */
   registerIntervalMs: number;
-  /** Most sessions open at once; further `register`s are ignored (counted) until one ends (default 1024). */
+  /**
+   * Admission control: most sessions this agent accepts (as responder) open at once (default 4).
+   * Further `register`s wait and are answered as slots free up, longest-waiting peer first.
+   * Sessions as initiator are admitted by their responder and not counted here. A small cap keeps
+   * sessions short under overload (a fleet offering more sessions than the substrate can carry
+   * queues them instead of timing them out); one session takes ~20 ms, so 4 slots still serve
+   * ~200 sessions/s per agent when the substrate keeps up.
+   */
   maxSessions: number;
   /**
    * End the initiator's session (purge, back to `init_ready`) as soon as the first `close` is
@@ -41,7 +48,7 @@ export type AgentConfig = ProtocolConfig & RuntimeConfig;
 /** Defaults of the runtime settings. */
 export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
   registerIntervalMs: 3000,
-  maxSessions: 1024,
+  maxSessions: 4,
   detachedTeardown: true,
   unknownPeerTtlMs: 5000,
   unknownPeerLookupsPerSecond: 20,

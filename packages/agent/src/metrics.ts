@@ -29,8 +29,10 @@ export interface AgentMetrics {
   droppedUnknownPeers: number;
   /** Unknown-peer lookups skipped because the lookup budget was spent (flood protection). */
   lookupsThrottled: number;
-  /** `register`s ignored because `maxSessions` sessions were open. */
+  /** `register`s held back because `maxSessions` accepted sessions were open (or others waited first). */
   registersIgnoredBusy: number;
+  /** Peers whose `register` waits for a free slot right now (answered longest-waiting first). */
+  registersWaiting: number;
   /** Late copies of a `close` that ended a recent session (dropped), and re-sent `finish`es of released sessions (answered with the close again). */
   lateCloses: number;
   /** Audit rejection events suppressed by the rate limit. */
