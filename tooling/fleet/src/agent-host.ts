@@ -101,16 +101,30 @@ async function startOne(cmd: StartCommand, name: string, passphraseBase: string)
       if (e.role === "initiator") h.handshakeMs.push(e.handshakeMs);
     });
     agent.on("closed", (e) => {
+      endStretch(h, e.peer);
       if (e.sid) h.unacked.push(e.sid);
       if (e.role !== "initiator") return;
       h.closedAsInitiator.set(e.peer, (h.closedAsInitiator.get(e.peer) ?? 0) + 1);
       h.sessionMs.push(e.sessionMs);
       send({ type: "closed", name, peer: e.peer, sid: e.sid, role: e.role, at: Date.now() });
     });
-    agent.on("aborted", (e) => bump(h.aborted, e.reason));
+    agent.on("aborted", (e) => {
+      bump(h.aborted, e.reason);
+      endStretch(h, e.peer);
+    });
     agent.on("rejected", (e) => bump(h.rejections, e.reason));
     hosted.push(h);
   }
+}
+
+/**
+ * A session toward `peer` ended: the next non-ready state belongs to a new session. (Sampling the
+ * state name alone would glue two sessions together when one ends and the next starts between
+ * two samples, and report a "stuck" session that never existed.)
+ */
+function endStretch(h: Hosted, peer: string): void {
+  h.activeSince.delete(peer);
+  h.stuckCounted.delete(peer);
 }
 
 /** Two agents of one new account starting together race to register it: retry a 401 a few times. */
