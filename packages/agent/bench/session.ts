@@ -1,17 +1,22 @@
 /**
  * Session benchmark: two agents on loopback (real TCP relay, real HTTP substrate server on a
- * SQLite file with its default durability), running sessions back to back. Measures, per session:
- * handshake latency (responder leaves ready on `register` → both sides established), full session
- * latency (→ both sides closed: 4 rounds + teardown), substrate calls per session per side (from
- * the clients' request counters) and process CPU per session (agents + server + relay, one
- * process). Prints one JSON object on its last line.
+ * SQLite file with its default durability), running sessions back to back. As deployed, the
+ * substrate server is its own process (the `hsagent-substrate` bin); the two agents and the relay
+ * share this one. Measures, per session: handshake latency (responder leaves ready on `register`
+ * → both sides established), full session latency (→ both sides closed: 4 rounds + teardown),
+ * substrate calls per session per side (from the clients' request counters) and CPU per session
+ * (this process + the server process). Prints one JSON object on its last line.
  *
  * Env: BENCH_SESSIONS (default 200), BENCH_WARMUP (default 20), BENCH_SQLITE_SYNC (NORMAL, the
- * server's default: WAL without an fsync per commit; or FULL: an fsync per write).
+ * server's default: WAL without an fsync per commit; or FULL: an fsync per write),
+ * BENCH_IN_PROCESS_SUBSTRATE=1 (the server in this process too, as before 0.2).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startRelay } from "@hsagent/relay";
 import { SubstrateClient } from "@hsagent/substrate-client";
 import { startSubstrateServer } from "@hsagent/substrate-server";
@@ -20,6 +25,68 @@ import { type Agent, createAgent, percentile } from "../src/index.js";
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
 const SYNC = process.env.BENCH_SQLITE_SYNC === "FULL" ? "FULL" : "NORMAL";
+const IN_PROCESS = process.env.BENCH_IN_PROCESS_SUBSTRATE === "1";
+
+/** A substrate server: its URL, CPU time so far (ms, null when in this process) and a stop. */
+interface Substrate {
+  url: string;
+  cpuMs(): number | null;
+  close(): Promise<void>;
+}
+
+/** CPU time (user + system) of a process, ms, from /proc (Linux); null elsewhere. */
+function procCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 of stat (utime, stime), in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function startSubstrate(dir: string): Promise<Substrate> {
+  const db = `sqlite:${join(dir, "substrate.db")}`;
+  if (IN_PROCESS) {
+    const server = await startSubstrateServer({
+      host: "127.0.0.1",
+      port: 0,
+      db,
+      rateLimit: false,
+      jwtSecret: "b".repeat(48),
+      sqliteSynchronous: SYNC,
+    });
+    return { url: server.url, cpuMs: () => null, close: () => server.close() };
+  }
+  const entry = fileURLToPath(import.meta.resolve("@hsagent/substrate-server"));
+  const bin = join(dirname(entry), "bin", "hsagent-substrate.js");
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [bin, "--port", "0", "--db", db, "--no-rate-limit", "--log-level", "warn", "--sqlite-synchronous", SYNC],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, HSAGENT_SUBSTRATE_JWT_SECRET: randomBytes(32).toString("hex") },
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (c: string) => {
+      out += c;
+      const m = /substrate listening on (\S+)\n/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+    child.once("exit", (code) => reject(new Error(`substrate server exited (${code})`)));
+  });
+  return {
+    url,
+    cpuMs: () => procCpuMs(child.pid!),
+    close: async () => {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
+    },
+  };
+}
 
 interface Timing {
   start?: number;
@@ -29,14 +96,7 @@ interface Timing {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "hsagent-bench-"));
-  const substrate = await startSubstrateServer({
-    host: "127.0.0.1",
-    port: 0,
-    db: `sqlite:${join(dir, "substrate.db")}`,
-    rateLimit: false,
-    jwtSecret: "b".repeat(48),
-    sqliteSynchronous: SYNC,
-  });
+  const substrate = await startSubstrate(dir);
   const relay = await startRelay({ host: "127.0.0.1", port: 0, rateLimitPerMinute: 0 });
   const clients: SubstrateClient[] = [];
   const agents: Agent[] = [];
@@ -70,7 +130,13 @@ async function main(): Promise<void> {
     return t;
   };
   let completed = 0;
-  let windowStart: { calls: number; cpu: NodeJS.CpuUsage; at: number; completed: number } | null = null;
+  let windowStart: {
+    calls: number;
+    cpu: NodeJS.CpuUsage;
+    serverCpuMs: number | null;
+    at: number;
+    completed: number;
+  } | null = null;
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
     done = resolve;
@@ -90,7 +156,13 @@ async function main(): Promise<void> {
       if (t.closed.length < 2) return;
       completed++;
       if (completed === WARMUP)
-        windowStart = { calls: calls(), cpu: process.cpuUsage(), at: performance.now(), completed };
+        windowStart = {
+          calls: calls(),
+          cpu: process.cpuUsage(),
+          serverCpuMs: substrate.cpuMs(),
+          at: performance.now(),
+          completed,
+        };
       if (completed === WARMUP + SESSIONS) done();
     });
     agent.on("aborted", (e) => process.stderr.write(`aborted: ${e.reason}\n`));
@@ -99,6 +171,9 @@ async function main(): Promise<void> {
   // Let write-behind milestones and the audit flushes of the last sessions land before counting.
   await new Promise((r) => setTimeout(r, 300));
   const end = { calls: calls(), cpu: process.cpuUsage(windowStart!.cpu), at: performance.now() };
+  const serverEnd = substrate.cpuMs();
+  const serverCpuMs =
+    serverEnd !== null && windowStart!.serverCpuMs !== null ? serverEnd - windowStart!.serverCpuMs : 0;
   const measured = [...bySid.values()].filter(
     (t) => t.start !== undefined && t.est.length === 2 && t.closed.length === 2,
   );
@@ -113,7 +188,8 @@ async function main(): Promise<void> {
     handshakeMs: { p50: round(percentile(hs, 50)), p99: round(percentile(hs, 99)) },
     sessionMs: { p50: round(percentile(ss, 50)), p99: round(percentile(ss, 99)) },
     substrateCallsPerSessionPerSide: round((end.calls - windowStart!.calls) / sessionsInWindow / 2),
-    cpuMsPerSession: round((end.cpu.user + end.cpu.system) / 1000 / sessionsInWindow),
+    cpuMsPerSession: round(((end.cpu.user + end.cpu.system) / 1000 + serverCpuMs) / sessionsInWindow),
+    substrateServer: IN_PROCESS ? "in-process" : "own process",
     sessionsPerSecond: round(sessionsInWindow / ((end.at - windowStart!.at) / 1000)),
     aborted: agents.reduce((n, a) => n + a.metrics().sessions.aborted, 0),
     // Context for reading the latencies: the machine's 1-minute load average at the end.
