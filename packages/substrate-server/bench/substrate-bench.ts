@@ -9,7 +9,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -28,6 +28,27 @@ interface CaseResult {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time (user + system) of the server processes per answered request, in µs (Linux only). */
+  serverCpuUsPerRequest?: number;
+  /** CPU time of this load generator per answered request, in µs. */
+  clientCpuUsPerRequest?: number;
+}
+
+/** utime + stime in clock ticks (1/100 s on Linux) of `pid` and its children (the workers). */
+function cpuTicks(pid: number): number | null {
+  const ticks = (p: number): number => {
+    const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(f[11]) + Number(f[12]);
+  };
+  try {
+    let total = ticks(pid);
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+    for (const k of kids ? kids.split(" ") : []) total += ticks(Number(k));
+    return total;
+  } catch {
+    return null;
+  }
 }
 
 interface Answer {
@@ -188,7 +209,10 @@ async function runCase(
   makeRequest: (client: number, i: number) => Buffer,
   okStatus: number,
   concurrency = CONCURRENCY,
+  serverPid?: number,
 ): Promise<CaseResult> {
+  const cpu0 = serverPid === undefined ? null : cpuTicks(serverPid);
+  const client0 = process.cpuUsage();
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + SECONDS * 1000;
@@ -214,14 +238,21 @@ async function runCase(
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu1 = serverPid === undefined ? null : cpuTicks(serverPid);
+  const client = process.cpuUsage(client0);
   latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 1000) / 1000;
+  const n = Math.max(1, latencies.length);
   return {
     requests: latencies.length,
     errors,
     rps: Math.round(latencies.length / elapsed),
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
+    ...(cpu0 !== null && cpu1 !== null
+      ? { serverCpuUsPerRequest: Math.round(((cpu1 - cpu0) * 10_000) / n) }
+      : {}),
+    clientCpuUsPerRequest: Math.round((client.user + client.system) / n),
   };
 }
 
@@ -314,17 +345,19 @@ async function benchBackend(
     );
 
     const results: Record<string, CaseResult> = {};
+    const pid = child.pid as number;
+    const measure = (make: (client: number, i: number) => Buffer, ok: number, concurrency = CONCURRENCY) =>
+      runCase(url, make, ok, concurrency, pid);
     for (const name of cases) {
       switch (name) {
         case "objectPut":
-          results.objectPut = await runCase(url, () => objectPut, 201);
+          results.objectPut = await measure(() => objectPut, 201);
           break;
         case "objectGet":
-          results.objectGet = await runCase(url, (w, i) => gets[(w * 7 + i) % gets.length] as Buffer, 200);
+          results.objectGet = await measure((w, i) => gets[(w * 7 + i) % gets.length] as Buffer, 200);
           break;
         case "associationPut":
-          results.associationPut = await runCase(
-            url,
+          results.associationPut = await measure(
             (w, i) =>
               rawRequest(
                 "PUT",
@@ -343,19 +376,14 @@ async function benchBackend(
           );
           break;
         case "associationList":
-          results.associationList = await runCase(url, () => list, 200);
+          results.associationList = await measure(() => list, 200);
           break;
         case "objectGetSingleClient":
           // Latency without queueing: one client, one request at a time.
-          results.objectGetSingleClient = await runCase(
-            url,
-            (_w, i) => gets[i % gets.length] as Buffer,
-            200,
-            1,
-          );
+          results.objectGetSingleClient = await measure((_w, i) => gets[i % gets.length] as Buffer, 200, 1);
           break;
         case "chainAppend":
-          results.chainAppend = await runCase(url, (w) => appends[w] as Buffer, 201);
+          results.chainAppend = await measure((w) => appends[w] as Buffer, 201);
           break;
       }
     }

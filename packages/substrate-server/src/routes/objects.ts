@@ -61,6 +61,19 @@ function assocJson(a: AssociationRecord) {
   };
 }
 
+/** A stored object as answered by GET (a response schema: compiled serializer, no JSON.stringify). */
+const objectAnswer = {
+  type: "object",
+  properties: {
+    type: { type: "integer" },
+    id: { type: "string" },
+    version: { type: "integer" },
+    createdAt: { type: "string" },
+    updatedAt: { type: "string" },
+    data_b64: { type: "string" },
+  },
+} as const;
+
 /** Register object and association routes. */
 export function objectRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const auth = makeAuthHook(ctx);
@@ -85,7 +98,7 @@ export function objectRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.get(
     "/api/objects/:tenant/:type/:id",
-    { onRequest: auth, schema: { params: objectParams } },
+    { onRequest: auth, schema: { params: objectParams, response: { 200: objectAnswer } } },
     async (req) => {
       const tenant = ownTenant(req);
       const params = req.params as { type: unknown; id: unknown };

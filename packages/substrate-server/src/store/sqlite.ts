@@ -18,7 +18,6 @@ import type {
   ChainKey,
   ChainRecord,
   NewBlock,
-  ObjectRecord,
   ObjectStats,
   SubstrateStore,
   UpdateOutcome,
@@ -45,18 +44,6 @@ function toAccount(r: Row): AccountRecord {
     passwordHash: String(r.password_hash),
     version: num(r.version),
     createdAt: num(r.created_at),
-  };
-}
-
-function toObject(r: Row): ObjectRecord {
-  return {
-    tenant: big(r.tenant),
-    type: num(r.type),
-    id: big(r.id),
-    version: num(r.version),
-    data: buf(r.data),
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
   };
 }
 
@@ -144,7 +131,14 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
     deleteKey: db.prepare("DELETE FROM agent_keys WHERE account_id = ? AND secret_hash = ?"),
     findKey: db.prepare("SELECT agent_id FROM agent_keys WHERE account_id = ? AND secret_hash = ?"),
     keyExists: db.prepare("SELECT 1 FROM agent_keys WHERE account_id = ? AND agent_id = ?"),
-    getObject: db.prepare("SELECT * FROM objects WHERE id = ? AND tenant = ? AND type = ?"),
+    // The hottest read: only the columns the caller does not know, as an array (no per-row object
+    // with map transitions), and plain numbers (version is int32, timestamps are ms since 1970).
+    getObject: db
+      .prepare(
+        "SELECT version, data, created_at, updated_at FROM objects WHERE id = ? AND tenant = ? AND type = ?",
+      )
+      .safeIntegers(false)
+      .raw(true),
     insertObject: db.prepare(
       "INSERT INTO objects (tenant, type, version, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
     ),
@@ -193,6 +187,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
     deleteBlocks: db.prepare("DELETE FROM blocks WHERE tenant = ? AND name = ? AND shard = ?"),
     listChains: db.prepare("SELECT * FROM chains WHERE tenant = ? ORDER BY name, shard"),
   };
+
+  const listStatements = new Map<string, Database.Statement>();
 
   const addBlockTx = db.transaction(
     (key: ChainKey, where: "append" | "prepend", nb: NewBlock): BlockRecord => {
@@ -281,8 +277,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
       return q.keyExists.get(accountId, agentId) !== undefined;
     },
     async getObject(tenant, type, id) {
-      const row = q.getObject.get(id, tenant, type) as Row | undefined;
-      return row ? toObject(row) : null;
+      const row = q.getObject.get(id, tenant, type) as [number, Buffer, number, number] | undefined;
+      if (!row) return null;
+      return { tenant, type, id, version: row[0], data: row[1], createdAt: row[2], updatedAt: row[3] };
     },
     async createObject(tenant, type, version, data, now) {
       const r = q.insertObject.run(tenant, type, version, data, now, now);
@@ -322,7 +319,13 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
       }
       args.push(aq.limit);
       const sql = `SELECT * FROM associations WHERE ${where.join(" AND ")} ORDER BY position DESC, target_id DESC LIMIT ?`;
-      return (db.prepare(sql).all(...args) as Row[]).map(toAssociation);
+      // Four possible shapes: prepare each once.
+      let stmt = listStatements.get(sql);
+      if (!stmt) {
+        stmt = db.prepare(sql);
+        listStatements.set(sql, stmt);
+      }
+      return (stmt.all(...args) as Row[]).map(toAssociation);
     },
     async deleteAssociation(tenant, type, sourceId, targetId) {
       return q.deleteAssoc.run(tenant, type, sourceId, targetId).changes > 0;
