@@ -75,7 +75,10 @@ export interface SubstrateClientOptions {
   readonly maxResponseBytes?: number;
   /** Called after every HTTP attempt (round-trip accounting). */
   readonly onRequest?: (event: RequestEvent) => void;
-  /** fetch implementation (default: Node's global fetch, which keeps connections alive). */
+  /**
+   * fetch implementation to send requests through (proxies, fault injection in tests). Default:
+   * node:http(s) with a keep-alive agent, which costs agents far less CPU per call than fetch.
+   */
   readonly fetch?: typeof globalThis.fetch;
 }
 
@@ -195,6 +198,14 @@ export class SubstrateClient {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
+  }
+
+  /**
+   * Closes idle keep-alive connections to the substrate now (idle ones also close by themselves
+   * after 4 s and never keep the process alive). The client stays usable: a later call reconnects.
+   */
+  close(): void {
+    this.#transport.close();
   }
 
   // ---------------------------------------------------------------- session

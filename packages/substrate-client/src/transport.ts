@@ -1,11 +1,17 @@
-// One HTTP round-trip layer on top of ky: per-attempt timeout covering headers
-// AND body, a cap on the response size, retries with exponential backoff and
-// full jitter (honouring a capped Retry-After) for idempotent requests only,
-// and a counter + hook per attempt so callers can report substrate calls.
-// ky's own retry is disabled: the retry policy here must know which calls are
-// idempotent (object-create PUT and chain append are not) and must count every
-// attempt.
+// One HTTP round-trip layer: per-attempt timeout covering headers AND body, a
+// cap on the response size, retries with exponential backoff and full jitter
+// (honouring a capped Retry-After) for idempotent requests only, and a counter
+// + hook per attempt so callers can report substrate calls.
+// By default requests go through node:http(s) with a keep-alive agent: agents
+// make a dozen calls per session, and WHATWG fetch (Request/Response objects,
+// web streams, AbortSignal per call) cost them several times the CPU of the
+// whole HTTP exchange. A caller-supplied `fetch` goes through ky instead (its
+// own retry is disabled: the retry policy here must know which calls are
+// idempotent — object-create PUT and chain append are not — and must count
+// every attempt).
 
+import http from "node:http";
+import https from "node:https";
 import ky, { TimeoutError as KyTimeoutError } from "ky";
 import { NetworkError, type RequestTarget, TimeoutError } from "./errors.js";
 
@@ -146,6 +152,9 @@ async function readCapped(response: Response, max: number): Promise<{ body: Uint
   return { body, tooLarge: false };
 }
 
+/** Idle keep-alive sockets are closed after this long (below common server keep-alive timeouts). */
+const IDLE_SOCKET_MS = 4000;
+
 type Attempt =
   | { kind: "response"; response: HttpResponse; retryAfter: string | null }
   | { kind: "network"; code: string | undefined }
@@ -154,18 +163,29 @@ type Attempt =
 /** Sends requests; see the module header for the policy. */
 export class Transport {
   readonly #options: TransportOptions;
-  readonly #ky: typeof ky;
+  readonly #ky: typeof ky | null;
+  readonly #agent: http.Agent | null;
+  readonly #base: URL;
   readonly #sleep: (ms: number) => Promise<void>;
 
   constructor(options: TransportOptions) {
     this.#options = options;
     this.#sleep = options.sleep ?? sleepMs;
-    this.#ky = ky.create({
-      retry: 0,
-      throwHttpErrors: false,
-      timeout: false,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    this.#base = new URL(options.baseUrl.replace(/\/+$/, ""));
+    if (options.fetch) {
+      this.#ky = ky.create({ retry: 0, throwHttpErrors: false, timeout: false, fetch: options.fetch });
+      this.#agent = null;
+    } else {
+      this.#ky = null;
+      const agentOptions = { keepAlive: true, scheduling: "lifo" as const, timeout: IDLE_SOCKET_MS };
+      this.#agent =
+        this.#base.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    }
+  }
+
+  /** Close idle keep-alive connections (in-flight requests finish). */
+  close(): void {
+    this.#agent?.destroy();
   }
 
   /** Sends `request`, retrying per policy; resolves with any HTTP answer, throws NetworkError/TimeoutError. */
@@ -211,6 +231,7 @@ export class Transport {
       headers["content-type"] = "application/octet-stream";
       body = request.body;
     }
+    if (!this.#ky) return this.#attemptNode(request, url, headers, body, attempt);
     // One deadline for the whole attempt: headers and body.
     const controller = new AbortController();
     let timedOut = false;
@@ -254,5 +275,106 @@ export class Transport {
         }
       }
     }
+  }
+
+  /** One attempt over node:http(s) with the keep-alive agent (the default path). */
+  #attemptNode(
+    request: HttpRequest,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | Uint8Array | undefined,
+    attempt: number,
+  ): Promise<Attempt> {
+    const { timeoutMs, maxResponseBytes, stats, onRequest } = this.#options;
+    stats.requests++;
+    const started = performance.now();
+    const payload = body === undefined ? undefined : typeof body === "string" ? Buffer.from(body) : body;
+    if (payload !== undefined) headers["content-length"] = String(payload.byteLength);
+    const send = url.protocol === "https:" ? https.request : http.request;
+    return new Promise<Attempt>((resolve) => {
+      let status = 0;
+      let settled = false;
+      const finish = (result: Attempt): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (onRequest) {
+          try {
+            onRequest({
+              method: request.method,
+              route: request.route,
+              status,
+              attempt,
+              durationMs: performance.now() - started,
+            });
+          } catch {
+            // A faulty hook must not break the request; nothing to log here.
+          }
+        }
+        resolve(result);
+      };
+      let req: http.ClientRequest;
+      // One deadline for the whole attempt: headers and body.
+      const timer = setTimeout(() => {
+        finish({ kind: "timeout" });
+        req.destroy();
+      }, timeoutMs);
+      try {
+        req = send(url, { method: request.method, headers, agent: this.#agent! }, (res) => {
+          status = res.statusCode ?? 0;
+          const retryAfter = res.headers["retry-after"];
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let tooLarge = false;
+          res.on("data", (chunk: Buffer) => {
+            if (tooLarge) return;
+            size += chunk.byteLength;
+            if (size > maxResponseBytes) {
+              tooLarge = true;
+              chunks.length = 0;
+              finish({
+                kind: "response",
+                response: { status, body: new Uint8Array(0), tooLarge: true },
+                retryAfter: typeof retryAfter === "string" ? retryAfter : null,
+              });
+              // Stop reading; the socket is not reused (its remaining body is unread).
+              res.destroy();
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on("end", () => {
+            const bytes = Buffer.concat(chunks, size);
+            finish({
+              kind: "response",
+              response: {
+                status,
+                body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+                tooLarge: false,
+              },
+              retryAfter: typeof retryAfter === "string" ? retryAfter : null,
+            });
+          });
+          res.on("error", (error: Error) => {
+            status = 0;
+            finish({ kind: "network", code: causeCode(error) });
+          });
+          res.on("close", () => {
+            // Closed before the whole body arrived (connection reset mid-body).
+            if (res.complete) return;
+            status = 0;
+            finish({ kind: "network", code: "ECONNRESET" });
+          });
+        });
+      } catch (error) {
+        finish({ kind: "network", code: causeCode(error) });
+        return;
+      }
+      req.on("error", (error: Error) => {
+        status = 0;
+        finish({ kind: "network", code: causeCode(error) });
+      });
+      req.end(payload);
+    });
   }
 }
