@@ -4,7 +4,7 @@
 // everything with exit 0 — and bad `--workers` values are refused with exit 2.
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -153,6 +153,8 @@ describe("hsagent-substrate --workers", () => {
     try {
       expect(s.stdout().split("\n").filter(Boolean)).toHaveLength(1);
       expect(childrenOf(pid)).toHaveLength(2);
+      // Generated once, by the primary, before the workers started.
+      expect(statSync(join(dir, "two", "jwt-secret")).mode & 0o777).toBe(0o600);
       // The JWT secret was generated once and is shared: the token from registration works on
       // both workers.
       const u = await register(url, "workers");
