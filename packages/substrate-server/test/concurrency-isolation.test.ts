@@ -132,10 +132,16 @@ describe.each(BACKENDS)("tenant isolation ($name)", (backend) => {
         s.del(`/api/objects/${t}/associations/none/${t}/1`),
       ],
     ];
+    // Everything but the Date header (two answers may straddle a second boundary) must match.
+    const comparable = (r: { status: number; body: unknown; headers?: Headers }) => ({
+      status: r.status,
+      body: r.body,
+      headers: [...(r.headers ?? [])].filter(([k]) => k !== "date"),
+    });
     for (const [a, b] of pairs) {
       const [ra, rb] = await Promise.all([a, b]);
       expect(ra.status).toBe(403);
-      expect(ra).toEqual(rb);
+      expect(comparable(ra)).toEqual(comparable(rb));
     }
     expect((await s.put(`/api/objects/${t}`, { type: 7001, data: "" })).status).toBe(403);
     expect(

@@ -192,7 +192,8 @@ function buildArbitrary(u: () => User): fc.Arbitrary<Req> {
       })
       .filter(({ field, value }) =>
         field === "data"
-          ? typeof value !== "string" || !BASE64.test(value)
+          ? // NaN and ±Infinity serialize as null, and a null data is a valid (empty) one.
+            JSON.stringify(value) !== "null" && (typeof value !== "string" || !BASE64.test(value))
           : value !== null && !acceptableBigint(value, field === "time" || field === "position"),
       )
       .map(({ field, value }): Req => {

@@ -219,7 +219,8 @@ describe("hsagent-substrate --workers", () => {
       for (let i = 0; i < 6; i++) {
         expect((await once(url, "GET", "/api/account/me", { token: u.token })).status).toBe(200);
       }
-      while (!/worker [0-9]+ \(pid [0-9]+\) listening/.test(s.stderr())) await new Promise((r) => setTimeout(r, 20));
+      while (!/worker [0-9]+ \(pid [0-9]+\) listening/.test(s.stderr()))
+        await new Promise((r) => setTimeout(r, 20));
       const workersNow = childrenOf(pid);
       expect(workersNow).toHaveLength(2);
       expect(workersNow).not.toContain(victim);
