@@ -21,6 +21,12 @@ export function sessionAssocType(role: string, peerIdentityObjId: string): strin
   return `hs_session-${role}-${peerIdentityObjId}`;
 }
 
+/**
+ * Association from our identity to each spare NonceMarker (hsagent only; not read by HSAgent_2):
+ * a marker written ahead of the nonce it will hold, so recording a nonce is one round-trip wait.
+ */
+export const HAS_NONCE_SPARE = "has_nonce_spare";
+
 /** Association type marking a seen nonce: `nonce_seen-<nonce>`. */
 export function nonceAssocType(nonce: string): string {
   return `nonce_seen-${nonce}`;

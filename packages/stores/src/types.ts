@@ -130,6 +130,18 @@ export interface NonceStore {
    * markers were deleted.
    */
   purgePeer(peerIdentityObjId: string, options?: { readonly scanJournal?: boolean }): Promise<number>;
+  /**
+   * Optional: get ready for the next `recordIfNew` from this peer — write a spare marker now, off
+   * the latency path, so that record needs one round-trip wait instead of two. The promise
+   * (which callers may ignore) settles once the spare is written or given up; it never rejects.
+   */
+  prepare?(peerIdentityObjId: string): Promise<void>;
+  /**
+   * Optional: delete spare markers — this instance's, and with `scan` those left by earlier
+   * processes of this agent. With `close`, `prepare` writes no more spares (agent stop).
+   * Returns how many were deleted.
+   */
+  purgeSpares?(options?: { readonly scan?: boolean; readonly close?: boolean }): Promise<number>;
 }
 
 /** Audit event types (PROTOCOL.md §7–§8); other UPPER_SNAKE names are accepted too. */

@@ -174,3 +174,77 @@ describe("round-trips per operation (client.stats.requests)", () => {
     await stores.audit.close();
   });
 });
+
+describe("spare nonce markers (prepare)", () => {
+  it("a prepared record is one step of 4 parallel calls; spares are found and deleted across restarts", async () => {
+    // Requests in flight at once, seen through the client's fetch: one step = all 4 together.
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const countingFetch: typeof globalThis.fetch = async (input, init) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        return await fetch(input, init);
+      } finally {
+        inFlight--;
+      }
+    };
+    const client = await newClient(handle.server.url, username, password, { fetch: countingFetch });
+    const registry = new SubstrateIdentityRegistry(client);
+    const me = await registry.hydrateOrProvision("delta", PASS);
+    const open = () =>
+      createSubstrateStores(client, {
+        agentId: me.identity.agentId,
+        identityObjId: me.identity.identityObjId,
+        identity: registry,
+        audit: { flushIntervalMs: 60_000 },
+      });
+    const stores = open();
+    const nonces = stores.nonces;
+    const peer = "41414";
+
+    expect((await counted(client, "nonces.prepare", () => nonces.prepare!(peer)))[1]).toBe(2);
+    maxInFlight = 0;
+    const nonce = randomBytes(16).toString("hex");
+    const [fresh, calls] = await counted(client, "nonces.recordIfNew(new, spare)", () =>
+      nonces.recordIfNew(nonce, peer),
+    );
+    expect(fresh).toBe(true);
+    expect(calls).toBe(4);
+    expect(maxInFlight).toBe(4);
+    // The spare now is the nonce's marker, linked as nonce_seen-<nonce> (HSAgent_2's layout).
+    const seen = await client.listAssociations(`nonce_seen-${nonce}`, me.identity.identityObjId);
+    expect(seen.count).toBe(1);
+    const marker = await client.getJson<{ nonce: string }>(7004, seen.associations[0]!.targetId);
+    expect(marker!.value.nonce).toBe(nonce);
+
+    // A restarted process with its own spare sees the replay (another marker is linked).
+    const restarted = open();
+    await restarted.nonces.prepare!(peer);
+    const [replayFresh, replayCalls] = await counted(
+      client,
+      "nonces.recordIfNew(replay after restart, spare)",
+      () => restarted.nonces.recordIfNew(nonce, peer),
+    );
+    expect(replayFresh).toBe(false);
+    expect(replayCalls).toBe(5);
+    expect((await client.listAssociations(`nonce_seen-${nonce}`, me.identity.identityObjId)).count).toBe(1);
+    expect(await nonces.purgePeer(peer)).toBe(1);
+    expect((await client.listAssociations(`nonce_seen-${nonce}`, me.identity.identityObjId)).count).toBe(0);
+
+    // An unused spare of a crashed process is found through has_nonce_spare and deleted at start.
+    await stores.nonces.prepare!("41415");
+    const next = open();
+    const [deleted, scanCalls] = await counted(client, "nonces.purgeSpares(scan, 1 left)", () =>
+      next.nonces.purgeSpares!({ scan: true }),
+    );
+    expect(deleted).toBe(1);
+    expect(scanCalls).toBe(2);
+    expect((await client.listAssociations("has_nonce_spare", me.identity.identityObjId)).count).toBe(0);
+
+    // Closed (agent stop): no more spares are written.
+    expect(await next.nonces.purgeSpares!({ close: true })).toBe(0);
+    expect((await counted(client, "nonces.prepare(closed)", () => next.nonces.prepare!(peer)))[1]).toBe(0);
+    await Promise.all([stores.audit.close(), restarted.audit.close(), next.audit.close()]);
+  });
+});

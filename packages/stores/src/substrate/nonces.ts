@@ -4,9 +4,14 @@
 // `nonce-journal-<selfAgentId>-<peerIdentityObjId>` (the audit side), behind
 // an in-memory TTL cache. Round-trips:
 //   exists = 0 (cache hit) or 1
-//   recordIfNew = 0 for a cached replay; else 4 in 2 sequential steps:
-//     (list nonce_seen ∥ PUT marker), then (PUT association ∥ journal append);
-//     a replay found in the substrate costs 3 (the speculative marker is deleted)
+//   recordIfNew = 0 for a cached replay; with a spare marker for the peer
+//     (see prepare) 4 in ONE step: list nonce_seen ∥ PUT marker (the spare,
+//     now holding the nonce) ∥ PUT association ∥ journal append; a replay found
+//     in the substrate costs 1 more (the marker is deleted). Without a spare,
+//     4 in 2 sequential steps: (list ∥ PUT marker), then (PUT association ∥
+//     journal append); a replay found in the substrate costs 3.
+//   prepare = 2, off the latency path: PUT spare marker, then link it
+//     `has_nonce_spare` from our identity (so a restart finds and deletes it)
 //   purgePeer = 1 per marker recorded by this instance (DELETE removes the
 //     association too); with scanJournal + 1 journal read, + 1 lookup per
 //     older nonce, + 1 journal delete.
@@ -15,9 +20,9 @@
 // write; across processes exactly-once is not guaranteed (as in HSAgent_2):
 // the handshake freshness window bounds what a racing replay could achieve.
 
-import { bytesToJson, type SubstrateClient } from "@hsagent/substrate-client";
+import { bytesToJson, type SubstrateClient, VersionClashError } from "@hsagent/substrate-client";
 import { assertObjId } from "../guard.js";
-import { CHAIN_SHARD, nonceAssocType, nonceJournalChain, ObjectTypes } from "../layout.js";
+import { CHAIN_SHARD, HAS_NONCE_SPARE, nonceAssocType, nonceJournalChain, ObjectTypes } from "../layout.js";
 import { FAN_OUT, mapLimit } from "../limit.js";
 import { checkNonce } from "../memory/nonces.js";
 import { DEFAULT_NONCE_CACHE_TTL_MS, isNonceLike, NonceTtlCache } from "../nonce-cache.js";
@@ -41,6 +46,9 @@ export class SubstrateNonceStore implements NonceStore {
   /** Markers written by this instance, by peer: nonce → marker object id. */
   readonly #markers = new Map<string, Map<string, string>>();
   readonly #inFlight = new Map<string, Promise<boolean>>();
+  /** Spare markers by peer: written ahead (see `prepare`); `id` once written and linked. */
+  readonly #spares = new Map<string, { id: string | null; ready: Promise<void> }>();
+  #sparesClosed = false;
 
   constructor(
     client: SubstrateClient,
@@ -79,7 +87,78 @@ export class SubstrateNonceStore implements NonceStore {
     return work;
   }
 
+  prepare(peerIdentityObjId: string): Promise<void> {
+    const existing = this.#spares.get(peerIdentityObjId);
+    if (existing) return existing.ready;
+    if (this.#sparesClosed) return Promise.resolve();
+    try {
+      assertObjId(peerIdentityObjId, "peerIdentityObjId");
+    } catch {
+      return Promise.resolve();
+    }
+    const client = this.#client;
+    const spare: { id: string | null; ready: Promise<void> } = { id: null, ready: Promise.resolve() };
+    spare.ready = (async () => {
+      const { id } = await client.putJson({
+        type: ObjectTypes.NonceMarker,
+        version: 0,
+        value: { spare: true, peerIdentityObjId },
+      });
+      try {
+        await client.putAssociation({
+          type: HAS_NONCE_SPARE,
+          sourceId: this.#identityObjId,
+          targetId: id,
+          json: { peerIdentityObjId },
+        });
+      } catch (error) {
+        await client.deleteObject(ObjectTypes.NonceMarker, id).catch(() => {});
+        throw error;
+      }
+      spare.id = id;
+    })().catch(() => {
+      // No spare: the next record takes the two-step path.
+      if (this.#spares.get(peerIdentityObjId) === spare) this.#spares.delete(peerIdentityObjId);
+    });
+    this.#spares.set(peerIdentityObjId, spare);
+    return spare.ready;
+  }
+
+  async purgeSpares(options: { readonly scan?: boolean; readonly close?: boolean } = {}): Promise<number> {
+    if (options.close) this.#sparesClosed = true;
+    const spares = [...this.#spares.values()];
+    this.#spares.clear();
+    await Promise.all(spares.map((s) => s.ready));
+    const ids = new Set(spares.map((s) => s.id).filter((id): id is string => id !== null));
+    if (options.scan) {
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.#client.listAssociations(HAS_NONCE_SPARE, this.#identityObjId, {
+          limit: 1000,
+          ...(after !== undefined ? { after } : {}),
+        });
+        for (const a of page.associations) ids.add(a.targetId);
+        if (page.associations.length < 1000) break;
+        after = page.associations[page.associations.length - 1]!.position;
+      }
+    }
+    const results = await mapLimit([...ids], FAN_OUT, (id) =>
+      this.#client.deleteObject(ObjectTypes.NonceMarker, id),
+    );
+    return results.filter((r) => r.success).length;
+  }
+
+  /** Take the peer's spare marker if it is written; a spare still being written stays for later. */
+  #takeSpare(peer: string): string | null {
+    const spare = this.#spares.get(peer);
+    if (!spare || spare.id === null) return null;
+    this.#spares.delete(peer);
+    return spare.id;
+  }
+
   async #record(nonce: string, peer: string): Promise<boolean> {
+    const spare = this.#takeSpare(peer);
+    if (spare !== null) return this.#recordOnSpare(nonce, peer, spare);
     const client = this.#client;
     const at = this.#now();
     const assocType = nonceAssocType(nonce);
@@ -118,12 +197,77 @@ export class SubstrateNonceStore implements NonceStore {
       ),
     ]);
     this.#cache.add(nonce);
+    this.#remember(peer, nonce, marker.id);
+    return true;
+  }
+
+  /** Marker ids written by this instance, for `purgePeer`. */
+  #remember(peer: string, nonce: string, markerId: string): void {
     let byPeer = this.#markers.get(peer);
     if (!byPeer) {
       byPeer = new Map();
       this.#markers.set(peer, byPeer);
     }
-    byPeer.set(nonce, marker.id);
+    byPeer.set(nonce, markerId);
+  }
+
+  /**
+   * One step: the lookup, the marker (the spare now holds the nonce), its `nonce_seen` link and
+   * the journal entry, all in parallel. The lookup may already see our own link: only a link to
+   * another marker means the nonce was seen before.
+   */
+  async #recordOnSpare(nonce: string, peer: string, markerId: string): Promise<boolean> {
+    const client = this.#client;
+    const at = this.#now();
+    const assocType = nonceAssocType(nonce);
+    const ms = String(at.getTime());
+    const value = { nonce, peerIdentityObjId: peer, seenAt: at.toISOString() };
+    // Whatever happens below, the session's purge deletes this marker (and its links).
+    this.#remember(peer, nonce, markerId);
+    const putMarker = async (): Promise<void> => {
+      try {
+        await client.putJson({ type: ObjectTypes.NonceMarker, id: markerId, version: 0, value });
+      } catch (error) {
+        // A server that numbers creates differently: update at the version it holds.
+        if (!(error instanceof VersionClashError)) throw error;
+        const current = await client.getObject(ObjectTypes.NonceMarker, markerId);
+        if (!current) throw error;
+        await client.putJson({
+          type: ObjectTypes.NonceMarker,
+          id: markerId,
+          version: current.version,
+          value,
+        });
+      }
+    };
+    const [seen] = await Promise.all([
+      client.listAssociations(assocType, this.#identityObjId, { limit: 10 }),
+      putMarker(),
+      client.putAssociation({
+        type: assocType,
+        sourceId: this.#identityObjId,
+        targetId: markerId,
+        time: ms,
+        position: ms,
+        json: { peerIdentityObjId: peer },
+      }),
+      client.appendBlock(
+        nonceJournalChain(this.#agentId, peer),
+        CHAIN_SHARD,
+        JSON.stringify({
+          event: "NONCE_SEEN",
+          nonce,
+          peerIdentityObjId: peer,
+          timestamp_utc: at.toISOString(),
+        }),
+      ),
+    ]);
+    this.#cache.add(nonce);
+    if (seen.associations.some((a) => a.targetId !== markerId)) {
+      this.#markers.get(peer)?.delete(nonce);
+      await client.deleteObject(ObjectTypes.NonceMarker, markerId);
+      return false;
+    }
     return true;
   }
 

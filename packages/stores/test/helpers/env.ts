@@ -98,11 +98,17 @@ export async function startServer(
 }
 
 /** A logged-in client on a new or existing account. */
-export async function newClient(url: string, username: string, password: string): Promise<SubstrateClient> {
+export async function newClient(
+  url: string,
+  username: string,
+  password: string,
+  extra: { fetch?: typeof globalThis.fetch } = {},
+): Promise<SubstrateClient> {
   const client = new SubstrateClient({
     baseUrl: url,
     credentials: { username, password },
     autoRegister: true,
+    ...extra,
   });
   await client.login();
   return client;
