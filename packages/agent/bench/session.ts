@@ -190,6 +190,7 @@ async function main(): Promise<void> {
     substrateCallsPerSessionPerSide: round((end.calls - windowStart!.calls) / sessionsInWindow / 2),
     cpuMsPerSession: round(((end.cpu.user + end.cpu.system) / 1000 + serverCpuMs) / sessionsInWindow),
     substrateServer: IN_PROCESS ? "in-process" : "own process",
+    serverCpuMsPerSession: IN_PROCESS ? null : round(serverCpuMs / sessionsInWindow),
     sessionsPerSecond: round(sessionsInWindow / ((end.at - windowStart!.at) / 1000)),
     aborted: agents.reduce((n, a) => n + a.metrics().sessions.aborted, 0),
     // Context for reading the latencies: the machine's 1-minute load average at the end.

@@ -320,6 +320,9 @@ export class Agent extends EventEmitter {
       ),
     );
     if (stale.length > 0) await stores.audit.flush();
+    // Spare nonce markers a previous run wrote ahead and never used (1 lookup).
+    const spares = await stores.nonces.purgeSpares?.({ scan: true });
+    if (spares) this.#log.info({ spares }, "spare nonce markers of a previous run deleted");
   }
 
   async #connect(): Promise<void> {
@@ -881,6 +884,10 @@ export class Agent extends EventEmitter {
     this.#registerTimer = null;
     this.#waiting.clear();
     if (this.#starting) await this.#starting.catch(() => {});
+    // No new spare nonce markers from here on; delete the ones written ahead.
+    const spares = this.#stores?.nonces.purgeSpares?.({ close: true }).catch((error: unknown) => {
+      this.#log.warn({ err: errorCode(error) }, "spare nonce markers not deleted (the next start does)");
+    });
     const entries = [...this.#peers.values()];
     await Promise.all(
       entries.map((entry) =>
@@ -900,6 +907,7 @@ export class Agent extends EventEmitter {
       ),
     );
     await Promise.all(entries.map((e) => e.writer.drain()));
+    await spares;
     for (const u of this.#unsubscribe.splice(0)) u();
     if (this.#stores) {
       await this.#stores.audit.close().catch((error: unknown) => {

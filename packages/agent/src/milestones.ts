@@ -151,6 +151,9 @@ export class MilestoneWriter {
           purgeState ? this.#stores.sessions.purge(end.role, this.#peerObjId) : Promise.resolve(false),
         ]);
         if (nonces.status === "rejected") this.#hooks.onError(nonces.reason, "nonce purge");
+        // The next session with this peer records its nonce in one round-trip wait (a spare
+        // marker written now, off the latency path; a no-op once the agent is stopping).
+        void this.#stores.nonces.prepare?.(this.#peerObjId);
         if (state.status === "rejected") {
           this.#hooks.onError(state.reason, "session purge");
           this.#retryEnd = { role: end.role };
