@@ -216,7 +216,7 @@ export class Transport {
   }
 
   async #attempt(request: HttpRequest, attempt: number): Promise<Attempt> {
-    const { baseUrl, timeoutMs, maxResponseBytes, stats, onRequest } = this.#options;
+    const { baseUrl, timeoutMs, maxResponseBytes, stats } = this.#options;
     const url = new URL(baseUrl.replace(/\/+$/, "") + request.path);
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
@@ -261,19 +261,24 @@ export class Transport {
       return { kind: "network", code: causeCode(error) };
     } finally {
       clearTimeout(timer);
-      if (onRequest) {
-        try {
-          onRequest({
-            method: request.method,
-            route: request.route,
-            status,
-            attempt,
-            durationMs: performance.now() - started,
-          });
-        } catch {
-          // A faulty hook must not break the request; nothing to log here.
-        }
-      }
+      this.#report(request, status, attempt, started);
+    }
+  }
+
+  /** Tell `onRequest` about a finished attempt (a faulty hook must not break the request). */
+  #report(request: HttpRequest, status: number, attempt: number, started: number): void {
+    const { onRequest } = this.#options;
+    if (!onRequest) return;
+    try {
+      onRequest({
+        method: request.method,
+        route: request.route,
+        status,
+        attempt,
+        durationMs: performance.now() - started,
+      });
+    } catch {
+      // nothing to log here
     }
   }
 
@@ -285,7 +290,7 @@ export class Transport {
     body: string | Uint8Array | undefined,
     attempt: number,
   ): Promise<Attempt> {
-    const { timeoutMs, maxResponseBytes, stats, onRequest } = this.#options;
+    const { timeoutMs, maxResponseBytes, stats } = this.#options;
     stats.requests++;
     const started = performance.now();
     const payload = body === undefined ? undefined : typeof body === "string" ? Buffer.from(body) : body;
@@ -298,19 +303,7 @@ export class Transport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (onRequest) {
-          try {
-            onRequest({
-              method: request.method,
-              route: request.route,
-              status,
-              attempt,
-              durationMs: performance.now() - started,
-            });
-          } catch {
-            // A faulty hook must not break the request; nothing to log here.
-          }
-        }
+        this.#report(request, status, attempt, started);
         resolve(result);
       };
       let req: http.ClientRequest;

@@ -175,17 +175,30 @@ export class SubstrateNonceStore implements NonceStore {
       await client.deleteObject(ObjectTypes.NonceMarker, marker.id);
       return false;
     }
+    await Promise.all(this.#linkAndJournal(nonce, peer, marker.id, at));
+    this.#cache.add(nonce);
+    this.#remember(peer, nonce, marker.id);
+    return true;
+  }
+
+  /** The `nonce_seen-<nonce>` link to the marker and the journal entry (two calls, in parallel). */
+  #linkAndJournal(
+    nonce: string,
+    peer: string,
+    markerId: string,
+    at: Date,
+  ): [Promise<void>, Promise<unknown>] {
     const ms = String(at.getTime());
-    await Promise.all([
-      client.putAssociation({
-        type: assocType,
+    return [
+      this.#client.putAssociation({
+        type: nonceAssocType(nonce),
         sourceId: this.#identityObjId,
-        targetId: marker.id,
+        targetId: markerId,
         time: ms,
         position: ms,
         json: { peerIdentityObjId: peer },
       }),
-      client.appendBlock(
+      this.#client.appendBlock(
         nonceJournalChain(this.#agentId, peer),
         CHAIN_SHARD,
         JSON.stringify({
@@ -195,10 +208,7 @@ export class SubstrateNonceStore implements NonceStore {
           timestamp_utc: at.toISOString(),
         }),
       ),
-    ]);
-    this.#cache.add(nonce);
-    this.#remember(peer, nonce, marker.id);
-    return true;
+    ];
   }
 
   /** Marker ids written by this instance, for `purgePeer`. */
@@ -220,7 +230,6 @@ export class SubstrateNonceStore implements NonceStore {
     const client = this.#client;
     const at = this.#now();
     const assocType = nonceAssocType(nonce);
-    const ms = String(at.getTime());
     const value = { nonce, peerIdentityObjId: peer, seenAt: at.toISOString() };
     // Whatever happens below, the session's purge deletes this marker (and its links).
     this.#remember(peer, nonce, markerId);
@@ -243,24 +252,7 @@ export class SubstrateNonceStore implements NonceStore {
     const [seen] = await Promise.all([
       client.listAssociations(assocType, this.#identityObjId, { limit: 10 }),
       putMarker(),
-      client.putAssociation({
-        type: assocType,
-        sourceId: this.#identityObjId,
-        targetId: markerId,
-        time: ms,
-        position: ms,
-        json: { peerIdentityObjId: peer },
-      }),
-      client.appendBlock(
-        nonceJournalChain(this.#agentId, peer),
-        CHAIN_SHARD,
-        JSON.stringify({
-          event: "NONCE_SEEN",
-          nonce,
-          peerIdentityObjId: peer,
-          timestamp_utc: at.toISOString(),
-        }),
-      ),
+      ...this.#linkAndJournal(nonce, peer, markerId, at),
     ]);
     this.#cache.add(nonce);
     if (seen.associations.some((a) => a.targetId !== markerId)) {
