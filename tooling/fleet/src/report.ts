@@ -191,17 +191,20 @@ export function renderBenchmarks(bench: BenchResults | null, soaks: readonly Soa
       "Each test fails unless, after the fault clears, every pair completes a session within 2 × sessionTimeoutMs, no audit event the agent " +
       "had written is missing from its chain, every chain validates, and no process was restarted by hand.",
     "",
-    "Bugs the campaign found (a known failure is kept as an `it.fails` test, which turns red once the bug is fixed):",
+    "Bugs the campaign and the soak found, each fixed with a test that fails without the fix:",
     "",
-    "- **substrate server, PostgreSQL**: terminating the server's backends (`pg_terminate_backend`) while a pooled client is " +
-      "checked out emits an unhandled `error` event (57P01) on that `pg.Client` and the server process exits; it needs a manual restart.",
+    "- **substrate server, PostgreSQL** (fixed in efbf6a6; the `pg_terminate_backend` fault is its regression test): terminating " +
+      "the server's backends while a pooled client is checked out emitted an unhandled `error` event (57P01) and the server process exited.",
     "- **agent, session-state purge** (fixed in bfdef44; the 500s and DELETE-only tests are its regression tests): " +
       "a purge refused by the substrate was forgotten, and the stale `HandshakeSessionState` made every later session of that pair abort " +
       "with `session-conflict`.",
-    "- **agent, session timeout under a slow substrate** (soak): a responder stays in `resp_confirm`/`resp_exchange`/`resp_finalize` far longer " +
-      "than sessionTimeoutMs (up to 47–62 s against 15 s), because the session timer is fed into the peer's lane, which is blocked awaiting a " +
-      "substrate call (the durable nonce check: 10 s per attempt, 3 retries). With 20 agents at the default 3 s register period the demand " +
-      "(190 pairs, ≈ 63 sessions/s) exceeds what one substrate process serves on 2 cores (≈ 27 sessions/s in the bench), so this shows up.",
+    "- **agent, session timeout under a slow substrate** (soak): a responder stayed in `resp_confirm`/`resp_exchange`/`resp_finalize` " +
+      "far longer than sessionTimeoutMs (up to 47–62 s against 15 s), its lane blocked on the durable nonce check. Fixed twice over: the " +
+      "check is bounded by the session's remaining time (cf66c76), and admission control (c7f81a7) holds `register`s beyond `maxSessions` (4) " +
+      "accepted sessions per agent and answers the longest-waiting peer first, so 20 agents offering ≈ 63 sessions/s queue instead of timing out.",
+    "- **stores, own leftovers read as a twin's** (fixed in 75eb158; `uncertain-save.test.ts`): a session-state link whose answer was " +
+      "lost landed after the purge, and every later save of that pair failed with `session-conflict` (822 aborts, pairs with 0 sessions in " +
+      "the first soak). States now carry a per-instance writer tag; an instance deletes its own leftovers, a twin's still conflict.",
     "",
     "## Reproduce",
     "",
