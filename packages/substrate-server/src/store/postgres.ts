@@ -180,6 +180,14 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
   });
   // An idle client's error must not crash the process; the pool replaces it.
   pool.on("error", () => undefined);
+  // Nor may a checked-out client's: pg parses a whole TCP chunk at once, so a backend terminated
+  // right after a ReadyForQuery delivers its FATAL 57P01 in the same chunk — after the pool took
+  // its idle listener off and before `await pool.connect()` resumes to attach ours. Every client
+  // keeps a no-op listener for life; a broken one is still found (its queries fail, the pool drops
+  // it on release: it is no longer queryable).
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+  });
   try {
     await migrate(pool, schema);
   } catch (err) {
