@@ -101,3 +101,38 @@ it("a create whose link lands after the purge (lost answer) does not block the n
   expect((await store.list()).map((s) => s.record.state)).toEqual(["resp_exchange"]);
   expect(await store.purge("responder", "43")).toBe(true);
 });
+
+it("a create whose lookup link fails (500) is still purged: no state is left behind", async () => {
+  // Only the hs_session link fails; the object and its has_handshake_with link are written — as
+  // when the server loses its database connection between the two link writes.
+  let failNextLink = true;
+  const flakyFetch: typeof globalThis.fetch = async (input, init) => {
+    const request = new Request(input, init);
+    const body = request.method === "PUT" ? await request.clone().text() : "";
+    if (failNextLink && request.url.endsWith("/associations") && body.includes("hs_session-")) {
+      failNextLink = false;
+      return new Response(JSON.stringify({ error: "internal error", code: "INTERNAL" }), {
+        status: 500,
+        headers: { "content-type": "application/json" },
+      });
+    }
+    return fetch(request);
+  };
+  const client = new SubstrateClient({
+    baseUrl: server.url,
+    credentials: { username: `w${Date.now().toString(36)}`, password: "pw-uncertain-3" },
+    autoRegister: true,
+    fetch: flakyFetch,
+    retry: { limit: 0 },
+  });
+  await client.login();
+  const store = new SubstrateSessionStore(client, "0f0e0d0c-0000-4000-8000-000000000003", "79");
+  // Looked at through a second instance: list() would teach the first one the state's id.
+  const observer = new SubstrateSessionStore(client, "0f0e0d0c-0000-4000-8000-000000000003", "79");
+  await expect(
+    store.save({ role: "initiator", peerIdentityObjId: "44", state: "init_exchange" }),
+  ).rejects.toThrow();
+  expect((await observer.list()).map((s) => s.record.state)).toEqual(["init_exchange"]);
+  expect(await store.purge("initiator", "44")).toBe(true);
+  expect(await observer.list()).toEqual([]);
+});

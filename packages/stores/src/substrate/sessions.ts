@@ -116,6 +116,9 @@ export class SubstrateSessionStore implements SessionStore {
         "a state exists that this store does not own (load() it first)",
       );
     }
+    // The state is ours from here on, even if a link below fails (a substrate losing its database
+    // connection mid-way): a purge then deletes the object by id, and with it every link that landed.
+    this.#handles.set(key, { objId: created.id, version: 0, createdJson: JSON.stringify(value) });
     await Promise.all([
       this.#client.putAssociation({
         type: assocType,
@@ -131,7 +134,6 @@ export class SubstrateSessionStore implements SessionStore {
       }),
     ]);
     // A create stores the version sent (0), per SUBSTRATE-API.md §3.
-    this.#handles.set(key, { objId: created.id, version: 0, createdJson: JSON.stringify(value) });
     return { record: structuredClone(record), version: 0, objId: created.id };
   }
 
