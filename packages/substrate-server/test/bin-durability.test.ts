@@ -2,69 +2,32 @@
 // SIGINT/SIGTERM — and durability: kill -9 mid-load, restart on the same SQLite file, and every
 // write that was answered 2xx is still there, with every chain validating.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { b64, Client } from "./helpers.js";
+import { BIN, type Bin, b64, Client, PKG, spawnBin } from "./helpers.js";
 
-const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(pkg, "dist", "bin", "hsagent-substrate.js");
 const dir = mkdtempSync(join(tmpdir(), "substrate-bin-"));
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Started & { ready: Promise<string> } {
-  const childEnv = { ...process.env, ...env };
-  delete childEnv.HSAGENT_SUBSTRATE_JWT_SECRET;
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    env: childEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /^substrate listening on (http:\/\/\S+)\n/.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-    exited.then((code) => reject(new Error(`bin exited early (${code}): ${err}`)));
-  });
-  // Tests that expect an early exit never await `ready`; keep that from being an unhandled rejection.
-  ready.catch(() => undefined);
-  return { child, url: "", stdout: () => out, stderr: () => err, exited, ready };
-}
+type Started = Bin & { url: string };
 
 async function start(args: string[]): Promise<Started> {
-  const s = run(args);
-  s.url = await s.ready;
-  return s;
+  const s = spawnBin(args, dir);
+  return { ...s, url: await s.ready };
 }
 
 beforeAll(() => {
   // The root `pnpm test` builds first; a bare vitest run builds here if dist is missing.
   if (!existsSync(BIN))
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: pkg, stdio: "ignore" });
+    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: PKG, stdio: "ignore" });
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("hsagent-substrate bin", () => {
   it("prints help and exits 0", async () => {
-    const s = run(["--help"]);
+    const s = spawnBin(["--help"], dir);
     expect(await s.exited).toBe(0);
     expect(s.stdout()).toMatch(/--host[\s\S]*--port[\s\S]*--db/);
   });
@@ -76,7 +39,7 @@ describe("hsagent-substrate bin", () => {
     [["--db", "mysql://x"]],
     [["stray-positional"]],
   ])("rejects %j with one stderr line and exit 2", async (args) => {
-    const s = run(args);
+    const s = spawnBin(args, dir);
     expect(await s.exited).toBe(2);
     expect(s.stderr().trim().split("\n")).toHaveLength(1);
     expect(s.stdout()).toBe("");

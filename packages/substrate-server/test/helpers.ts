@@ -1,7 +1,10 @@
 // Test harness: start real servers on both backends (SQLite in memory, PostgreSQL in a random
 // schema dropped afterwards) and a tiny fetch-based HTTP client.
 
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import {
   type RunningSubstrateServer,
@@ -169,3 +172,46 @@ export async function newUser(url: string, prefix = "user"): Promise<User> {
 
 /** base64 of a UTF-8 string or bytes. */
 export const b64 = (v: string | Uint8Array): string => Buffer.from(v).toString("base64");
+
+/** This package's directory. */
+export const PKG = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The built `hsagent-substrate` bin. */
+export const BIN = join(PKG, "dist", "bin", "hsagent-substrate.js");
+
+/** A running bin: its process, output so far, exit code and the URL it prints once listening. */
+export interface Bin {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** Rejects if the process exits before printing its listening line. */
+  ready: Promise<string>;
+}
+
+/** Spawn the bin in `cwd` (no JWT secret in its environment unless `env` gives one). */
+export function spawnBin(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Bin {
+  const childEnv = { ...process.env, ...env };
+  if (env.HSAGENT_SUBSTRATE_JWT_SECRET === undefined) delete childEnv.HSAGENT_SUBSTRATE_JWT_SECRET;
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: childEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /^substrate listening on (http:\/\/\S+)\n/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+    exited.then((code) => reject(new Error(`bin exited early (${code}): ${err}`)));
+  });
+  // Tests that expect an early exit never await `ready`; keep that from being an unhandled rejection.
+  ready.catch(() => undefined);
+  return { child, stdout: () => out, stderr: () => err, exited, ready };
+}

@@ -3,47 +3,29 @@
 // clashes and chain appends stay exact across workers, a killed worker is replaced, SIGTERM closes
 // everything with exit 0 — and bad `--workers` values are refused with exit 2.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { b64, dropSchema, PG_URL, randomSchema } from "./helpers.js";
+import { BIN, type Bin, b64, dropSchema, PG_URL, PKG, randomSchema, spawnBin } from "./helpers.js";
 
-const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(pkg, "dist", "bin", "hsagent-substrate.js");
 const dir = mkdtempSync(join(tmpdir(), "substrate-workers-"));
 
-interface Bin {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-  ready: Promise<string>;
+function run(args: string[]): Bin {
+  return spawnBin(args, dir);
 }
 
-function run(args: string[]): Bin {
-  const env = { ...process.env };
-  delete env.HSAGENT_SUBSTRATE_JWT_SECRET;
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /^substrate listening on (http:\/\/\S+)\n/.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-    exited.then((code) => reject(new Error(`bin exited early (${code}): ${err}`)));
-  });
-  ready.catch(() => undefined);
-  return { child, stdout: () => out, stderr: () => err, exited, ready };
+/** How many distinct workers answer an authenticated GET (up to 20 tries, each must be 200). */
+async function workersAnswering(url: string, token: string): Promise<number> {
+  const seen = new Set<string>();
+  for (let i = 0; i < 20 && seen.size < 2; i++) {
+    const r = await once(url, "GET", "/api/account/me", { token });
+    expect(r.status).toBe(200);
+    seen.add(r.worker as string);
+  }
+  return seen.size;
 }
 
 /** Child processes of `pid` (Linux /proc). */
@@ -126,7 +108,7 @@ async function register(url: string, username: string) {
 
 beforeAll(() => {
   if (!existsSync(BIN))
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: pkg, stdio: "ignore" });
+    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: PKG, stdio: "ignore" });
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -158,13 +140,7 @@ describe("hsagent-substrate --workers", () => {
       // The JWT secret was generated once and is shared: the token from registration works on
       // both workers.
       const u = await register(url, "workers");
-      const seen = new Set<string>();
-      for (let i = 0; i < 20 && seen.size < 2; i++) {
-        const r = await once(url, "GET", "/api/account/me", { token: u.token });
-        expect(r.status).toBe(200);
-        seen.add(r.worker as string);
-      }
-      expect(seen.size).toBe(2);
+      expect(await workersAnswering(url, u.token)).toBe(2);
 
       // A write through one worker is read through the other.
       const data = b64("written by one worker");
@@ -265,13 +241,7 @@ describe("hsagent-substrate --workers", () => {
       try {
         const url = await s.ready;
         const u = await register(url, "pgworkers");
-        const seen = new Set<string>();
-        for (let i = 0; i < 20 && seen.size < 2; i++) {
-          const r = await once(url, "GET", "/api/account/me", { token: u.token });
-          expect(r.status).toBe(200);
-          seen.add(r.worker as string);
-        }
-        expect(seen.size).toBe(2);
+        expect(await workersAnswering(url, u.token)).toBe(2);
         s.child.kill("SIGTERM");
         expect(await s.exited).toBe(0);
       } finally {
