@@ -179,25 +179,34 @@ describe("maxSessions (SQLite substrate, TCP relay)", () => {
       await registry.provision(name, `passphrase-of-${name}`, { identity: generateIdentity({ myId: id }) });
     // Every spoke registers once (at start) and not again within the test: a register the hub
     // dropped at its cap would never be answered; a held one is answered when a slot frees.
-    const hub = await startAgent(world, "hub", { maxSessions: 1, registerIntervalMs: 120_000 });
-    const spokes = await Promise.all(
-      ["s1", "s2", "s3"].map((n) => startAgent(world, n, { registerIntervalMs: 120_000 })),
-    );
+    // Timers are generous: with no second register, a session lost to a loaded CI machine could
+    // not be retried.
+    const patient = { registerIntervalMs: 120_000, sessionTimeoutMs: 60_000, maxRetransmits: 30 };
+    const hub = await startAgent(world, "hub", { ...patient, maxSessions: 1 });
+    // Listen before any spoke starts: the first session can end before the last spoke is up.
+    const aborted: string[] = [];
+    hub.on("aborted", (e) => aborted.push(`${e.peer}:${e.reason}`));
     let maxActive = 0;
     const closedWith = new Set<string>();
     hub.on("established", () => {
       maxActive = Math.max(maxActive, hub.metrics().sessions.active);
     });
     hub.on("closed", (e) => closedWith.add(e.peer));
+    const spokes = await Promise.all(["s1", "s2", "s3"].map((n) => startAgent(world, n, patient)));
     try {
       expect(hub.agentId).toBe(ids.hub);
-      await waitFor(() => closedWith.size === 3, 20_000, "all served");
+      await waitFor(() => closedWith.size === 3, 60_000, "all served").catch((error: Error) => {
+        throw new Error(
+          `${error.message}; served ${[...closedWith].join(", ")}; aborted ${aborted.join(", ")}`,
+        );
+      });
       expect(maxActive).toBe(1);
-      expect(hub.metrics().registersIgnoredBusy).toBeGreaterThanOrEqual(2);
+      // At least one register arrived while the hub was busy (the spokes start together).
+      expect(hub.metrics().registersIgnoredBusy).toBeGreaterThanOrEqual(1);
       expect(hub.metrics().registersWaiting).toBe(0);
     } finally {
       await Promise.all([hub.stop(), ...spokes.map((s) => s.stop())]);
       await world.close();
     }
-  });
+  }, 90_000);
 });
