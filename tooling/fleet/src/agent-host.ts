@@ -69,7 +69,7 @@ async function startOne(cmd: StartCommand, name: string, passphraseBase: string)
       credentials: cmd.account,
       autoRegister: true,
     });
-    await loginWithRetry(client);
+    await client.login();
     const agent = createAgent({
       name,
       relay: cmd.relay,
@@ -125,19 +125,6 @@ async function startOne(cmd: StartCommand, name: string, passphraseBase: string)
 function endStretch(h: Hosted, peer: string): void {
   h.activeSince.delete(peer);
   h.stuckCounted.delete(peer);
-}
-
-/** Two agents of one new account starting together race to register it: retry a 401 a few times. */
-async function loginWithRetry(client: SubstrateClient): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.login();
-      return;
-    } catch (error) {
-      if (attempt >= 6) throw error;
-      await new Promise((r) => setTimeout(r, 200 * attempt));
-    }
-  }
 }
 
 /** Stuck-session watch and audit acknowledgements, every 200 ms. */

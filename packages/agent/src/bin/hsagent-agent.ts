@@ -226,29 +226,13 @@ async function main(): Promise<void> {
     });
   }
   try {
-    await loginWithRetry(client);
+    await client.login();
     await agent.start();
   } catch (error) {
     const e = error as { code?: string; message?: string };
     fail(`failed to start: ${e.code ?? ""} ${e.message ?? String(error)}`, 1);
   }
   emit({ event: "ready", name, agentId: agent.agentId });
-}
-
-/**
- * Log in; with auto-registration, two agents of one new account starting together race to
- * register it and the loser sees 401: retry a few times (the account exists by then).
- */
-async function loginWithRetry(client: SubstrateClient): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.login();
-      return;
-    } catch (error) {
-      if (attempt >= 4 || (error as { status?: number }).status !== 401) throw error;
-      await new Promise((r) => setTimeout(r, 150 * attempt));
-    }
-  }
 }
 
 function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
