@@ -139,6 +139,20 @@ describe("hsagent up", () => {
     expect(human.stdout).toMatch(/HANDSHAKE_OK {2}peer=alpha {2}v2/);
     expect(human.stdout).not.toMatch(/peer=beta/);
   }, 120_000);
+
+  it("Ctrl-C (SIGINT) ends with one summary line, exit 0 and nothing on stderr", async () => {
+    const data = join(dir, "up-sigint");
+    const up = startCli(["up", "--data-dir", data, "--relay-port", "0", "--substrate-port", "0"]);
+    await waitFor(() => /1 session completed/.test(up.out.stdout), 60_000, "a completed session");
+    up.child.kill("SIGINT");
+    const r = await up.done;
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const last = r.stdout.trim().split("\n").pop();
+    expect(last).toMatch(
+      /^stopped after \d+\.\d s: \d+ sessions? completed over 1 pair, 0 rejected, \d+ aborted$/,
+    );
+  }, 90_000);
 });
 
 describe("hsagent selftest", () => {
@@ -187,6 +201,14 @@ describe("hsagent run with HSAgent_2's client_config.json", () => {
       );
       const est = jsonLines(alpha.out.stdout).find((l) => l.event === "established");
       expect(est?.version).toBe(2);
+      // Each session event is logged exactly once (the runtime logs it; `run` does not log it again).
+      for (const event of ["established", "closed"]) {
+        const sids = jsonLines(alpha.out.stdout)
+          .filter((l) => l.event === event)
+          .map((l) => l.sid);
+        expect(sids.length).toBeGreaterThan(0);
+        expect(new Set(sids).size).toBe(sids.length);
+      }
       // Nothing secret in argv as `ps` shows it.
       for (const c of [alpha, beta]) {
         const cmdline = readFileSync(`/proc/${c.child.pid}/cmdline`, "utf8");

@@ -105,6 +105,11 @@ interface PeerEntry {
   lastPinRefresh: number;
 }
 
+/** How a peer is named in log lines: its display name, else its id. */
+function nameOf(entry: PeerEntry): string {
+  return entry.identity.displayName || entry.id;
+}
+
 /** Most closes remembered per peer to drop their late copies (FINAL_LIMIT copies may span many short sessions). */
 const LATE_CLOSES_KEPT = 256;
 
@@ -734,7 +739,18 @@ export class Agent extends EventEmitter {
         const handshakeMs = session ? Date.now() - session.startedAt : 0;
         this.#counters.established++;
         this.#handshake.add(handshakeMs);
-        this.#log.info({ peer: entry.id, role, version: effect.version, handshakeMs }, "session established");
+        this.#log.info(
+          {
+            event: "established",
+            peer: entry.id,
+            peerName: nameOf(entry),
+            role,
+            version: effect.version,
+            sid: effect.sid,
+            handshakeMs,
+          },
+          `session with ${nameOf(entry)} established`,
+        );
         this.#emitEvent({
           type: "established",
           peer: entry.id,
@@ -755,7 +771,10 @@ export class Agent extends EventEmitter {
           prune(entry.lateCloses, Date.now());
         }
         this.#flushAudit();
-        this.#log.info({ peer: entry.id, role, sessionMs }, "session closed");
+        this.#log.info(
+          { event: "closed", peer: entry.id, peerName: nameOf(entry), role, sid: effect.sid, sessionMs },
+          `session with ${nameOf(entry)} closed`,
+        );
         this.#emitEvent({ type: "closed", peer: entry.id, role, sid: effect.sid, sessionMs });
         return;
       }
@@ -763,7 +782,10 @@ export class Agent extends EventEmitter {
         const sessionMs = session ? Date.now() - session.startedAt : null;
         this.#counters.aborted++;
         this.#flushAudit();
-        this.#log.warn({ peer: entry.id, role, reason: effect.reason }, "session aborted");
+        this.#log.warn(
+          { event: "aborted", peer: entry.id, peerName: nameOf(entry), role, reason: effect.reason },
+          `session with ${nameOf(entry)} aborted`,
+        );
         this.#emitEvent({ type: "aborted", peer: entry.id, role, reason: effect.reason, sessionMs });
         return;
       }
@@ -776,7 +798,10 @@ export class Agent extends EventEmitter {
   #onRejected(entry: PeerEntry, reason: RejectReason, intent: string | null, detail?: string): void {
     this.#countRejection(reason);
     if (this.#allowRejectionAudit()) {
-      this.#log.warn({ peer: entry.id, reason, intent }, "message rejected");
+      this.#log.warn(
+        { event: "rejected", peer: entry.id, peerName: nameOf(entry), reason, intent },
+        `message from ${nameOf(entry)} rejected`,
+      );
       this.#audit({
         type: HANDSHAKE_REASONS.has(reason) ? "HANDSHAKE_REJECTED" : "MESSAGE_REJECTED",
         peer: entry.id,

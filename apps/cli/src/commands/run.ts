@@ -3,7 +3,6 @@
 // of the account until SIGINT/SIGTERM, then a graceful stop.
 
 import { Flags } from "@oclif/core";
-import type { Logger } from "pino";
 import { agentConfigFrom } from "../lib/agent-options.js";
 import { BaseCommand } from "../lib/base.js";
 import { resolveSettings } from "../lib/config.js";
@@ -11,7 +10,7 @@ import { CliError, UsageError } from "../lib/errors.js";
 import { CREDENTIALS_HELP, substrateFlags } from "../lib/flags.js";
 import { createLogger } from "../lib/logger.js";
 import { probeRelay } from "../lib/relay-probe.js";
-import { type Agent, type AgentEvent, loadCreateAgent, loadRunSelfTest } from "../lib/runtime.js";
+import { loadCreateAgent, loadRunSelfTest } from "../lib/runtime.js";
 import { waitForSignal } from "../lib/signals.js";
 import { loginSubstrate, probeSubstrate, requireCredentials, substrateFailure } from "../lib/substrate.js";
 
@@ -118,7 +117,7 @@ export default class Run extends BaseCommand {
       { event: "started", agent: name, agentId: agent.agentId, relay: `${host}:${port}`, substrate: url },
       "agent started",
     );
-    followEvents(agent, log);
+    // Session events are logged once, by the runtime itself (with `event` and `peerName`).
 
     const sig = await waitForSignal();
     log.info({ event: "stopping", signal: sig }, "stopping");
@@ -153,37 +152,4 @@ export function startFailure(err: unknown, url: string, relay: string): CliError
     e = (e as { cause?: unknown }).cause;
   }
   return new CliError(`the agent failed to start: ${(err as Error).message}`, "START_FAILED");
-}
-
-/** Log every session event with the peer's display name. */
-export function followEvents(agent: Agent, log: Logger): void {
-  const names = new Map<string, string>();
-  const nameOf = async (peer: string): Promise<string> => {
-    const known = names.get(peer);
-    if (known) return known;
-    try {
-      const ident = await agent.stores.identity.lookupPeer(peer);
-      if (ident?.displayName) {
-        names.set(peer, ident.displayName);
-        return ident.displayName;
-      }
-    } catch {
-      // unknown peers are shown by id
-    }
-    return peer;
-  };
-  const emit = (e: AgentEvent) => {
-    void nameOf(e.peer).then((peerName) => {
-      const { type, ...rest } = e;
-      const fields = { event: type, ...rest, peerName } as Record<string, unknown>;
-      delete fields.message; // application payloads are not logged
-      if (type === "rejected") log.warn(fields, `message from ${peerName} rejected`);
-      else if (type === "aborted") log.warn(fields, `session with ${peerName} aborted`);
-      else log.info(fields, `session with ${peerName} ${type}`);
-    });
-  };
-  agent.on("established", emit);
-  agent.on("closed", emit);
-  agent.on("aborted", emit);
-  agent.on("rejected", emit);
 }

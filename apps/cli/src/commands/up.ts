@@ -216,7 +216,7 @@ export default class Up extends BaseCommand {
       };
       await cleanup();
       if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else this.log(`stopped after ${(summary.elapsedMs / 1000).toFixed(1)} s`);
+      else this.log(stoppedLine(summary.elapsedMs, summary.pairs));
       if (outcome.kind === "timeout") {
         throw new CliError(
           `not every pair completed ${flags.sessions} sessions within ${flags.timeout} s`,
@@ -257,4 +257,20 @@ function liveRenderer(tracker: PairTracker): () => void {
     const wait = Math.max(0, 100 - (Date.now() - last));
     timer = setTimeout(draw, wait);
   };
+}
+
+/** The one line `up` ends with: how long it ran and what the pairs achieved. */
+export function stoppedLine(
+  elapsedMs: number,
+  pairs: ReadonlyArray<{ sessions: number; rejections: number; aborted: number }>,
+): string {
+  const sum = (pick: (p: (typeof pairs)[number]) => number) => pairs.reduce((n, p) => n + pick(p), 0);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  return (
+    `stopped after ${(elapsedMs / 1000).toFixed(1)} s: ${plural(
+      sum((p) => p.sessions),
+      "session",
+    )} completed ` +
+    `over ${plural(pairs.length, "pair")}, ${sum((p) => p.rejections)} rejected, ${sum((p) => p.aborted)} aborted`
+  );
 }

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Launcher kept in git so that pnpm can link this bin before `pnpm build` has made dist/.
+import "../dist/bin/hsagentd.js";
