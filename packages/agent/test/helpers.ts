@@ -9,7 +9,6 @@ import { type RelayServer, startRelay } from "@hsagent/relay";
 import { SubstrateIdentityRegistry, SubstrateSessionStore } from "@hsagent/stores";
 import { SubstrateClient } from "@hsagent/substrate-client";
 import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
-import pg from "pg";
 import { type Agent, type AgentConfig, type AgentHooks, createAgent } from "../src/index.js";
 
 /** Fast timers for tests. */
@@ -19,29 +18,7 @@ export const FAST: Partial<AgentConfig> = {
   sessionTimeoutMs: 8000,
 };
 
-/** The PostgreSQL URL for tests, or null (skip) — CI must have it. */
-export function pgUrl(): string | null {
-  const url = process.env.HSAGENT_TEST_PG_URL;
-  if (url) return url;
-  if (process.env.CI === "true") throw new Error("HSAGENT_TEST_PG_URL is required in CI");
-  return null;
-}
-
-/** A random schema name for one test file. */
-export function randomSchema(prefix = "agent"): string {
-  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** Drop a PostgreSQL schema (best effort). */
-export async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
+export { dropSchema, randomSchema, testPgUrl as pgUrl } from "@hsagent/substrate-server/testing";
 
 /** A substrate server + relay for in-process tests. */
 export interface World {

@@ -5,18 +5,19 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import {
   type RunningSubstrateServer,
   type SubstrateServerOptions,
   startSubstrateServer,
 } from "../src/index.js";
+import {
+  dropSchema as sharedDropSchema,
+  randomSchema as sharedRandomSchema,
+  testPgUrl,
+} from "../src/testing.js";
 
 /** PostgreSQL URL for tests, or undefined (then PG tests skip — except in CI, where they fail). */
-export const PG_URL = process.env.HSAGENT_TEST_PG_URL;
-if (process.env.CI === "true" && !PG_URL) {
-  throw new Error("HSAGENT_TEST_PG_URL must be set in CI: PostgreSQL tests may not be skipped");
-}
+export const PG_URL: string | undefined = testPgUrl() ?? undefined;
 
 /** Cheap scrypt cost so registering many accounts in tests stays fast. */
 export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
@@ -37,18 +38,10 @@ export interface TestServer extends RunningSubstrateServer {
 }
 
 /** Random schema name for test isolation. */
-export const randomSchema = (): string => `t_substrate_${randomBytes(6).toString("hex")}`;
+export const randomSchema = (): string => sharedRandomSchema("t_substrate");
 
 /** Drop a test schema. */
-export async function dropSchema(schema: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await c.end();
-  }
-}
+export const dropSchema = (schema: string): Promise<void> => sharedDropSchema(PG_URL as string, schema);
 
 const base: Partial<SubstrateServerOptions> = { scrypt: TEST_SCRYPT, rateLimit: false, logger: false };
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type RelayServer, startRelay } from "@hsagent/relay";
 import { SubstrateClient } from "@hsagent/substrate-client";
 import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import { dropSchema, randomSchema } from "@hsagent/substrate-server/testing";
 import pg from "pg";
 import type { Backend } from "./results.js";
 
@@ -25,20 +26,9 @@ export interface World {
 }
 
 /** A random lower-case identifier with a prefix (schema and account names). */
-export function randomName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-}
+export const randomName = (prefix: string): string => randomSchema(prefix);
 
-/** Drop a PostgreSQL schema (best effort). */
-export async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
+export { dropSchema };
 
 /** Is PostgreSQL reachable at `url`? */
 export async function pgReachable(url: string): Promise<boolean> {

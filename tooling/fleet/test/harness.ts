@@ -18,12 +18,7 @@ export const FAST = { registerIntervalMs: 200, retransmitMs: 150, sessionTimeout
 export const RESUME_MS = 2 * FAST.sessionTimeoutMs;
 
 /** The PostgreSQL URL for tests, or null (skip); CI must have it. */
-export function pgUrl(): string | null {
-  const url = process.env.HSAGENT_TEST_PG_URL;
-  if (url) return url;
-  if (process.env.CI === "true") throw new Error("HSAGENT_TEST_PG_URL is required in CI");
-  return null;
-}
+export { testPgUrl as pgUrl } from "@hsagent/substrate-server/testing";
 
 /** Options of {@link startFaultWorld}. */
 export interface FaultWorldOptions {

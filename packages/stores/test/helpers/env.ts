@@ -6,8 +6,7 @@
 
 import { randomBytes } from "node:crypto";
 import { SubstrateClient } from "@hsagent/substrate-client";
-import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
-import pg from "pg";
+import { startTestSubstrate, type TestSubstrate, testPgUrl } from "@hsagent/substrate-server/testing";
 import {
   type AgentStores,
   createMemoryStores,
@@ -50,51 +49,20 @@ export function memoryEnv(): EnvFactory {
   };
 }
 
-export const PG_URL = process.env.HSAGENT_TEST_PG_URL;
-
 /** Whether PG tests run here; in CI a missing URL is a failure, not a skip. */
 export function pgAvailable(): boolean {
-  if (PG_URL) return true;
-  if (process.env.CI === "true") throw new Error("HSAGENT_TEST_PG_URL must be set in CI");
-  return false;
+  return testPgUrl() !== null;
 }
 
-/** Drops a test schema. */
-export async function dropSchema(schema: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await c.end();
-  }
-}
-
-/** A substrate server for one test file. */
-export interface ServerHandle {
-  server: RunningSubstrateServer;
-  stop(): Promise<void>;
-}
+/** A running test server and how to stop it (and drop its schema). */
+export type ServerHandle = TestSubstrate;
 
 /** Starts a server on SQLite (in memory) or PostgreSQL (random schema). */
-export async function startServer(
+export function startServer(
   backend: "sqlite" | "postgres",
   extra: { tokenTtlSeconds?: number } = {},
 ): Promise<ServerHandle> {
-  const common = { rateLimit: false as const, logger: false, scrypt: { N: 1024, r: 8, p: 1 }, ...extra };
-  if (backend === "sqlite") {
-    const server = await startSubstrateServer({ db: "sqlite::memory:", ...common });
-    return { server, stop: () => server.close() };
-  }
-  const schema = `t_stores_${randomBytes(6).toString("hex")}`;
-  const server = await startSubstrateServer({ db: PG_URL!, pgSchema: schema, ...common });
-  return {
-    server,
-    stop: async () => {
-      await server.close();
-      await dropSchema(schema);
-    },
-  };
+  return startTestSubstrate(backend, { ...extra, schemaPrefix: "t_stores" });
 }
 
 /** A logged-in client on a new or existing account. */

@@ -6,8 +6,8 @@ import { hashSecret, parseAgentKey, parseSecret } from "../auth/keys.js";
 import { hashPassword, verifyPassword } from "../auth/password.js";
 import { makeAuthHook, principalOf, type RouteContext } from "../context.js";
 import { ApiError, badRequest, forbidden, notFound, unauthorized } from "../errors.js";
-import { parseId, parseName } from "../wire.js";
 import { RECOVERY_WORDS } from "../recovery-words.data.js";
+import { parseId, parseName } from "../wire.js";
 
 /** Usernames that would collide with static chain routes (`/api/chains/<word>/...`). */
 export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
