@@ -112,7 +112,7 @@ describe("a re-addressed confirm through the machine", () => {
 
     const victimCtx = createContext({ self: mallory, peerId: bob.agentId, deps: detDeps("mallory", clock) });
     const victim0 = initialState("initiator");
-    const redirected = { ...confirm, to: mallory.agentId };
+    const redirected: Record<string, unknown> = { ...confirm, to: mallory.agentId };
     const r = step(victimCtx, victim0, { type: "receive", payload: redirected, peer: identityOf(bob) });
     expect(r.effects).toEqual([
       { type: "rejected", reason: "bad-signature", intent: "confirm", detail: "bind" },

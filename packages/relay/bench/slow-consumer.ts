@@ -111,7 +111,10 @@ async function main(): Promise<void> {
   const end = performance.now() + SECONDS * 1000;
   await new Promise<void>((resolve) => {
     const tick = (): void => {
-      if (performance.now() >= end) return resolve();
+      if (performance.now() >= end) {
+        resolve();
+        return;
+      }
       const head = `s=${seq++} t=${performance.now().toFixed(3).padStart(16, "0")} `;
       sender.write(head + "x".repeat(LINE_BYTES - 1 - head.length) + "\n");
       setTimeout(tick, PERIOD_MS);
