@@ -72,7 +72,11 @@ describe("hardening through the real relay", () => {
     const closedR = closedWith(R, i!.agentId);
     const I = await agent(w, i!.name, { registerIntervalMs: 600_000 });
     await waitFor(() => closedR() >= 1, 20_000, "the first session");
-    await waitFor(() => R.metrics().sessions.active === 0 && I.metrics().sessions.active === 0, 10_000, "idle");
+    await waitFor(
+      () => R.metrics().sessions.active === 0 && I.metrics().sessions.active === 0,
+      10_000,
+      "idle",
+    );
     await sleep(1500); // milestones and audit written behind
     const genuine = mallory.seen.find((p) => p.intent === "register" && p.from === I.agentId);
     expect(genuine?.sig).toBeTypeOf("string");

@@ -84,7 +84,9 @@ describe("RegisterGate", () => {
   it("ignores registers when not a ready responder, and malformed ones", () => {
     const { g } = gate();
     expect(g.check(peer, signed(T0), false)).toBe("not-ready");
-    expect(g.check(peer, { from: peer.agentId, to: null, intent: "register", ts: 5 }, true)).toBe("malformed");
+    expect(g.check(peer, { from: peer.agentId, to: null, intent: "register", ts: 5 }, true)).toBe(
+      "malformed",
+    );
     expect(g.check(peer, { ...signed(T0), sig: undefined }, true)).toBe("malformed");
     expect(g.verified).toBe(0);
   });
