@@ -9,16 +9,9 @@ import type tls from "node:tls";
 import { formatRemoteAddr } from "./address.js";
 import { ConnectionCaps } from "./conn-caps.js";
 import { frameRelayedLine } from "./envelope.js";
-import { RelayError } from "./errors.js";
-import {
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
-  DEFAULT_MAX_LINE_BYTES,
-  DEFAULT_MAX_QUEUE_BYTES,
-  DEFAULT_RATE_LIMIT_PER_MINUTE,
-} from "./limits.js";
 import { LineSplitter } from "./line-splitter.js";
-import { type Logger, silentLogger } from "./logger.js";
+import type { Logger } from "./logger.js";
+import { resolveRelayOptions } from "./server-options.js";
 import { createListener, type RelayTlsOptions } from "./tls-server.js";
 import { TokenBucket } from "./token-bucket.js";
 
@@ -126,55 +119,27 @@ interface Conn {
   readonly lastWarning: Map<string, number>;
 }
 
-function positiveInt(name: string, v: number | undefined, dflt: number, allowZero = false): number {
-  if (v === undefined) return dflt;
-  if (!Number.isInteger(v) || v < 0 || (v === 0 && !allowZero)) {
-    throw new RelayError(
-      "INVALID_OPTION",
-      `${name} must be a ${allowZero ? "non-negative" : "positive"} integer`,
-    );
-  }
-  return v;
-}
-
 /**
  * Start a relay and resolve once it accepts connections.
  * @throws RelayError `INVALID_OPTION` for bad options; rejects with the listen error (e.g. EADDRINUSE)
  */
 export async function startRelay(options: RelayServerOptions = {}): Promise<RelayServer> {
-  const host = options.host ?? "127.0.0.1";
-  const port = positiveInt("port", options.port, 8888, true);
-  if (port > 65535) throw new RelayError("INVALID_OPTION", "port must be at most 65535");
-  const maxLineBytes = positiveInt("maxLineBytes", options.maxLineBytes, DEFAULT_MAX_LINE_BYTES);
-  const rate = positiveInt(
-    "rateLimitPerMinute",
-    options.rateLimitPerMinute,
-    DEFAULT_RATE_LIMIT_PER_MINUTE,
-    true,
-  );
-  const maxQueueBytes = positiveInt("maxQueueBytes", options.maxQueueBytes, DEFAULT_MAX_QUEUE_BYTES);
-  const softQueueBytes = Math.min(
-    positiveInt(
-      "softQueueBytes",
-      options.softQueueBytes,
-      Math.min(1024 * 1024, Math.floor(maxQueueBytes / 2)),
-    ),
+  const {
+    host,
+    port,
+    maxLineBytes,
+    rate,
     maxQueueBytes,
-  );
-  const graceMs = positiveInt("slowConsumerGraceMs", options.slowConsumerGraceMs, 5000);
-  const idleMs = positiveInt("idleTimeoutMs", options.idleTimeoutMs, 0, true);
-  const warnEveryMs = positiveInt("warningIntervalMs", options.warningIntervalMs, 1000, true);
-  const shutdownGraceMs = positiveInt("shutdownGraceMs", options.shutdownGraceMs, 2000, true);
-  const caps = new ConnectionCaps(
-    positiveInt("maxConnections", options.maxConnections, DEFAULT_MAX_CONNECTIONS, true),
-    positiveInt(
-      "maxConnectionsPerAddress",
-      options.maxConnectionsPerAddress,
-      DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
-      true,
-    ),
-  );
-  const log = options.logger ?? silentLogger;
+    softQueueBytes,
+    graceMs,
+    idleMs,
+    warnEveryMs,
+    shutdownGraceMs,
+    maxConnections,
+    maxPerAddress,
+    log,
+  } = resolveRelayOptions(options);
+  const caps = new ConnectionCaps(maxConnections, maxPerAddress);
 
   const conns = new Set<Conn>();
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
