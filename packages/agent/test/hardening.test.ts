@@ -5,7 +5,7 @@
  * real pair keeps completing sessions; a revoked peer is refused within the identity TTL; a full
  * lane drops instead of growing.
  */
-import { formatTimestamp, generateSigningKey } from "@hsagent/crypto";
+import { formatTimestamp, generateSigningKey, signingKeyFromPrivate } from "@hsagent/crypto";
 import { createSignedRegister } from "@hsagent/protocol";
 import { RelayClient } from "@hsagent/relay";
 import { SubstrateIdentityRegistry } from "@hsagent/stores";
@@ -26,14 +26,17 @@ async function world(): Promise<World> {
 }
 
 /** Provision agents first so their ids (hence roles) are known, sorted ascending by agentId. */
-async function provisionSorted(w: World, names: string[]): Promise<{ name: string; agentId: string }[]> {
+async function provisionSorted(
+  w: World,
+  names: string[],
+): Promise<{ name: string; agentId: string; signPriv: string }[]> {
   const client = w.client();
   await client.login();
   const registry = new SubstrateIdentityRegistry(client);
-  const out: { name: string; agentId: string }[] = [];
+  const out: { name: string; agentId: string; signPriv: string }[] = [];
   for (const name of names) {
     const h = await registry.provision(name, `passphrase-of-${name}`);
-    out.push({ name, agentId: h.identity.agentId });
+    out.push({ name, agentId: h.identity.agentId, signPriv: h.keys.sign_priv_b64 });
   }
   return out.sort((x, y) => (x.agentId < y.agentId ? -1 : 1));
 }
@@ -159,6 +162,36 @@ describe("hardening through the real relay", () => {
     expect(closed()).toBe(sessionsAfterTtl);
     expect(X.metrics().droppedUnknownPeers).toBeGreaterThan(dropsBefore);
     expect(Date.now() - revokedAt).toBeGreaterThan(1000);
+  }, 60_000);
+
+  it("admission holds only verified registers: forged ones for a known peer take no slot and no place in the queue", async () => {
+    const w = await world();
+    const mallory = await attacker(w);
+    // h (smallest id): an identity whose keys the test holds; its register opens a session it
+    // never answers, taking R's only slot. i: a live agent. r: the responder (greatest id).
+    const [h, i, r] = await provisionSorted(w, ["ah", "ai", "ar"]);
+    const R = await agent(w, r!.name, { maxSessions: 1, sessionTimeoutMs: 30_000 });
+    const hKey = signingKeyFromPrivate(h!.signPriv);
+    await mallory.relay.send(
+      createSignedRegister(h!.agentId, hKey, formatTimestamp(new Date()), [2, 1]) as never,
+    );
+    await waitFor(() => R.metrics().sessions.active === 1, 10_000, "R's only slot taken");
+    // Forged registers carrying i's id (i is a known identity of the tenant, not yet running).
+    const forger = generateSigningKey();
+    for (let k = 0; k < 40; k++) {
+      const forged =
+        k % 2 === 0
+          ? { from: i!.agentId, to: null, intent: "register", proto: [2, 1] }
+          : createSignedRegister(i!.agentId, forger, formatTimestamp(new Date()), [2, 1]);
+      await mallory.relay.send(forged as never);
+      await sleep(25);
+    }
+    await sleep(500);
+    expect(R.metrics().registersWaiting).toBe(0);
+    expect(R.metrics().registersIgnoredBusy).toBe(0);
+    // The real agent's signed register is held for the slot.
+    await agent(w, i!.name);
+    await waitFor(() => R.metrics().registersWaiting === 1, 10_000, "the genuine register held");
   }, 60_000);
 
   it("a peer's lane holds at most maxLaneDepth events; the excess is dropped and sessions go on", async () => {
