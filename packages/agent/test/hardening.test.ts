@@ -8,7 +8,7 @@
 import { formatTimestamp, generateSigningKey, signingKeyFromPrivate } from "@hsagent/crypto";
 import { createSignedRegister } from "@hsagent/protocol";
 import { RelayClient } from "@hsagent/relay";
-import { SubstrateIdentityRegistry } from "@hsagent/stores";
+import { ObjectTypes, SubstrateIdentityRegistry } from "@hsagent/stores";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Agent, AgentConfig, RejectedEvent } from "../src/index.js";
 import { sleep, startAgent, startWorld, type World, waitFor } from "./helpers.js";
@@ -162,6 +162,43 @@ describe("hardening through the real relay", () => {
     expect(closed()).toBe(sessionsAfterTtl);
     expect(X.metrics().droppedUnknownPeers).toBeGreaterThan(dropsBefore);
     expect(Date.now() - revokedAt).toBeGreaterThan(1000);
+  }, 60_000);
+
+  it("a rotated key becomes the pin within the identity TTL: the old key gets pin-mismatch", async () => {
+    const w = await world();
+    const [x, p] = await provisionSorted(w, ["kx", "kp"]);
+    const X = await agent(w, x!.name, { identityTtlMs: 1000 }); // initiator toward P
+    const P = await agent(w, p!.name);
+    const closed = closedWith(X, P.agentId);
+    await waitFor(() => closed() >= 2, 20_000, "sessions before rotation");
+    // The registry now names another signing key for P (object and <agentId> snapshot); the
+    // running P still signs with its old one.
+    const client = w.client();
+    await client.login();
+    const obj = await client.getJson(ObjectTypes.AgentIdentity, P.identity.identityObjId);
+    const rotated = {
+      ...(obj!.value as Record<string, unknown>),
+      signPubB64: generateSigningKey().publicKeyB64,
+    };
+    await client.putJson({
+      type: ObjectTypes.AgentIdentity,
+      id: P.identity.identityObjId,
+      version: obj!.version,
+      value: rotated as never,
+    });
+    await client.putAssociation({
+      type: P.agentId,
+      sourceId: client.accountId,
+      targetId: P.identity.identityObjId,
+      json: rotated as never,
+    });
+    const rejected: RejectedEvent[] = [];
+    X.on("rejected", (e) => rejected.push(e));
+    await waitFor(() => rejected.some((e) => e.reason === "pin-mismatch"), 20_000, "pin-mismatch");
+    expect(rejected.filter((e) => e.peer === P.agentId).map((e) => e.reason)).toContain("pin-mismatch");
+    const n = closed();
+    await sleep(2000);
+    expect(closed()).toBe(n);
   }, 60_000);
 
   it("admission holds only verified registers: forged ones for a known peer take no slot and no place in the queue", async () => {
