@@ -8,11 +8,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { canonicalJson, generateKxKeyPair, signingKeyFromPrivate } from "@hsagent/crypto";
+import { canonicalJson, formatTimestamp, generateKxKeyPair, signingKeyFromPrivate } from "@hsagent/crypto";
 import {
   acceptsV1,
   createPeerSession,
-  createRegister,
+  createSignedRegister,
   type Effect,
   isAgentId,
   type MachineEvent,
@@ -50,6 +50,7 @@ import { Lane } from "./lane.js";
 import { type AgentMetrics, SampleRing } from "./metrics.js";
 import { MilestoneWriter } from "./milestones.js";
 import { PeerDirectory } from "./peer-directory.js";
+import { createRegisterGate, type RegisterGate } from "./register-gate.js";
 
 /** Application hooks: what each exchange round says. Called synchronously inside the machine. */
 export interface AgentHooks {
@@ -185,6 +186,9 @@ export class Agent extends EventEmitter {
   /** Peers taken off `#waiting` whose register is being processed on their lane (slots reserved). */
   readonly #granted = new Set<string>();
   #auditWindow = { start: 0, count: 0 };
+  readonly #registers: RegisterGate;
+  /** Inbound messages dropped because their peer's lane was full (`maxLaneDepth`). */
+  #laneDrops = 0;
 
   constructor(options: AgentOptions) {
     super();
@@ -207,6 +211,7 @@ export class Agent extends EventEmitter {
     this.config = resolveAgentConfig(config);
     this.#options = options;
     this.#log = (options.logger ?? pino({ level: "silent" })).child({ agent: options.name });
+    this.#registers = createRegisterGate(this.config, this.#log);
     this.#deps = {
       now: Date.now,
       randomBytes: (n) => randomBytes(n),
@@ -286,6 +291,7 @@ export class Agent extends EventEmitter {
       negativeTtlMs: this.config.unknownPeerTtlMs,
       lookupsPerSecond: this.config.unknownPeerLookupsPerSecond,
       lookupBurst: Math.max(1, Math.ceil(this.config.unknownPeerLookupsPerSecond * 2.5)),
+      identityTtlMs: this.config.identityTtlMs,
     });
     this.#log.info({ agentId: this.#self.agentId }, "identity ready");
     await this.#purgeStale();
@@ -364,7 +370,10 @@ export class Agent extends EventEmitter {
     if (this.#stopping) return;
     this.#registerTimer = setTimeout(() => {
       this.#registerTimer = null;
-      this.#send({ ...createRegister(this.agentId, this.#publishedProtocols()) });
+      const ts = formatTimestamp(new Date());
+      this.#send({
+        ...createSignedRegister(this.agentId, this.#self!.signingKey, ts, this.#publishedProtocols()),
+      });
       const base = this.config.registerIntervalMs;
       this.#scheduleRegister(base * (0.8 + 0.4 * Math.random()));
     }, delayMs);
@@ -418,6 +427,11 @@ export class Agent extends EventEmitter {
   #dispatch(peerId: string, identity: AgentIdentity, payload: Record<string, unknown>): void {
     if (this.#stopping) return;
     const entry = this.#entry(peerId, identity);
+    entry.identity = identity; // the directory's current answer (re-read every identityTtlMs)
+    if (entry.lane.depth >= this.config.maxLaneDepth) {
+      this.#laneDrops++;
+      return;
+    }
     entry.lane
       .run(() => this.#onReceive(entry, payload))
       .catch((error: unknown) => this.#laneFault(entry, error));
@@ -492,6 +506,10 @@ export class Agent extends EventEmitter {
         this.#send(hit.close);
         return;
       }
+    }
+    if (payload.intent === "register" && !admitted) {
+      const answering = ready && machine.role === "responder";
+      if (this.#registers.check(this.#peerIdentity(entry), payload, answering) !== null) return;
     }
     if (ready && payload.intent === "register" && machine.role === "responder" && !admitted) {
       if (this.#accepted + this.#granted.size >= this.config.maxSessions || this.#waiting.size > 0) {
@@ -600,7 +618,10 @@ export class Agent extends EventEmitter {
     if (!wasActive && isActive) {
       this.#active++;
       this.#counters.started++;
-      if (role === "responder") this.#accepted++;
+      if (role === "responder") {
+        this.#accepted++;
+        this.#registers.started(entry.id);
+      }
     } else if (wasActive && !isActive) {
       this.#active--;
       if (role === "responder") {
@@ -882,6 +903,9 @@ export class Agent extends EventEmitter {
       registersWaiting: this.#waiting.size,
       lateCloses: c.lateCloses,
       auditRejectionsSuppressed: c.auditRejectionsSuppressed,
+      registersDropped: { ...this.#registers.dropped },
+      registerSignaturesVerified: this.#registers.verified,
+      laneDrops: this.#laneDrops,
     };
   }
 

@@ -40,6 +40,13 @@ export interface RuntimeConfig {
   milestoneDelayMs: number;
   /** Minimum time between two identity refreshes of one peer on `pin-mismatch`, ms (default 10000). */
   pinRefreshIntervalMs: number;
+  /**
+   * How long a peer's identity is trusted before it is re-read from the registry, ms (default
+   * 300000): a revoked identity is refused, and a rotated key pinned, within this time.
+   */
+  identityTtlMs: number;
+  /** Most events queued on one peer's lane; beyond it that peer's messages are dropped (default 64). */
+  maxLaneDepth: number;
 }
 
 /** Everything an agent can be configured with. */
@@ -56,6 +63,8 @@ export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
   rejectionAuditsPerMinute: 60,
   pinRefreshIntervalMs: 10_000,
   milestoneDelayMs: 25,
+  identityTtlMs: 300_000,
+  maxLaneDepth: 64,
 });
 
 /** Fill in defaults and check ranges. @throws AgentError `INVALID_OPTIONS` */

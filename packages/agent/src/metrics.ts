@@ -37,6 +37,12 @@ export interface AgentMetrics {
   lateCloses: number;
   /** Audit rejection events suppressed by the rate limit. */
   auditRejectionsSuppressed: number;
+  /** `register`s dropped by the register gate, by cause (never audited; see register-gate.ts). */
+  registersDropped: Record<string, number>;
+  /** Register signatures verified (forged registers that passed the cheap checks included). */
+  registerSignaturesVerified: number;
+  /** Inbound messages dropped because their peer's lane already held `maxLaneDepth` events. */
+  laneDrops: number;
 }
 
 /** A bounded ring of numeric samples. */

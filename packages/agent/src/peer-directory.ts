@@ -2,6 +2,8 @@
  * Who is who on the relay: peer identities from the registry with a bounded, short-lived cache of
  * negative answers and a token bucket on lookups of ids we have never seen, so a flood of random
  * agentIds cannot make us hammer the substrate (PROTOCOL.md §1: unknown senders are dropped).
+ * Known identities are trusted for `identityTtlMs` only, then re-read from the registry: a revoked
+ * identity stops being accepted, and a rotated key becomes the new pin, within that time.
  * Concurrent lookups of one id share one request.
  */
 import type { AgentIdentity, IdentityRegistry } from "@hsagent/stores";
@@ -15,6 +17,8 @@ export interface PeerDirectoryOptions {
   /** Lookups of never-seen ids per second (default 20), burst `lookupBurst` (default 50). */
   lookupsPerSecond?: number;
   lookupBurst?: number;
+  /** How long a known identity is trusted before it is re-read, ms (default 300000). */
+  identityTtlMs?: number;
   /** Clock (tests). */
   now?: () => number;
 }
@@ -28,7 +32,8 @@ export type Resolution =
 /** Peer identity lookups with negative caching and flood protection. */
 export class PeerDirectory {
   readonly #registry: IdentityRegistry;
-  readonly #known = new Map<string, AgentIdentity>();
+  readonly #known = new Map<string, { identity: AgentIdentity; until: number }>();
+  readonly #identityTtlMs: number;
   readonly #negative = new Map<string, number>();
   readonly #inFlight = new Map<string, Promise<AgentIdentity | null>>();
   readonly #negativeTtlMs: number;
@@ -46,19 +51,21 @@ export class PeerDirectory {
     this.#rate = options.lookupsPerSecond ?? 20;
     this.#burst = options.lookupBurst ?? 50;
     this.#now = options.now ?? Date.now;
+    this.#identityTtlMs = options.identityTtlMs ?? 300_000;
     this.#tokens = this.#burst;
     this.#refilledAt = this.#now();
   }
 
-  /** The cached identity of a known peer, if any (no I/O). */
+  /** The cached identity of a known peer, if any and still inside its TTL (no I/O). */
   cached(agentId: string): AgentIdentity | undefined {
-    return this.#known.get(agentId);
+    const hit = this.#known.get(agentId);
+    return hit && hit.until > this.#now() ? hit.identity : undefined;
   }
 
   /** Known / unknown / throttled, with at most one substrate lookup per id at a time. */
   async resolve(agentId: string): Promise<Resolution> {
     const known = this.#known.get(agentId);
-    if (known) return { kind: "known", identity: known };
+    if (known && known.until > this.#now()) return { kind: "known", identity: known.identity };
     const until = this.#negative.get(agentId);
     if (until !== undefined) {
       if (until > this.#now()) return { kind: "unknown" };
@@ -66,8 +73,9 @@ export class PeerDirectory {
     }
     let running = this.#inFlight.get(agentId);
     if (!running) {
-      if (!this.#take()) return { kind: "throttled" };
-      running = this.#lookup(agentId, false);
+      // Revalidating a known peer is not flood-limited (one lookup per TTL); a never-seen id is.
+      if (!known && !this.#take()) return { kind: "throttled" };
+      running = this.#lookup(agentId, known !== undefined);
     }
     const identity = await running;
     return identity ? { kind: "known", identity } : { kind: "unknown" };
@@ -83,7 +91,7 @@ export class PeerDirectory {
       .lookupPeer(agentId, refresh ? { refresh: true } : {})
       .then((identity) => {
         if (identity) {
-          this.#known.set(agentId, identity);
+          this.#known.set(agentId, { identity, until: this.#now() + this.#identityTtlMs });
           this.#negative.delete(agentId);
         } else {
           this.#known.delete(agentId);

@@ -2,6 +2,21 @@
  * @hsagent/protocol — HSAgent message schemas and the pure handshake state machines
  * (protocol v2 by default, legacy v1 opt-in). No I/O, clock or randomness except injected.
  */
+export {
+  bindFieldsOf,
+  CONFIRM_BIND_LABEL,
+  type ConfirmBindFields,
+  checkRegisterCheap,
+  confirmBindBytes,
+  createSignedRegister,
+  REGISTER_LABEL,
+  type RegisterFault,
+  type RegisterWindow,
+  registerSignedBytes,
+  signConfirmBind,
+  verifyConfirmBind,
+  verifyRegisterSignature,
+} from "./bindings.js";
 export { initialState, READY_STATE } from "./common.js";
 export {
   type AppMessage,

@@ -13,6 +13,7 @@ import {
   verifyHandshake,
   verifyTranscriptSignature,
 } from "@hsagent/crypto";
+import { verifyConfirmBind } from "./bindings.js";
 import {
   armTimer,
   endSession,
@@ -64,6 +65,9 @@ export function consumeConfirm(
   const decided = decideVersion(ctx, verified.version, peer);
   if (!decided.ok) return reject(st, decided.reason, "confirm");
   const version = decided.version;
+  // v2: the confirm must be bound to us (a confirm re-addressed from another pair fails here).
+  if (version === 2 && !verifyConfirmBind(msg, peer.signPubB64))
+    return reject(st, "bad-signature", "confirm", "bind");
   const peerHs = verified.blob;
 
   // Everything below is local temporaries until the nonce check commits them.

@@ -77,16 +77,22 @@ interface Base {
   to: string | null;
 }
 
-/** `register`: broadcast discovery. */
+/** `register`: broadcast discovery (v2 adds `ts` and `sig`, see bindings.ts). */
 export interface RegisterMsg extends Base {
   intent: "register";
   proto?: number[];
+  /** v2: when it was made. */
+  ts?: string;
+  /** v2: Ed25519 signature of `registerSignedBytes(from, ts, proto)`. */
+  sig?: string;
 }
 /** `confirm`: responder → initiator, opens the handshake. */
 export interface ConfirmMsg extends Base {
   intent: "confirm";
   my_nonce: string;
   hs: HsBlob;
+  /** v2: signature binding the blob to `from` and `to` (see bindings.ts). */
+  bind?: string;
 }
 /** `request`: initiator exchange round (the first carries `hs`). */
 export interface RequestMsg extends Base {
@@ -229,10 +235,25 @@ function parseStrict(raw: unknown): Message {
   switch (intent) {
     case "register": {
       const proto = opt(raw, "proto", isProto);
-      return proto === undefined ? { ...base, intent } : { ...base, intent, proto: [...proto] };
+      const m: RegisterMsg =
+        proto === undefined ? { ...base, intent } : { ...base, intent, proto: [...proto] };
+      const ts = opt(raw, "ts", isTimestamp);
+      const sig = opt(raw, "sig", isSigB64);
+      if (ts !== undefined) m.ts = ts;
+      if (sig !== undefined) m.sig = sig;
+      return m;
     }
-    case "confirm":
-      return { ...base, intent, my_nonce: need(raw, "my_nonce", isNonce), hs: parseHs(raw.hs) };
+    case "confirm": {
+      const m: ConfirmMsg = {
+        ...base,
+        intent,
+        my_nonce: need(raw, "my_nonce", isNonce),
+        hs: parseHs(raw.hs),
+      };
+      const bind = opt(raw, "bind", isSigB64);
+      if (bind !== undefined) m.bind = bind;
+      return m;
+    }
     case "request":
     case "respond": {
       const m: RequestMsg | RespondMsg = {

@@ -10,6 +10,7 @@ import {
   transcriptHash,
   verifyHandshake,
 } from "@hsagent/crypto";
+import { bindFieldsOf, signConfirmBind } from "./bindings.js";
 import {
   armTimer,
   endSession,
@@ -71,7 +72,15 @@ export function createConfirm(
     retransmits: 0,
     closeSends: 0,
   };
-  const payload = { from: ctx.self.agentId, to: ctx.peerId, intent: "confirm", my_nonce: nR, hs: myHs };
+  const payload: Record<string, unknown> = {
+    from: ctx.self.agentId,
+    to: ctx.peerId,
+    intent: "confirm",
+    my_nonce: nR,
+    hs: myHs,
+  };
+  if (version === 2)
+    payload.bind = signConfirmBind(ctx.self.signingKey, bindFieldsOf(ctx.self.agentId, ctx.peerId, myHs));
   const effects: Effect[] = [];
   persist(ctx, "created", "resp_confirm", session, effects);
   effects.push({ type: "audit", event: { type: "SESSION_STARTED", peer: ctx.peerId, role: "responder" } });

@@ -26,6 +26,7 @@ interface Vector {
   sid: string;
 }
 const v = fixture<Vector>("v2-session.json");
+const bindings = fixture<{ confirm_bind: { bind: string } }>("v2-bindings.json");
 
 function scripted(ephPriv: string, nonces: string[], nowIso: () => string): ProtocolDeps {
   const queue = nonces.map((n) => hexDecode(n));
@@ -72,12 +73,15 @@ describe("v2-session.json vector through create/consume", () => {
     });
     expect(b.state.name).toBe("resp_confirm");
     const [confirm] = sends(b.effects);
-    expect(canonicalJson(confirm)).toBe(canonicalJson(v.confirm));
+    // The v2 confirm also carries `bind` (v2-bindings.json); the rest is v2-session.json's confirm.
+    const { bind, ...unbound } = confirm as Record<string, unknown>;
+    expect(canonicalJson(unbound)).toBe(canonicalJson(v.confirm));
+    expect(bind).toBe(bindings.confirm_bind.bind);
 
     // 2. Alice consumes confirm: nonce check, then request #1.
     let a = step(aliceCtx, initialState("initiator"), {
       type: "receive",
-      payload: v.confirm,
+      payload: confirm,
       peer: alicePeer,
     });
     expect(a.effects).toEqual([{ type: "checkNonce", nonce: v.confirm.my_nonce }]);

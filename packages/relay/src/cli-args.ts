@@ -16,6 +16,11 @@ Options:
   --rate-limit N            lines per minute per client, 0 = off (default 1000)
   --idle-timeout-ms N       disconnect clients silent for N ms, 0 = never (default 0)
   --max-queue-bytes N       disconnect clients with more than N unsent bytes (default 8388608)
+  --max-connections N       most clients at once, 0 = no limit (default 4096)
+  --max-connections-per-address N
+                            most clients at once from one IP, 0 = no limit (default 512)
+  --tls-cert FILE           serve TLS with this PEM certificate (needs --tls-key)
+  --tls-key FILE            the PEM private key of --tls-cert
   --verbose                 log connections and drops to stderr
   --help                    show this help
 `;
@@ -23,7 +28,13 @@ Options:
 /** Result of {@link parseArgs}. */
 export type ParsedArgs =
   | { kind: "help" }
-  | { kind: "run"; options: RelayServerOptions & { host: string; port: number }; verbose: boolean };
+  | {
+      kind: "run";
+      options: RelayServerOptions & { host: string; port: number };
+      verbose: boolean;
+      /** Files of `--tls-cert` / `--tls-key` (read by the bin), when TLS is asked for. */
+      tlsFiles?: { cert: string; key: string };
+    };
 
 const INT_FLAGS = {
   "--port": "port",
@@ -31,6 +42,8 @@ const INT_FLAGS = {
   "--rate-limit": "rateLimitPerMinute",
   "--idle-timeout-ms": "idleTimeoutMs",
   "--max-queue-bytes": "maxQueueBytes",
+  "--max-connections": "maxConnections",
+  "--max-connections-per-address": "maxConnectionsPerAddress",
 } as const;
 
 const MIN: Record<string, number> = { "--max-line-bytes": 1, "--max-queue-bytes": 1 };
@@ -42,6 +55,7 @@ const MIN: Record<string, number> = { "--max-line-bytes": 1, "--max-queue-bytes"
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const options: RelayServerOptions & { host: string; port: number } = { host: "127.0.0.1", port: 8888 };
   let verbose = false;
+  const files: { cert?: string; key?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf("=");
@@ -64,6 +78,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       options.host = v;
       continue;
     }
+    if (flag === "--tls-cert" || flag === "--tls-key") {
+      const v = takeValue();
+      if (v === "") throw new RelayError("INVALID_OPTION", `${flag} must not be empty`);
+      files[flag === "--tls-cert" ? "cert" : "key"] = v;
+      continue;
+    }
     if (Object.hasOwn(INT_FLAGS, flag)) {
       const key = INT_FLAGS[flag as keyof typeof INT_FLAGS];
       const v = takeValue();
@@ -80,5 +100,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     throw new RelayError("INVALID_OPTION", `unknown argument "${arg}" (see --help)`);
   }
+  if ((files.cert === undefined) !== (files.key === undefined))
+    throw new RelayError("INVALID_OPTION", "--tls-cert and --tls-key go together");
+  if (files.cert !== undefined && files.key !== undefined)
+    return { kind: "run", options, verbose, tlsFiles: { cert: files.cert, key: files.key } };
   return { kind: "run", options, verbose };
 }

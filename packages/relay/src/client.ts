@@ -4,6 +4,7 @@
 // outgoing message is ever silently lost.
 
 import net from "node:net";
+import tls from "node:tls";
 import {
   type DropReason,
   decodeRelayedLine,
@@ -47,6 +48,11 @@ export interface RelayClientOptions {
   logger?: Logger;
   /** Random source in [0, 1) for jitter (injectable for tests). */
   random?: () => number;
+  /**
+   * Connect with TLS (a relay started with a certificate). `ca` adds trusted CA certificates (PEM)
+   * for a private CA; `servername` overrides the name checked in the certificate (default `host`).
+   */
+  tls?: { ca?: string | Buffer; servername?: string };
 }
 
 /** Events emitted by a {@link RelayClient}. */
@@ -110,6 +116,7 @@ export class RelayClient implements Transport {
   private readonly queueOffline: boolean;
   private readonly log: Logger;
   private readonly random: () => number;
+  private readonly tls: RelayClientOptions["tls"];
   private readonly listeners = new Map<keyof RelayClientEvents, Set<(arg: never) => void>>();
   private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   private readonly splitter: LineSplitter;
@@ -152,6 +159,7 @@ export class RelayClient implements Transport {
     this.queueOffline = options.queueWhileDisconnected ?? true;
     this.log = options.logger ?? silentLogger;
     this.random = options.random ?? Math.random;
+    this.tls = options.tls;
     if (
       !(this.minDelay >= 0) ||
       !(this.maxAttempts >= 1) ||
@@ -256,13 +264,20 @@ export class RelayClient implements Transport {
   private dial(): void {
     this.state = "connecting";
     this.timer = null;
-    const socket = net.connect({ host: this.host, port: this.port });
+    const socket = this.tls
+      ? tls.connect({
+          host: this.host,
+          port: this.port,
+          ...(net.isIP(this.host) === 0 ? { servername: this.host } : {}),
+          ...this.tls,
+        })
+      : net.connect({ host: this.host, port: this.port });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setTimeout(this.connectTimeout, () => {
       if (this.state === "connecting") socket.destroy(new Error("connect timeout"));
     });
-    socket.once("connect", () => {
+    socket.once(this.tls ? "secureConnect" : "connect", () => {
       if (this.socket !== socket) return;
       socket.setTimeout(0);
       this.state = "connected";

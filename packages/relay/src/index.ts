@@ -25,6 +25,8 @@ export {
 } from "./envelope.js";
 export { RelayError, type RelayErrorCode } from "./errors.js";
 export {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   DEFAULT_MAX_LINE_BYTES,
   DEFAULT_MAX_QUEUE_BYTES,
   DEFAULT_MAX_QUEUED_LINES,
@@ -39,6 +41,7 @@ export {
   type MemoryTransport,
 } from "./memory-bus.js";
 export { type JsonValue, pyJsonDumps, pyJsonString, pyNumber } from "./pyjson.js";
+export { formatRelayUrl, parseRelayUrl, type RelayUrl } from "./relay-url.js";
 export {
   type RelayMetrics,
   type RelayServer,
@@ -46,4 +49,5 @@ export {
   startRelay,
   WARNINGS,
 } from "./server.js";
+export type { RelayTlsOptions } from "./tls-server.js";
 export type { Transport, Unsubscribe } from "./transport.js";

@@ -8,3 +8,7 @@ export const DEFAULT_RATE_LIMIT_PER_MINUTE = 1000;
 export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
 /** Default number of lines a client queues while disconnected or waiting for `drain`. */
 export const DEFAULT_MAX_QUEUED_LINES = 1000;
+/** Default cap on clients connected at once to one relay. */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+/** Default cap on clients connected at once from one source IP address. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 512;

@@ -1,15 +1,18 @@
 // The relay server: a Summoner-compatible TCP broadcast bus. Every line a client sends is
 // delivered to every other client framed exactly like Summoner's Python relay, with
-// per-connection limits (line size, rate, outgoing queue, idle time) so that no client can
-// make the relay grow memory without bound or starve the others.
+// per-connection limits (line size, rate, outgoing queue, idle time) and connection caps so
+// that no client can make the relay grow memory without bound or delay the others: a client
+// that reads too slowly loses its own deliveries (and then its connection), nobody else's.
 
-import net from "node:net";
+import type net from "node:net";
+import type tls from "node:tls";
 import { formatRemoteAddr } from "./address.js";
+import { ConnectionCaps } from "./conn-caps.js";
 import { frameRelayedLine } from "./envelope.js";
-import { RelayError } from "./errors.js";
-import { DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_QUEUE_BYTES, DEFAULT_RATE_LIMIT_PER_MINUTE } from "./limits.js";
 import { LineSplitter } from "./line-splitter.js";
-import { type Logger, silentLogger } from "./logger.js";
+import type { Logger } from "./logger.js";
+import { resolveRelayOptions } from "./server-options.js";
+import { createListener, type RelayTlsOptions } from "./tls-server.js";
 import { TokenBucket } from "./token-bucket.js";
 
 /** Notices the relay sends (each followed by `\n`). */
@@ -19,6 +22,7 @@ export const WARNINGS = Object.freeze({
   idle: "Warning: Disconnected due to inactivity.",
   slowConsumer: "Warning: Disconnected because you are not reading fast enough.",
   invalidUtf8: "Warning: Line is not valid UTF-8; it was dropped.",
+  tooManyConnections: "Warning: Too many connections; try again later.",
   tooLong: (max: number) => `Warning: Line too long (max ${max} bytes); it was dropped.`,
 });
 
@@ -36,11 +40,21 @@ export interface RelayServerOptions {
   maxQueueBytes?: number;
   /**
    * Soft cap on a client's unsent outgoing bytes (default min(1 MiB, maxQueueBytes / 2)).
-   * Above it, senders feeding that client are paused until it drains (TCP backpressure).
+   * Above it, deliveries to that client are dropped (counted in `drops.queueFull`); senders are
+   * never paused, so a slow reader delays nobody but itself.
    */
   softQueueBytes?: number;
-  /** A client staying above the soft cap this long is disconnected as a slow consumer (default 5000). */
+  /**
+   * A client that stays above the soft cap this long without draining at least `softQueueBytes / 4`
+   * bytes is disconnected as a slow consumer (default 5000).
+   */
   slowConsumerGraceMs?: number;
+  /** Most clients connected at once (default 4096; 0 = no limit). Beyond it new ones get a notice and are closed. */
+  maxConnections?: number;
+  /** Most clients connected at once from one source IP (default 512; 0 = no limit). */
+  maxConnectionsPerAddress?: number;
+  /** Serve TLS with this certificate and key (PEM) instead of plain TCP. */
+  tls?: RelayTlsOptions;
   /** Disconnect a client that sent nothing for this long (default 0 = never). */
   idleTimeoutMs?: number;
   /** Minimum interval between two warnings of the same kind to one client (default 1000). */
@@ -57,8 +71,13 @@ export interface RelayMetrics {
   connections: { current: number; total: number };
   /** Lines received from clients (`in`, every terminated line) and deliveries written (`out`). */
   lines: { in: number; out: number };
-  /** Lines dropped (`tooLong`, `rateLimit`, `invalid` UTF-8) and clients cut as `slowConsumer`. */
-  drops: { tooLong: number; rateLimit: number; slowConsumer: number; invalid: number };
+  /**
+   * Lines dropped (`tooLong`, `rateLimit`, `invalid` UTF-8), deliveries dropped because the
+   * recipient's queue was above the soft cap (`queueFull`), and clients cut as `slowConsumer`.
+   */
+  drops: { tooLong: number; rateLimit: number; slowConsumer: number; invalid: number; queueFull: number };
+  /** Connections refused by the caps: over `maxConnections` (`total`) or `maxConnectionsPerAddress`. */
+  refused: { total: number; perAddress: number };
   /** Clients disconnected for inactivity. */
   idleDisconnects: number;
   /** Warning lines sent (after warning rate limiting), and warnings suppressed by it. */
@@ -75,6 +94,8 @@ export interface RelayMetrics {
 export interface RelayServer {
   /** The bound address. */
   readonly address: { host: string; port: number };
+  /** `tls` when serving TLS, else `tcp`. */
+  readonly scheme: "tcp" | "tls";
   /** Send `Warning: Server is shutting down.` to everyone, close all connections, stop listening. */
   close(): Promise<void>;
   /** A snapshot of the counters. */
@@ -89,25 +110,13 @@ interface Conn {
   readonly bucket: TokenBucket | null;
   lastActive: number;
   closed: boolean;
-  /** Senders paused because this connection's queue is above the soft cap. */
-  readonly waiters: Set<Conn>;
-  /** Number of recipients this connection (as a sender) is waiting on. */
-  blockedOn: number;
+  /** Bytes ever queued to this connection (with writableLength: how much it has drained). */
+  queued: number;
+  /** Armed while the queue is above the soft cap; checks progress after the grace. */
   stallTimer: NodeJS.Timeout | null;
   /** Corked until the end of this event-loop turn (writes are batched into one writev). */
   corked: boolean;
   readonly lastWarning: Map<string, number>;
-}
-
-function positiveInt(name: string, v: number | undefined, dflt: number, allowZero = false): number {
-  if (v === undefined) return dflt;
-  if (!Number.isInteger(v) || v < 0 || (v === 0 && !allowZero)) {
-    throw new RelayError(
-      "INVALID_OPTION",
-      `${name} must be a ${allowZero ? "non-negative" : "positive"} integer`,
-    );
-  }
-  return v;
 }
 
 /**
@@ -115,30 +124,22 @@ function positiveInt(name: string, v: number | undefined, dflt: number, allowZer
  * @throws RelayError `INVALID_OPTION` for bad options; rejects with the listen error (e.g. EADDRINUSE)
  */
 export async function startRelay(options: RelayServerOptions = {}): Promise<RelayServer> {
-  const host = options.host ?? "127.0.0.1";
-  const port = positiveInt("port", options.port, 8888, true);
-  if (port > 65535) throw new RelayError("INVALID_OPTION", "port must be at most 65535");
-  const maxLineBytes = positiveInt("maxLineBytes", options.maxLineBytes, DEFAULT_MAX_LINE_BYTES);
-  const rate = positiveInt(
-    "rateLimitPerMinute",
-    options.rateLimitPerMinute,
-    DEFAULT_RATE_LIMIT_PER_MINUTE,
-    true,
-  );
-  const maxQueueBytes = positiveInt("maxQueueBytes", options.maxQueueBytes, DEFAULT_MAX_QUEUE_BYTES);
-  const softQueueBytes = Math.min(
-    positiveInt(
-      "softQueueBytes",
-      options.softQueueBytes,
-      Math.min(1024 * 1024, Math.floor(maxQueueBytes / 2)),
-    ),
+  const {
+    host,
+    port,
+    maxLineBytes,
+    rate,
     maxQueueBytes,
-  );
-  const graceMs = positiveInt("slowConsumerGraceMs", options.slowConsumerGraceMs, 5000);
-  const idleMs = positiveInt("idleTimeoutMs", options.idleTimeoutMs, 0, true);
-  const warnEveryMs = positiveInt("warningIntervalMs", options.warningIntervalMs, 1000, true);
-  const shutdownGraceMs = positiveInt("shutdownGraceMs", options.shutdownGraceMs, 2000, true);
-  const log = options.logger ?? silentLogger;
+    softQueueBytes,
+    graceMs,
+    idleMs,
+    warnEveryMs,
+    shutdownGraceMs,
+    maxConnections,
+    maxPerAddress,
+    log,
+  } = resolveRelayOptions(options);
+  const caps = new ConnectionCaps(maxConnections, maxPerAddress);
 
   const conns = new Set<Conn>();
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -153,6 +154,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
     rateLimit: 0,
     slowConsumer: 0,
     invalid: 0,
+    queueFull: 0,
     idle: 0,
     warnSent: 0,
     warnSuppressed: 0,
@@ -180,27 +182,36 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
     if (c.closed) return;
     c.closed = true;
     conns.delete(c);
-    releaseWaiters(c);
     if (c.stallTimer) clearTimeout(c.stallTimer);
     c.stallTimer = null;
     if (finalNotice !== null) c.socket.end(finalNotice + "\n");
     else c.socket.end();
     // A reset frees the kernel's send buffer at once instead of lingering for a stalled peer.
-    const t = setTimeout(() => (reset ? c.socket.resetAndDestroy() : c.socket.destroy()), destroyAfterMs);
+    const t = setTimeout(
+      () => (reset && !secure ? c.socket.resetAndDestroy() : c.socket.destroy()),
+      destroyAfterMs,
+    );
     t.unref();
     c.socket.once("close", () => clearTimeout(t));
   }
 
-  function releaseWaiters(c: Conn): void {
-    if (c.stallTimer) {
-      clearTimeout(c.stallTimer);
+  /**
+   * `c` went above the soft cap: unless already watched, check after the grace that it drained
+   * at least a quarter of the soft cap meanwhile; a client that did not is cut. A slow but
+   * progressing reader is watched again; one that got below the cap is left alone.
+   */
+  function watchStall(c: Conn): void {
+    if (c.stallTimer) return;
+    const drainedAtStart = c.queued - c.socket.writableLength;
+    c.stallTimer = setTimeout(() => {
       c.stallTimer = null;
-    }
-    for (const s of c.waiters) {
-      s.blockedOn--;
-      if (s.blockedOn === 0 && !s.closed) s.socket.resume();
-    }
-    c.waiters.clear();
+      if (c.closed) return;
+      const queue = c.socket.writableLength;
+      if (queue <= softQueueBytes) return;
+      if (c.queued - queue - drainedAtStart < softQueueBytes / 4) slowConsumer(c);
+      else watchStall(c);
+    }, graceMs);
+    c.stallTimer.unref();
   }
 
   function slowConsumer(c: Conn): void {
@@ -230,31 +241,19 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
         c.socket.cork();
         if (corkedConns.push(c) === 1) setImmediate(uncorkAll);
       }
+      if (c.socket.writableLength > softQueueBytes) {
+        // Its own loss only: the sender and every other recipient go on at once.
+        m.queueFull++;
+        watchStall(c);
+        continue;
+      }
       c.socket.write(framed);
+      c.queued += framed.length;
       m.linesOut++;
       const queued = c.socket.writableLength;
       if (queued > m.outHigh) m.outHigh = queued;
-      if (queued > maxQueueBytes) {
-        slowConsumer(c);
-      } else if (queued > softQueueBytes) {
-        if (!c.waiters.has(from)) {
-          c.waiters.add(from);
-          from.blockedOn++;
-          from.socket.pause();
-        }
-        if (!c.stallTimer) {
-          c.stallTimer = setTimeout(() => {
-            c.stallTimer = null;
-            if (c.closed) return;
-            // Still above the soft cap after the grace: cut it. Otherwise it is below the cap
-            // but not yet drained: resume its senders rather than wait for 'drain' (which a
-            // reader that stalls right now would never produce).
-            if (c.socket.writableLength > softQueueBytes) slowConsumer(c);
-            else releaseWaiters(c);
-          }, graceMs);
-          c.stallTimer.unref();
-        }
-      }
+      if (queued > maxQueueBytes) slowConsumer(c);
+      else if (queued > softQueueBytes) watchStall(c);
     }
   }
 
@@ -285,6 +284,15 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
       socket.destroy();
       return;
     }
+    const refusal = caps.admit(ip);
+    if (refusal !== null) {
+      log.warn("relay: connection refused", { addr: formatRemoteAddr(ip, rport), cap: refusal });
+      socket.on("error", () => {});
+      socket.end(WARNINGS.tooManyConnections + "\n");
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    socket.once("close", () => caps.release(ip));
     socket.setNoDelay(true);
     const c: Conn = {
       id: nextId++,
@@ -303,8 +311,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
       bucket: rate > 0 ? new TokenBucket(rate, 60_000, now) : null,
       lastActive: now(),
       closed: false,
-      waiters: new Set(),
-      blockedOn: 0,
+      queued: 0,
       stallTimer: null,
       corked: false,
       lastWarning: new Map(),
@@ -318,7 +325,6 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
       const held = c.splitter.bufferedBytes;
       if (held > m.inHigh) m.inHigh = held;
     });
-    socket.on("drain", () => releaseWaiters(c));
     socket.on("error", (err: Error) =>
       log.debug("relay: socket error", { addr: c.addr, error: err.message }),
     );
@@ -326,16 +332,15 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
       if (!c.closed) {
         c.closed = true;
         conns.delete(c);
-        releaseWaiters(c);
       }
-      for (const other of conns) {
-        if (other.waiters.delete(c)) c.blockedOn--;
-      }
+      if (c.stallTimer) clearTimeout(c.stallTimer);
+      c.stallTimer = null;
       log.info("relay: client disconnected", { addr: c.addr, current: conns.size });
     });
   }
 
-  const server = net.createServer({ noDelay: true }, onConnection);
+  const secure = options.tls !== undefined;
+  const server: net.Server | tls.Server = createListener(options.tls, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen({ host, port }, () => {
@@ -345,7 +350,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
   });
   server.on("error", (err: Error) => log.error("relay: server error", { error: err.message }));
   const bound = server.address() as net.AddressInfo;
-  log.info("relay: listening", { host: bound.address, port: bound.port });
+  log.info("relay: listening", { host: bound.address, port: bound.port, tls: secure });
 
   let idleTimer: NodeJS.Timeout | null = null;
   if (idleMs > 0) {
@@ -369,6 +374,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
 
   return {
     address: { host: bound.address, port: bound.port },
+    scheme: secure ? "tls" : "tcp",
     close(): Promise<void> {
       if (closing) return closing;
       closing = new Promise<void>((resolve) => {
@@ -400,7 +406,9 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
           rateLimit: m.rateLimit,
           slowConsumer: m.slowConsumer,
           invalid: m.invalid,
+          queueFull: m.queueFull,
         },
+        refused: { ...caps.refused },
         idleDisconnects: m.idle,
         warnings: { sent: m.warnSent, suppressed: m.warnSuppressed },
         inputBufferHighWater: m.inHigh,

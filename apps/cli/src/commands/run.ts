@@ -10,6 +10,7 @@ import { CliError, UsageError } from "../lib/errors.js";
 import { CREDENTIALS_HELP, substrateFlags } from "../lib/flags.js";
 import { createLogger } from "../lib/logger.js";
 import { probeRelay } from "../lib/relay-probe.js";
+import { relayTlsOptions } from "../lib/relay-setting.js";
 import { loadCreateAgent, loadRunSelfTest } from "../lib/runtime.js";
 import { waitForSignal } from "../lib/signals.js";
 import { loginSubstrate, probeSubstrate, requireCredentials, substrateFailure } from "../lib/substrate.js";
@@ -30,7 +31,13 @@ export default class Run extends BaseCommand {
   static override flags = {
     name: Flags.string({ char: "n", description: "Display name of the agent. Env: HSAGENT_NAME." }),
     ...substrateFlags,
-    relay: Flags.string({ description: "Relay HOST:PORT (default 127.0.0.1:8888). Env: HSAGENT_RELAY." }),
+    relay: Flags.string({
+      description:
+        "Relay HOST:PORT, or tls://HOST:PORT for a TLS relay (default 127.0.0.1:8888). Env: HSAGENT_RELAY.",
+    }),
+    "ca-file": Flags.string({
+      description: "CA certificate (PEM) trusted for a tls:// relay. Env: HSAGENT_RELAY_CA_FILE.",
+    }),
     "skip-selftest": Flags.boolean({ description: "Skip the pre-flight selftest." }),
     "allow-legacy": Flags.boolean({ description: "Accept legacy protocol v1 (HSAgent_2) peers." }),
     "exchange-limit": Flags.integer({
@@ -50,6 +57,7 @@ export default class Run extends BaseCommand {
       config: flags.config,
       name: flags.name,
       relay: flags.relay,
+      caFile: flags["ca-file"],
       substrate: flags.substrate,
       allowLegacy: flags["allow-legacy"],
       exchangeLimit: flags["exchange-limit"],
@@ -73,6 +81,8 @@ export default class Run extends BaseCommand {
     for (const w of settings.warnings) log.warn(w);
     const url = settings.substrateUrl;
     const { host, port } = settings.relay;
+    const relayTls = relayTlsOptions(settings.relay, settings.relayCaFile);
+    const relayText = `${settings.relay.tls ? "tls://" : ""}${host}:${port}`;
 
     await probeSubstrate(url);
     await probeRelay(host, port);
@@ -101,7 +111,7 @@ export default class Run extends BaseCommand {
     const createAgent = await loadCreateAgent();
     const agent = createAgent({
       name,
-      relay: { host, port, ...relay },
+      relay: { host, port, ...relay, ...relayTls },
       substrate: { client },
       vaultPassphrase: passphrase,
       config,
@@ -111,10 +121,10 @@ export default class Run extends BaseCommand {
       await agent.start();
     } catch (err) {
       await agent.stop().catch(() => {});
-      throw startFailure(err, url, `${host}:${port}`);
+      throw startFailure(err, url, relayText);
     }
     log.info(
-      { event: "started", agent: name, agentId: agent.agentId, relay: `${host}:${port}`, substrate: url },
+      { event: "started", agent: name, agentId: agent.agentId, relay: relayText, substrate: url },
       "agent started",
     );
     // Session events are logged once, by the runtime itself (with `event` and `peerName`).

@@ -7,6 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Credentials } from "@hsagent/substrate-client";
 import { ConfigError } from "./errors.js";
+import { parseRelaySetting, type RelaySetting } from "./relay-setting.js";
 import { registerSecret } from "./secrets.js";
 
 /** Default relay (Summoner's default port). */
@@ -40,6 +41,10 @@ export interface FileConfig {
   readonly file: string;
   readonly relayHost?: string;
   readonly relayPort?: number;
+  /** `hsagent.relay` was `tls://…`. */
+  readonly relayTls?: boolean;
+  /** `hsagent.relay_ca_file`. */
+  readonly relayCaFile?: string;
   readonly substrateUrl?: string;
   readonly credentials?: Credentials;
   readonly vaultPassphrase?: string;
@@ -58,6 +63,8 @@ export interface SettingsFlags {
   readonly config?: string | undefined;
   readonly name?: string | undefined;
   readonly relay?: string | undefined;
+  /** `--ca-file`: extra CA certificate (PEM) trusted for a `tls://` relay. */
+  readonly caFile?: string | undefined;
   readonly substrate?: string | undefined;
   readonly allowLegacy?: boolean | undefined;
   readonly exchangeLimit?: number | undefined;
@@ -68,7 +75,9 @@ export interface SettingsFlags {
 export interface Settings {
   /** Display name of the agent, or null when none was given. */
   readonly name: string | null;
-  readonly relay: { readonly host: string; readonly port: number };
+  readonly relay: RelaySetting;
+  /** CA file trusted for a `tls://` relay, or null. */
+  readonly relayCaFile: string | null;
   readonly substrateUrl: string;
   /** Substrate credentials (secret), or null. */
   readonly credentials: Credentials | null;
@@ -170,6 +179,7 @@ function optObj(o: JsonObj, key: string, path: string, file: string): JsonObj | 
 const HSAGENT_KEYS = new Set([
   "name",
   "relay",
+  "relay_ca_file",
   "substrate_url",
   "vault_passphrase",
   "api_key",
@@ -183,6 +193,8 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
   if (!isObj(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`, file);
   let holdsSecrets = false;
   let relayHost: string | undefined;
+  let relayTls: boolean | undefined;
+  let relayCaFile: string | undefined;
   const hostText = optString(raw, "host", "host", file);
   if (hostText !== undefined) {
     if (!HOST_RE.test(hostText)) throw fieldError(file, "host", "a host name or IP address");
@@ -267,10 +279,12 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
       throw fieldError(file, "hsagent.name", "URL-safe ([A-Za-z0-9_.~-])");
     const relay = optString(ours, "relay", "hsagent.relay", file);
     if (relay !== undefined) {
-      const hp = parseHostPort(relay, "hsagent.relay", file);
+      const hp = parseRelaySetting(relay, "hsagent.relay", file);
       relayHost = hp.host;
       relayPort = hp.port;
+      relayTls = hp.tls;
     }
+    relayCaFile = optString(ours, "relay_ca_file", "hsagent.relay_ca_file", file);
     const sub = optString(ours, "substrate_url", "hsagent.substrate_url", file);
     if (sub !== undefined) substrateUrl = checkUrl(sub, "hsagent.substrate_url", file);
     vaultPassphrase = optString(ours, "vault_passphrase", "hsagent.vault_passphrase", file);
@@ -311,6 +325,8 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     file,
     ...(relayHost !== undefined ? { relayHost } : {}),
     ...(relayPort !== undefined ? { relayPort } : {}),
+    ...(relayTls ? { relayTls } : {}),
+    ...(relayCaFile !== undefined ? { relayCaFile } : {}),
     ...(substrateUrl !== undefined ? { substrateUrl } : {}),
     ...(credentials !== undefined ? { credentials } : {}),
     ...(vaultPassphrase !== undefined ? { vaultPassphrase } : {}),
@@ -423,12 +439,14 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
     warnings.push(`config file ${fc.file} holds secrets and is readable by other users; run chmod 600 on it`);
   }
 
-  let relay: { host: string; port: number } = {
+  let relay: RelaySetting = {
     host: fc?.relayHost ?? DEFAULT_RELAY.host,
     port: fc?.relayPort ?? DEFAULT_RELAY.port,
+    ...(fc?.relayTls ? { tls: true } : {}),
   };
-  if (env.HSAGENT_RELAY) relay = parseHostPort(env.HSAGENT_RELAY, "HSAGENT_RELAY");
-  if (flags.relay !== undefined) relay = parseHostPort(flags.relay, "--relay");
+  if (env.HSAGENT_RELAY) relay = parseRelaySetting(env.HSAGENT_RELAY, "HSAGENT_RELAY");
+  if (flags.relay !== undefined) relay = parseRelaySetting(flags.relay, "--relay");
+  const relayCaFile = flags.caFile ?? (env.HSAGENT_RELAY_CA_FILE || undefined) ?? fc?.relayCaFile ?? null;
 
   let substrateUrl = fc?.substrateUrl ?? DEFAULT_SUBSTRATE_URL;
   if (env.HSAGENT_SUBSTRATE_URL) substrateUrl = checkUrl(env.HSAGENT_SUBSTRATE_URL, "HSAGENT_SUBSTRATE_URL");
@@ -464,6 +482,7 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
   return {
     name,
     relay,
+    relayCaFile,
     substrateUrl,
     credentials,
     vaultPassphrase,

@@ -3,6 +3,7 @@
 // (`relay listening on HOST:PORT`) once it accepts connections; SIGINT/SIGTERM shut it down
 // gracefully (clients get `Warning: Server is shutting down.`) and exit 0.
 
+import { readFileSync } from "node:fs";
 import { parseArgs, USAGE } from "../cli-args.js";
 import { RelayError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -30,20 +31,30 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const { options, verbose } = parsed;
+  const { options, verbose, tlsFiles } = parsed;
+  if (tlsFiles) {
+    try {
+      options.tls = { cert: readFileSync(tlsFiles.cert), key: readFileSync(tlsFiles.key) };
+    } catch (err) {
+      process.stderr.write(
+        `hsagent-relay: cannot read TLS files: ${String((err as { code?: unknown }).code ?? err)}\n`,
+      );
+      process.exit(2);
+    }
+  }
   let relay: RelayServer;
   try {
     relay = await startRelay(verbose ? { ...options, logger: stderrLogger() } : options);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     process.stderr.write(
-      `hsagent-relay: cannot listen on ${options.host}:${options.port}: ${String(code ?? err)}\n`,
+      `hsagent-relay: cannot ${code ? "listen on" : "start on"} ${options.host}:${options.port}: ${String(code ?? (err as Error).message)}\n`,
     );
     process.exit(1);
   }
   const { host, port } = relay.address;
   const shown = host.includes(":") ? `[${host}]` : host;
-  process.stdout.write(`relay listening on ${shown}:${port}\n`);
+  process.stdout.write(`relay listening on ${relay.scheme === "tls" ? "tls://" : ""}${shown}:${port}\n`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

@@ -11,7 +11,7 @@
 //   provision = 7 (name check; PUT vault ∥ PUT identity; 3 associations in
 //   parallel; <displayName> last, as the commit point: a crash before it
 //   leaves orphans, never a half-visible agent)
-//   lookupPeer = 0 warm, 1 cold (snapshot), 2 with refresh (object read);
+//   lookupPeer = 0 warm, 1 cold or past peerCacheTtlMs (snapshot), 2 with refresh (object read);
 //   a missing, malformed or mismatching identity is reported as unknown (null)
 //   publishProtocols = 2 (PUT identity, re-PUT <agentId> snapshot)
 
@@ -60,6 +60,13 @@ export interface SubstrateIdentityOptions {
   /** Max peer identities cached (default 10000). */
   readonly maxCachedPeers?: number;
   /**
+   * How long a cached peer identity is served without asking the substrate, ms (default 300000).
+   * Past it the next lookup re-reads it, so a revoked or rotated identity is seen within that time.
+   */
+  readonly peerCacheTtlMs?: number;
+  /** Clock for the cache TTL (tests). */
+  readonly now?: () => number;
+  /**
    * Also find identities that only have `owns_agent_identity` (and
    * `has_secret_vault`), as some HSAgent_2 provisioning code wrote them: when the
    * `<displayName>`/`<agentId>` link is missing, scan the account's owned
@@ -73,13 +80,19 @@ export interface SubstrateIdentityOptions {
 export class SubstrateIdentityRegistry implements IdentityRegistry {
   readonly #client: SubstrateClient;
   readonly #peers = new Map<string, AgentIdentity>();
+  /** When each cached peer identity was read (for the TTL). */
+  readonly #readAt = new Map<string, number>();
   readonly #maxCached: number;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
 
   readonly #legacyScan: boolean;
 
   constructor(client: SubstrateClient, options: SubstrateIdentityOptions = {}) {
     this.#client = client;
     this.#maxCached = options.maxCachedPeers ?? 10_000;
+    this.#ttlMs = options.peerCacheTtlMs ?? 300_000;
+    this.#now = options.now ?? Date.now;
     this.#legacyScan = options.legacyScan ?? false;
   }
 
@@ -230,7 +243,7 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
     if (!isAgentIdLike(agentId)) return null;
     if (!options.refresh) {
       const cached = this.#peers.get(agentId);
-      if (cached) return cached;
+      if (cached && this.#now() - (this.#readAt.get(agentId) ?? 0) < this.#ttlMs) return cached;
     }
     // The association type <agentId> shares its namespace with <displayName>: skip display-name links.
     const { associations } = await this.#client.listAssociations(agentId, this.#client.accountId, {
@@ -247,7 +260,7 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
       });
     }
     if (!link) {
-      this.#peers.delete(agentId);
+      this.#forget(agentId);
       return null;
     }
     if (!options.refresh) {
@@ -261,7 +274,7 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
     const identity = obj ? parseIdentity(obj.value, link.targetId, obj.version) : null;
     // Missing, malformed, or another agent's identity: unknown to us.
     if (!identity || identity.agentId !== agentId) {
-      this.#peers.delete(agentId);
+      this.#forget(agentId);
       return null;
     }
     this.#remember(identity);
@@ -305,12 +318,21 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
     return identity;
   }
 
+  #forget(agentId: string): void {
+    this.#peers.delete(agentId);
+    this.#readAt.delete(agentId);
+  }
+
   #remember(identity: AgentIdentity): void {
     this.#peers.delete(identity.agentId);
     this.#peers.set(identity.agentId, identity);
+    this.#readAt.set(identity.agentId, this.#now());
     if (this.#peers.size > this.#maxCached) {
       const oldest = this.#peers.keys().next().value;
-      if (oldest !== undefined) this.#peers.delete(oldest);
+      if (oldest !== undefined) {
+        this.#peers.delete(oldest);
+        this.#readAt.delete(oldest);
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 // `hsagent relay serve`: run the Summoner-compatible relay until a signal.
 
+import { readFileSync } from "node:fs";
 import { startRelay } from "@hsagent/relay";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base.js";
@@ -12,11 +13,13 @@ export default class RelayServe extends BaseCommand {
   static override description =
     "Runs a TCP broadcast relay that frames lines exactly like Summoner's Python server, so HSAgent_2 agents, " +
     "Summoner clients and hsagent agents can share it. Prints one line `relay listening on HOST:PORT` once it " +
-    "accepts connections and stops gracefully on SIGINT/SIGTERM.";
+    "accepts connections (`relay listening on tls://HOST:PORT` with --tls-cert/--tls-key) and stops gracefully " +
+    "on SIGINT/SIGTERM.";
   static override examples = [
     "<%= config.bin %> relay serve",
     "<%= config.bin %> relay serve --port 0",
     "<%= config.bin %> relay serve --host 0.0.0.0 --port 8888 --rate-limit 0",
+    "<%= config.bin %> relay serve --host 0.0.0.0 --tls-cert relay.crt --tls-key relay.key",
   ];
   static override flags = {
     host: Flags.string({ description: "Interface to bind.", default: "127.0.0.1" }),
@@ -31,10 +34,34 @@ export default class RelayServe extends BaseCommand {
       default: 1000,
       min: 0,
     }),
+    "max-connections": Flags.integer({
+      description: "Most clients connected at once; 0 = no limit.",
+      default: 4096,
+      min: 0,
+    }),
+    "max-connections-per-address": Flags.integer({
+      description: "Most clients connected at once from one IP address; 0 = no limit.",
+      default: 512,
+      min: 0,
+    }),
+    "tls-cert": Flags.string({
+      description: "Serve TLS with this PEM certificate file.",
+      dependsOn: ["tls-key"],
+    }),
+    "tls-key": Flags.string({ description: "PEM private key file of --tls-cert.", dependsOn: ["tls-cert"] }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(RelayServe);
+    let tls: { cert: Buffer; key: Buffer } | undefined;
+    if (flags["tls-cert"] !== undefined && flags["tls-key"] !== undefined) {
+      try {
+        tls = { cert: readFileSync(flags["tls-cert"]), key: readFileSync(flags["tls-key"]) };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? "EIO";
+        throw new CliError(`cannot read the TLS certificate or key (${code})`, "TLS_FILES");
+      }
+    }
     let relay: Awaited<ReturnType<typeof startRelay>>;
     try {
       relay = await startRelay({
@@ -42,6 +69,9 @@ export default class RelayServe extends BaseCommand {
         port: flags.port,
         maxLineBytes: flags["max-line-bytes"],
         rateLimitPerMinute: flags["rate-limit"],
+        maxConnections: flags["max-connections"],
+        maxConnectionsPerAddress: flags["max-connections-per-address"],
+        ...(tls ? { tls } : {}),
       });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
@@ -50,7 +80,8 @@ export default class RelayServe extends BaseCommand {
       throw new CliError(`the relay failed to start (${e.code ?? e.message})`, "START_FAILED");
     }
     const { host, port } = relay.address;
-    process.stdout.write(`relay listening on ${host.includes(":") ? `[${host}]` : host}:${port}\n`);
+    const shown = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    process.stdout.write(`relay listening on ${relay.scheme === "tls" ? "tls://" : ""}${shown}\n`);
     const sig = await waitForSignal();
     this.note(`hsagent: ${sig}, closing the relay`);
     await relay.close();

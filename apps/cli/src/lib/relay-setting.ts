@@ -1,0 +1,54 @@
+// The relay setting of `hsagent run` (flag --relay, HSAGENT_RELAY, hsagent.relay / host+port in
+// the config file): `HOST:PORT`, `tcp://HOST:PORT` or `tls://HOST:PORT`, and the optional CA file
+// (--ca-file, HSAGENT_RELAY_CA_FILE, hsagent.relay_ca_file) trusted for a TLS relay. Parsing
+// lives in one function so further transports (e.g. `nats://`) can be added beside `tls://`.
+
+import { readFileSync } from "node:fs";
+import { parseRelayUrl } from "@hsagent/relay";
+import { CliError, ConfigError } from "./errors.js";
+
+/** A relay address as the agent needs it. */
+export interface RelaySetting {
+  readonly host: string;
+  readonly port: number;
+  /** True for `tls://`. */
+  readonly tls?: boolean;
+}
+
+/** Parse a relay setting; throws a ConfigError naming `what` (and the file, if any). */
+export function parseRelaySetting(text: string, what: string, file?: string): RelaySetting {
+  try {
+    const u = parseRelayUrl(text);
+    return u.scheme === "tls" ? { host: u.host, port: u.port, tls: true } : { host: u.host, port: u.port };
+  } catch {
+    throw new ConfigError(
+      `${file ? `config file ${file}: ` : ""}${what} must be HOST:PORT or tls://HOST:PORT with a port in 1..65535 (got "${text}")`,
+      file,
+      what,
+    );
+  }
+}
+
+/**
+ * The relay client's TLS options for a setting: none for plain TCP; for `tls://`, the system's
+ * trusted CAs plus `caFile` if given. A CA file without `tls://` is a usage error.
+ * @throws CliError `TLS_CA_FILE` if the file cannot be read; ConfigError for a CA file on plain TCP
+ */
+export function relayTlsOptions(relay: RelaySetting, caFile: string | null): { tls?: { ca?: Buffer } } {
+  if (!relay.tls) {
+    if (caFile !== null)
+      throw new ConfigError(
+        "a relay CA file is set but the relay is not tls://HOST:PORT",
+        undefined,
+        "ca-file",
+      );
+    return {};
+  }
+  if (caFile === null) return { tls: {} };
+  try {
+    return { tls: { ca: readFileSync(caFile) } };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "EIO";
+    throw new CliError(`cannot read the relay CA file ${caFile} (${code})`, "TLS_CA_FILE");
+  }
+}
