@@ -110,6 +110,8 @@ export {
   type DeriveV2Options,
   deriveV1SessionKey,
   deriveV2SessionKeys,
+  HYBRID_KEY_AGREEMENT,
+  type HybridTranscriptParts,
   type SessionRole,
   sessionIdFromTranscriptHash,
   signTranscript,

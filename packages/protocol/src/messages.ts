@@ -17,6 +17,7 @@ import {
   isSigB64,
   isTimestamp,
 } from "./formats.js";
+import { isKaList, isKemCtB64, isKemPubB64 } from "./hybrid.js";
 
 /** Every intent of §3. */
 export type Intent =
@@ -81,12 +82,18 @@ interface Base {
 export interface RegisterMsg extends Base {
   intent: "register";
   proto?: number[];
+  /** Key agreements offered, preferred first (hybrid key agreement). */
+  ka?: string[];
 }
 /** `confirm`: responder → initiator, opens the handshake. */
 export interface ConfirmMsg extends Base {
   intent: "confirm";
   my_nonce: string;
   hs: HsBlob;
+  /** Hybrid offer: the responder's ML-KEM-768 public key (base64). */
+  kem_pub?: string;
+  /** The responder's offered key agreements (bound in a hybrid transcript). */
+  ka?: string[];
 }
 /** `request`: initiator exchange round (the first carries `hs`). */
 export interface RequestMsg extends Base {
@@ -97,6 +104,10 @@ export interface RequestMsg extends Base {
   sec?: Sec;
   /** v1 only: the plaintext message, as HSAgent_2 sent it beside `sec`. */
   message?: unknown;
+  /** Hybrid, request #1 only: the ML-KEM-768 ciphertext to the confirm's `kem_pub` (base64). */
+  kem_ct?: string;
+  /** Hybrid, request #1 only: the initiator's offered key agreements. */
+  ka?: string[];
 }
 /** `respond`: responder exchange round (the first carries `fin` in v2). */
 export interface RespondMsg extends Base {
@@ -229,10 +240,25 @@ function parseStrict(raw: unknown): Message {
   switch (intent) {
     case "register": {
       const proto = opt(raw, "proto", isProto);
-      return proto === undefined ? { ...base, intent } : { ...base, intent, proto: [...proto] };
+      const ka = opt(raw, "ka", isKaList);
+      const m: RegisterMsg =
+        proto === undefined ? { ...base, intent } : { ...base, intent, proto: [...proto] };
+      if (ka !== undefined) m.ka = [...ka];
+      return m;
     }
-    case "confirm":
-      return { ...base, intent, my_nonce: need(raw, "my_nonce", isNonce), hs: parseHs(raw.hs) };
+    case "confirm": {
+      const m: ConfirmMsg = {
+        ...base,
+        intent,
+        my_nonce: need(raw, "my_nonce", isNonce),
+        hs: parseHs(raw.hs),
+      };
+      const kemPub = opt(raw, "kem_pub", isKemPubB64);
+      const ka = opt(raw, "ka", isKaList);
+      if (kemPub !== undefined) m.kem_pub = kemPub;
+      if (ka !== undefined) m.ka = [...ka];
+      return m;
+    }
     case "request":
     case "respond": {
       const m: RequestMsg | RespondMsg = {
@@ -242,6 +268,12 @@ function parseStrict(raw: unknown): Message {
         my_nonce: need(raw, "my_nonce", isNonce),
       };
       if (intent === "request" && raw.hs !== undefined) (m as RequestMsg).hs = parseHs(raw.hs);
+      if (intent === "request") {
+        const kemCt = opt(raw, "kem_ct", isKemCtB64);
+        const ka = opt(raw, "ka", isKaList);
+        if (kemCt !== undefined) (m as RequestMsg).kem_ct = kemCt;
+        if (ka !== undefined) (m as RequestMsg).ka = [...ka];
+      }
       if (intent === "respond") {
         const fin = opt(raw, "fin", isSigB64);
         if (fin !== undefined) (m as RespondMsg).fin = fin;
@@ -331,7 +363,16 @@ export function routeInbound(selfId: string, payload: unknown): RouteResult {
   return { ok: true, peerId: parsed.msg.from, msg: parsed.msg };
 }
 
-/** Our `register` broadcast (§3), advertising the protocol versions we speak. */
-export function createRegister(selfId: string, protocolVersions: readonly number[] = [2, 1]): RegisterMsg {
-  return { from: selfId, to: null, intent: "register", proto: [...protocolVersions] };
+/**
+ * Our `register` broadcast (§3), advertising the protocol versions we speak and, when given, the
+ * key agreements we offer (`ka`, see `offeredKeyAgreements`).
+ */
+export function createRegister(
+  selfId: string,
+  protocolVersions: readonly number[] = [2, 1],
+  keyAgreements?: readonly string[],
+): RegisterMsg {
+  const m: RegisterMsg = { from: selfId, to: null, intent: "register", proto: [...protocolVersions] };
+  if (keyAgreements !== undefined) m.ka = [...keyAgreements];
+  return m;
 }
