@@ -17,6 +17,8 @@ import {
   MLKEM768_PUBLIC_KEY_BYTES,
   MLKEM768_SEED_BYTES,
   type MlKemKeyPair,
+  utf8Encode,
+  verify,
 } from "@hsagent/crypto";
 import type { ProtocolConfig } from "./config.js";
 import type { ConfirmMsg, RequestMsg } from "./messages.js";
@@ -44,9 +46,32 @@ export function createKemOffer(ctx: MachineContext): MlKemKeyPair {
   return getMlKem768().generateKeyPair(ctx.deps.randomBytes(MLKEM768_SEED_BYTES));
 }
 
-/** The confirm's extra fields for a KEM offer. */
-export function kemOfferFields(ctx: MachineContext, kem: MlKemKeyPair): Record<string, unknown> {
-  return { kem_pub: kem.publicKeyB64, ka: offeredKeyAgreements(ctx.config) };
+/**
+ * The bytes `kem_sig` covers: the responder's long-term key signs its offer when it makes it, so
+ * an initiator can refuse a relay's substitute before it changes any state:
+ * UTF-8 of `hsagent-v2 kem|R|I|nR|ka|kem_pub` (`ka` comma-joined).
+ */
+export function kemOfferSignedBytes(
+  responderId: string,
+  initiatorId: string,
+  responderNonce: string,
+  ka: readonly string[],
+  kemPub: string,
+): Uint8Array {
+  return utf8Encode(
+    `hsagent-v2 kem|${responderId}|${initiatorId}|${responderNonce}|${ka.join(",")}|${kemPub}`,
+  );
+}
+
+/** The confirm's extra fields for a KEM offer: `kem_pub`, `ka`, and `kem_sig` over both. */
+export function kemOfferFields(
+  ctx: MachineContext,
+  kem: MlKemKeyPair,
+  nonce: string,
+): Record<string, unknown> {
+  const ka = offeredKeyAgreements(ctx.config);
+  const signed = kemOfferSignedBytes(ctx.self.agentId, ctx.peerId, nonce, ka, kem.publicKeyB64);
+  return { kem_pub: kem.publicKeyB64, ka, kem_sig: b64encode(ctx.self.signingKey.sign(signed)) };
 }
 
 /** What the initiator agreed on after `confirm`: classic, or hybrid with its transcript parts. */
@@ -60,6 +85,10 @@ export function acceptKemOffer(ctx: MachineContext, msg: ConfirmMsg, peer: PeerI
   if (!ctx.config.pq) return { ok: true, hybrid: null };
   if (msg.kem_pub === undefined || !msg.ka?.includes(KEY_AGREEMENT_HYBRID)) {
     return advertisesHybrid(peer) ? { ok: false, reason: "downgrade" } : { ok: true, hybrid: null };
+  }
+  const signed = kemOfferSignedBytes(ctx.peerId, ctx.self.agentId, msg.my_nonce, msg.ka, msg.kem_pub);
+  if (msg.kem_sig === undefined || !verify(peer.signPubB64, signed, b64decode(msg.kem_sig, 64))) {
+    return { ok: false, reason: "bad-signature" };
   }
   let enc: { cipherText: Uint8Array; sharedSecret: Uint8Array };
   try {

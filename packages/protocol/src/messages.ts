@@ -94,6 +94,8 @@ export interface ConfirmMsg extends Base {
   kem_pub?: string;
   /** The responder's offered key agreements (bound in a hybrid transcript). */
   ka?: string[];
+  /** Hybrid offer: the responder's Ed25519 signature over its offer (see `kemOfferSignedBytes`). */
+  kem_sig?: string;
 }
 /** `request`: initiator exchange round (the first carries `hs`). */
 export interface RequestMsg extends Base {
@@ -255,8 +257,10 @@ function parseStrict(raw: unknown): Message {
       };
       const kemPub = opt(raw, "kem_pub", isKemPubB64);
       const ka = opt(raw, "ka", isKaList);
+      const kemSig = opt(raw, "kem_sig", isSigB64);
       if (kemPub !== undefined) m.kem_pub = kemPub;
       if (ka !== undefined) m.ka = [...ka];
+      if (kemSig !== undefined) m.kem_sig = kemSig;
       return m;
     }
     case "request":

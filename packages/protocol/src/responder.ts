@@ -87,7 +87,7 @@ export function createConfirm(
     intent: "confirm",
     my_nonce: nR,
     hs: myHs,
-    ...(kem ? kemOfferFields(ctx, kem) : {}),
+    ...(kem ? kemOfferFields(ctx, kem, nR) : {}),
   };
   const effects: Effect[] = [];
   persist(ctx, "created", "resp_confirm", session, effects);

@@ -136,16 +136,25 @@ describe("hybrid key agreement", () => {
     expect(established([...h.onRequest, ...h.onRespond])).toEqual([]);
   });
 
-  it("a tampered kem_pub or ka list never yields a session", () => {
+  it("a tampered or unsigned KEM offer is refused by the initiator before any state change", () => {
     for (const tamper of [
       (p: Record<string, unknown>) => ({ ...p, kem_pub: flipB64(p.kem_pub as string, 7) }),
       (p: Record<string, unknown>) => ({ ...p, ka: ["x25519+mlkem768"] }),
+      (p: Record<string, unknown>) => without(p, "kem_sig"),
     ]) {
       const { a, b } = pair();
       const h = handshake(a, b, (p) => (p.intent === "confirm" ? tamper(p) : p));
+      expect(rejections(h.onConfirm)).toEqual(["bad-signature"]);
+      expect(a.state.name).toBe("init_ready");
       expect(established([...h.onConfirm, ...h.onRequest, ...h.onRespond])).toEqual([]);
-      expect(rejections(h.onRequest)).toEqual(["bad-signature"]);
     }
+  });
+
+  it("a tampered ka list in request #1 is rejected by the responder (bound in the transcript)", () => {
+    const { a, b } = pair();
+    const h = handshake(a, b, (p) => (p.intent === "request" ? { ...p, ka: ["x25519+mlkem768"] } : p));
+    expect(rejections(h.onRequest)).toEqual(["bad-signature"]);
+    expect(established([...h.onRequest, ...h.onRespond])).toEqual([]);
   });
 
   it("a v2 peer without the hybrid (older build: no kem fields, no advertisement) → classic session", () => {
