@@ -73,6 +73,7 @@ export function resolveConfig(partial: Partial<ProtocolConfig> = {}): ProtocolCo
       throw new RangeError(`protocol config: ${key} must be a positive integer`);
     }
   }
+  if (typeof cfg.pq !== "boolean") throw new RangeError("protocol config: pq must be a boolean");
   if (!cfg.protocolVersions.every((v) => v === 1 || v === 2) || cfg.protocolVersions.length === 0) {
     throw new RangeError("protocol config: protocolVersions must be a non-empty list of 1 and/or 2");
   }

@@ -208,6 +208,8 @@ export interface SessionRecord {
   state: StateName;
   version: 1 | 2 | null;
   sid: string | null;
+  /** How the session's keys were agreed, once they are (else null). */
+  keyAgreement?: KeyAgreement | null;
   startedAt: number | null;
   updatedAt: number;
 }
