@@ -11,7 +11,10 @@ import { describe, expect, it } from "vitest";
 import { createContext, type Effect, initialState, type ProtocolDeps, step } from "../src/index.js";
 import { alice, bob, fixture, identityOf } from "./helpers.js";
 
-type Msg = Record<string, unknown> & { my_nonce: string; hs: Record<string, string> };
+type Msg = Record<string, unknown> & {
+  my_nonce: string;
+  hs: { nonce: string; kx_pub: string; timestamp: string };
+};
 interface Vector {
   initiator: { ephemeral_priv_b64: string };
   responder: { ephemeral_priv_b64: string };
