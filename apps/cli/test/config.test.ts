@@ -127,6 +127,24 @@ describe("precedence: flags > env > file > defaults", () => {
   });
 });
 
+describe("the hybrid post-quantum switch: --no-pq > HSAGENT_PQ > hsagent.pq > on", () => {
+  it("is on by default and follows the precedence", () => {
+    const off = tmpFile(JSON.stringify({ hsagent: { pq: false } }));
+    expect(resolveSettings({}, {}).pq).toBe(true);
+    expect(resolveSettings({ config: off }, {}).pq).toBe(false);
+    expect(resolveSettings({ config: off }, { HSAGENT_PQ: "on" }).pq).toBe(true);
+    expect(resolveSettings({}, { HSAGENT_PQ: "off" }).pq).toBe(false);
+    expect(resolveSettings({ pq: true }, { HSAGENT_PQ: "off" }).pq).toBe(true);
+    expect(resolveSettings({ pq: false }, {}).pq).toBe(false);
+  });
+
+  it("refuses a value that is not a boolean", () => {
+    expect(() => resolveSettings({}, { HSAGENT_PQ: "maybe" })).toThrow(ConfigError);
+    const bad = tmpFile(JSON.stringify({ hsagent: { pq: "yes" } }));
+    expect(() => resolveSettings({ config: bad }, {})).toThrow(/hsagent\.pq/);
+  });
+});
+
 describe("bad input: one sentence naming the file and field", () => {
   it("missing file", () => {
     expect(() => loadConfigFile("/nonexistent/dir/c.json")).toThrowError(

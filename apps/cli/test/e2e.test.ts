@@ -83,7 +83,7 @@ describe("hsagent up", () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout) as {
       ok: boolean;
-      pairs: { pair: string[]; sessions: number; lastHandshakeMs: number | null }[];
+      pairs: { pair: string[]; sessions: number; lastHandshakeMs: number | null; keyAgreement: string }[];
       agents: { name: string; agentId: string }[];
     };
     expect(summary.ok).toBe(true);
@@ -91,6 +91,7 @@ describe("hsagent up", () => {
     expect(summary.pairs[0]?.pair).toEqual(["alpha", "beta"]);
     expect(summary.pairs[0]?.sessions).toBeGreaterThanOrEqual(2);
     expect(summary.pairs[0]?.lastHandshakeMs).toBeGreaterThan(0);
+    expect(summary.pairs[0]?.keyAgreement).toBe("x25519+mlkem768");
     // Generated secrets are stored 0600 and never printed.
     const secretsFile = join(data, "secrets.json");
     expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
@@ -117,7 +118,7 @@ describe("hsagent up", () => {
       agents: {
         name: string;
         sessions: unknown[];
-        audit: { type: string; peerName?: string }[];
+        audit: { type: string; peerName?: string; detail?: { keyAgreement?: string } }[];
         auditChainValid: boolean;
       }[];
     };
@@ -129,6 +130,7 @@ describe("hsagent up", () => {
     for (const t of ["SESSION_STARTED", "HANDSHAKE_OK", "SESSION_CLOSED"]) expect(types).toContain(t);
     expect(types.filter((t) => t === "SESSION_CLOSED").length).toBeGreaterThanOrEqual(2);
     expect(alpha.audit.find((e) => e.type === "HANDSHAKE_OK")?.peerName).toBe("beta");
+    expect(alpha.audit.find((e) => e.type === "HANDSHAKE_OK")?.detail?.keyAgreement).toBe("x25519+mlkem768");
     expect(ins.stdout).not.toContain(secrets.password);
 
     // Human output, filtered by peer.
@@ -136,7 +138,7 @@ describe("hsagent up", () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toContain("agent beta (");
     expect(human.stdout).toContain("audit chain: valid");
-    expect(human.stdout).toMatch(/HANDSHAKE_OK {2}peer=alpha {2}v2/);
+    expect(human.stdout).toMatch(/HANDSHAKE_OK {2}peer=alpha {2}v2 {2}x25519\+mlkem768/);
     expect(human.stdout).not.toMatch(/peer=beta/);
   }, 120_000);
 
@@ -153,6 +155,17 @@ describe("hsagent up", () => {
       /^stopped after \d+\.\d s: \d+ sessions? completed over 1 pair, 0 rejected, \d+ aborted$/,
     );
   }, 90_000);
+  it("--no-pq: the sessions use classic x25519", async () => {
+    const data = join(dir, "up-nopq");
+    const args = ["up", "--sessions", "1", "--json", "--no-pq", "--data-dir", data];
+    const r = await runCli([...args, "--relay-port", "0", "--substrate-port", "0", "--timeout", "60"], {
+      timeoutMs: 90_000,
+    });
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { pairs: { sessions: number; keyAgreement: string }[] };
+    expect(summary.pairs[0]?.sessions).toBeGreaterThanOrEqual(1);
+    expect(summary.pairs[0]?.keyAgreement).toBe("x25519");
+  }, 120_000);
 });
 
 describe("hsagent selftest", () => {

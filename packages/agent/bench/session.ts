@@ -10,6 +10,9 @@
  * Env: BENCH_SESSIONS (default 200), BENCH_WARMUP (default 20), BENCH_SQLITE_SYNC (NORMAL, the
  * server's default: WAL without an fsync per commit; or FULL: an fsync per write),
  * BENCH_IN_PROCESS_SUBSTRATE=1 (the server in this process too, as before 0.2).
+ * HSAGENT_PQ=off runs the agents without the hybrid X25519+ML-KEM-768 key agreement. With it on
+ * (the default) the bench runs a second time with it off, and reports that run under `classic`
+ * and the difference under `pqExtra` (BENCH_PQ_COMPARE=0 skips the second run).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -26,6 +29,8 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
 const SYNC = process.env.BENCH_SQLITE_SYNC === "FULL" ? "FULL" : "NORMAL";
 const IN_PROCESS = process.env.BENCH_IN_PROCESS_SUBSTRATE === "1";
+const PQ = !/^(0|false|no|off)$/i.test(process.env.HSAGENT_PQ ?? "");
+const PQ_COMPARE = process.env.BENCH_PQ_COMPARE !== "0";
 
 /** A substrate server: its URL, CPU time so far (ms, null when in this process) and a stop. */
 interface Substrate {
@@ -94,7 +99,7 @@ interface Timing {
   closed: number[];
 }
 
-async function main(): Promise<void> {
+async function runBench(pq: boolean): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "hsagent-bench-"));
   const substrate = await startSubstrate(dir);
   const relay = await startRelay({ host: "127.0.0.1", port: 0, rateLimitPerMinute: 0 });
@@ -114,7 +119,7 @@ async function main(): Promise<void> {
       substrate: { client },
       vaultPassphrase: `bench-vault-${name}`,
       // Back-to-back sessions: a register every ~20 ms; §9 defaults otherwise.
-      config: { registerIntervalMs: 20 },
+      config: { registerIntervalMs: 20, pq },
     });
     await agent.start();
     agents.push(agent);
@@ -142,8 +147,10 @@ async function main(): Promise<void> {
     done = resolve;
   });
   const calls = () => clients.reduce((n, c) => n + c.stats.requests, 0);
+  const keyAgreements = new Set<string>();
   for (const agent of agents) {
     agent.on("established", (e) => {
+      keyAgreements.add(e.keyAgreement);
       const now = performance.now();
       const t = timing(e.sid);
       t.est.push(now);
@@ -184,6 +191,7 @@ async function main(): Promise<void> {
   const round = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
   const result = {
     sessions: window.length,
+    keyAgreement: keyAgreements.size === 1 ? [...keyAgreements][0] : [...keyAgreements].join("|"),
     sqliteSynchronous: SYNC,
     handshakeMs: { p50: round(percentile(hs, 50)), p99: round(percentile(hs, 99)) },
     sessionMs: { p50: round(percentile(ss, 50)), p99: round(percentile(ss, 99)) },
@@ -200,6 +208,27 @@ async function main(): Promise<void> {
   await relay.close();
   await substrate.close();
   rmSync(dir, { recursive: true, force: true });
+  return result;
+}
+
+async function main(): Promise<void> {
+  const result = await runBench(PQ);
+  if (PQ && PQ_COMPARE) {
+    const classic = await runBench(false);
+    const cpu = (r: Record<string, unknown>) => r.cpuMsPerSession as number;
+    const p50 = (r: Record<string, unknown>) => (r.handshakeMs as { p50: number }).p50;
+    const round = (x: number) => Math.round(x * 100) / 100;
+    result.classic = {
+      keyAgreement: classic.keyAgreement,
+      cpuMsPerSession: cpu(classic),
+      handshakeMs: classic.handshakeMs,
+      sessionMs: classic.sessionMs,
+    };
+    result.pqExtra = {
+      cpuMsPerSession: round(cpu(result) - cpu(classic)),
+      handshakeP50Ms: round(p50(result) - p50(classic)),
+    };
+  }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

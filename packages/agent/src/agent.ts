@@ -17,6 +17,7 @@ import {
   isAgentId,
   type MachineEvent,
   type MachineState,
+  offeredKeyAgreements,
   type PeerIdentity,
   type PeerSession,
   type ProtocolDeps,
@@ -268,8 +269,13 @@ export class Agent extends EventEmitter {
       throw new AgentError("IDENTITY_FAILED", `identity ${opts.name}: ${code}`, { cause: error });
     }
     const current = hydrated.identity.protocols;
-    if (current.length !== protocols.length || current.some((v, i) => v !== protocols[i])) {
-      const published = await registry.publishProtocols(hydrated.identity.agentId, protocols);
+    const ka = this.#keyAgreements();
+    if (
+      current.length !== protocols.length ||
+      current.some((v, i) => v !== protocols[i]) ||
+      (hydrated.identity.keyAgreements ?? []).join() !== ka.join()
+    ) {
+      const published = await registry.publishProtocols(hydrated.identity.agentId, protocols, ka);
       hydrated = { ...hydrated, identity: published };
     }
     this.#hydrated = hydrated;
@@ -297,6 +303,11 @@ export class Agent extends EventEmitter {
     await this.#purgeStale();
     await this.#connect();
     this.#scheduleRegister(0);
+  }
+
+  /** The key agreements we offer and publish (`x25519+mlkem768` first unless `pq` is off). */
+  #keyAgreements(): string[] {
+    return offeredKeyAgreements({ pq: this.config.pq && speaksV2(this.config) });
   }
 
   #publishedProtocols(): number[] {
@@ -372,7 +383,13 @@ export class Agent extends EventEmitter {
       this.#registerTimer = null;
       const ts = formatTimestamp(new Date());
       this.#send({
-        ...createSignedRegister(this.agentId, this.#self!.signingKey, ts, this.#publishedProtocols()),
+        ...createSignedRegister(
+          this.agentId,
+          this.#self!.signingKey,
+          ts,
+          this.#publishedProtocols(),
+          this.#keyAgreements(),
+        ),
       });
       const base = this.config.registerIntervalMs;
       this.#scheduleRegister(base * (0.8 + 0.4 * Math.random()));
@@ -478,7 +495,8 @@ export class Agent extends EventEmitter {
   }
 
   #peerIdentity(entry: PeerEntry): PeerIdentity {
-    return { agentId: entry.id, signPubB64: entry.identity.signPubB64, protocols: entry.identity.protocols };
+    const { signPubB64, protocols, keyAgreements } = entry.identity;
+    return { agentId: entry.id, signPubB64, protocols, ...(keyAgreements ? { keyAgreements } : {}) };
   }
 
   async #onReceive(entry: PeerEntry, payload: Record<string, unknown>, admitted = false): Promise<void> {
@@ -767,6 +785,7 @@ export class Agent extends EventEmitter {
             peerName: nameOf(entry),
             role,
             version: effect.version,
+            keyAgreement: effect.keyAgreement,
             sid: effect.sid,
             handshakeMs,
           },
@@ -776,7 +795,8 @@ export class Agent extends EventEmitter {
           type: "established",
           peer: entry.id,
           role,
-          version: effect.version,
+          version,
+          keyAgreement,
           sid: effect.sid,
           handshakeMs,
         });
@@ -982,7 +1002,13 @@ function auditInput(event: Extract<Effect, { type: "audit" }>["event"]): AuditEv
     case "NONCE_SEEN":
       return { type: event.type, peer: event.peer, detail: { nonce: event.nonce } };
     case "HANDSHAKE_OK":
-      return { type: event.type, peer: event.peer, sid: event.sid, protocolVersion: event.version };
+      return {
+        type: event.type,
+        peer: event.peer,
+        sid: event.sid,
+        protocolVersion: event.version,
+        detail: { keyAgreement: event.keyAgreement },
+      };
     case "SESSION_CLOSED":
       return { type: event.type, peer: event.peer, ...(event.sid ? { sid: event.sid } : {}) };
     case "SESSION_ABORTED":

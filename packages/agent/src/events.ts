@@ -3,7 +3,7 @@
  * consumers can `for await` them as well as subscribe with `agent.on(...)`. Events never carry
  * keys or plaintext other than the delivered application messages.
  */
-import type { RejectReason, Role } from "@hsagent/protocol";
+import type { KeyAgreement, RejectReason, Role } from "@hsagent/protocol";
 
 /** A session reached the established state (mutually authenticated, key-confirmed). */
 export interface EstablishedEvent {
@@ -11,6 +11,8 @@ export interface EstablishedEvent {
   peer: string;
   role: Role;
   version: 1 | 2;
+  /** How the keys were agreed: `x25519`, or `x25519+mlkem768` (hybrid). */
+  keyAgreement: KeyAgreement;
   sid: string;
   /** Session start (left `*_ready`) → established, ms. */
   handshakeMs: number;

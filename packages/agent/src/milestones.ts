@@ -71,6 +71,7 @@ export class MilestoneWriter {
       peerId: record.peerId,
       state: record.state,
       protocolVersion: record.version,
+      keyAgreement: record.keyAgreement ?? null,
       sid: record.sid,
       startedAt: record.startedAt,
       updatedAt: record.updatedAt,

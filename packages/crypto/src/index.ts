@@ -52,6 +52,22 @@ export {
   verifyHandshake,
 } from "./handshake.js";
 export {
+  availableMlKem768,
+  getMlKem768,
+  MLKEM768_CIPHERTEXT_BYTES,
+  MLKEM768_ENCAPS_RANDOM_BYTES,
+  MLKEM768_PUBLIC_KEY_BYTES,
+  MLKEM768_SECRET_KEY_BYTES,
+  MLKEM768_SEED_BYTES,
+  MLKEM768_SHARED_SECRET_BYTES,
+  type MlKem768,
+  type MlKemEncapsulation,
+  type MlKemKeyPair,
+  nativeMlKem768,
+  nativeMlKem768Available,
+  nobleMlKem768,
+} from "./kem/index.js";
+export {
   aesGcmDecrypt,
   aesGcmEncrypt,
   generateKxKeyPair,
@@ -94,6 +110,8 @@ export {
   type DeriveV2Options,
   deriveV1SessionKey,
   deriveV2SessionKeys,
+  HYBRID_KEY_AGREEMENT,
+  type HybridTranscriptParts,
   type SessionRole,
   sessionIdFromTranscriptHash,
   signTranscript,

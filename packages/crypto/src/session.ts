@@ -5,6 +5,8 @@
  * `TH = SHA-256(T)`, `tsig`/`fin` = Ed25519 over TH,
  * `okm = HKDF-SHA256(ikm = X25519(e_self, e_peer), salt = TH, info = "hsagent-v2 keys", L = 64)`,
  * `k_i2r = okm[0..32)`, `k_r2i = okm[32..64)`, `sid = hex(SHA-256("hsagent-v2 sid" ‖ TH))[0..32)`.
+ * Hybrid X25519+ML-KEM-768 sessions append `|x25519+mlkem768|kaI|kaR|kem_pub|kem_ct` to `T` and
+ * use `ikm = X25519(e_self, e_peer) ‖ ML-KEM shared secret`.
  *
  * v1 (PROTOCOL.md §6): one key both ways,
  * `HKDF-SHA256(ikm = X25519(priv, peer_kx_pub), salt = none, info = "handshake", L = 32)`.
@@ -40,7 +42,24 @@ export interface TranscriptParts {
   initiatorTimestamp: string;
   /** tsR: the responder's hs timestamp string as sent. */
   responderTimestamp: string;
+  /** Hybrid X25519+ML-KEM-768 sessions only: the KEM values the transcript must also bind. */
+  hybrid?: HybridTranscriptParts;
 }
+
+/** What a hybrid session's transcript adds (PROTOCOL.md, hybrid key agreement). */
+export interface HybridTranscriptParts {
+  /** The key agreements the initiator advertised (its request #1 `ka`), in order. */
+  initiatorKa: readonly string[];
+  /** The key agreements the responder advertised (its confirm `ka`), in order. */
+  responderKa: readonly string[];
+  /** The responder's ML-KEM-768 public key, base64 as sent (`kem_pub`). */
+  kemPub: string;
+  /** The initiator's ML-KEM-768 ciphertext, base64 as sent (`kem_ct`). */
+  kemCt: string;
+}
+
+/** Name of the hybrid key agreement, as it appears in the transcript and on the wire. */
+export const HYBRID_KEY_AGREEMENT = "x25519+mlkem768";
 
 /** Domain label at the start of every v2 transcript. */
 export const V2_TRANSCRIPT_LABEL = "hsagent-v2";
@@ -74,7 +93,7 @@ export function buildTranscript(parts: TranscriptParts): string {
     if (!isB64OfLength(parts.initiatorKxPub, 32) || !isB64OfLength(parts.responderKxPub, 32)) {
       throw new HandshakeError("malformed", "transcript kx_pub");
     }
-    return [
+    const base = [
       V2_TRANSCRIPT_LABEL,
       field(parts.initiatorId, "initiatorId"),
       field(parts.responderId, "responderId"),
@@ -84,8 +103,31 @@ export function buildTranscript(parts: TranscriptParts): string {
       parts.responderKxPub,
       field(parts.initiatorTimestamp, "initiatorTimestamp"),
       field(parts.responderTimestamp, "responderTimestamp"),
-    ].join("|");
+    ];
+    return (parts.hybrid === undefined ? base : [...base, ...hybridFields(parts.hybrid)]).join("|");
   }, "transcript");
+}
+
+const KA_NAME = /^[a-z0-9+]{1,32}$/;
+
+/** `x25519+mlkem768|kaI|kaR|kem_pub|kem_ct`, each `ka` list comma-joined in advertised order. */
+function hybridFields(h: HybridTranscriptParts): string[] {
+  const ka = (list: readonly string[], what: string): string => {
+    if (!Array.isArray(list) || list.length === 0 || !list.every((k) => KA_NAME.test(k))) {
+      throw new HandshakeError("malformed", `transcript ${what}`);
+    }
+    return list.join(",");
+  };
+  if (!isB64OfLength(h.kemPub, 1184) || !isB64OfLength(h.kemCt, 1088)) {
+    throw new HandshakeError("malformed", "transcript kem");
+  }
+  return [
+    HYBRID_KEY_AGREEMENT,
+    ka(h.initiatorKa, "initiatorKa"),
+    ka(h.responderKa, "responderKa"),
+    h.kemPub,
+    h.kemCt,
+  ];
 }
 
 /** Transcript parts taken from the two `hs` blobs of a session. */
@@ -166,6 +208,8 @@ export interface DeriveV2Options {
   role: SessionRole;
   /** Backend for DH/HKDF/SHA-256 (default: the ephemeral key's backend, else native). */
   backend?: BackendChoice;
+  /** Hybrid sessions: the 32-byte ML-KEM-768 shared secret; HKDF's ikm becomes X25519 ‖ it. */
+  kemSharedSecret?: Uint8Array;
 }
 
 /** v2 session keys. Keep in memory only. */
@@ -203,9 +247,15 @@ export function deriveV2SessionKeys(options: DeriveV2Options): V2SessionKeys {
     if (options.role !== "initiator" && options.role !== "responder") {
       throw new HandshakeError("malformed", "role");
     }
-    const shared = pair.deriveSharedSecret(peerKeyBytes(options.peerKxPub));
+    const dh = pair.deriveSharedSecret(peerKeyBytes(options.peerKxPub));
+    const kem = options.kemSharedSecret;
+    if (kem !== undefined && !(kem instanceof Uint8Array && kem.length === 32)) {
+      throw new HandshakeError("malformed", "ML-KEM shared secret must be 32 bytes");
+    }
+    const shared = kem === undefined ? dh : concatBytes(dh, kem);
     const okm = impl.hkdfSha256(shared, th, V2_KEYS_INFO_BYTES, 64);
     shared.fill(0);
+    dh.fill(0);
     const kI2r = okm.slice(0, 32);
     const kR2i = okm.slice(32, 64);
     okm.fill(0);

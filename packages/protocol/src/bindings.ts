@@ -25,15 +25,19 @@ export function registerSignedBytes(from: string, ts: string, proto: readonly nu
   return utf8Encode(`${REGISTER_LABEL}|${from}|${ts}|${proto.join(",")}`);
 }
 
-/** A signed v2 `register` from `from`, made at `ts` (a wire timestamp), advertising `proto`. */
+/** A signed v2 `register` from `from`, made at `ts` (a wire timestamp), advertising `proto` (and optionally the key agreements `ka`). */
 export function createSignedRegister(
   from: string,
   signingKey: SigningKey,
   ts: string,
   proto: readonly number[] = [2, 1],
+  keyAgreements?: readonly string[],
 ): RegisterMsg {
   const sig = b64encode(signingKey.sign(registerSignedBytes(from, ts, proto)));
-  return { from, to: null, intent: "register", proto: [...proto], ts, sig };
+  const m: RegisterMsg = { from, to: null, intent: "register", proto: [...proto], ts, sig };
+  // `ka` only advertises: it is not signed here, because a hybrid transcript binds both sides' sets (§6.6).
+  if (keyAgreements !== undefined) m.ka = [...keyAgreements];
+  return m;
 }
 
 /** Freshness window of a register timestamp, seconds. */

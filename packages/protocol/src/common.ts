@@ -105,6 +105,7 @@ export function sessionRecord(ctx: MachineContext, name: StateName, session: Ses
     state: name,
     version: session ? session.version : null,
     sid: session?.sid ?? null,
+    keyAgreement: session?.keyAgreement ?? null,
     startedAt: session ? session.startedAt : null,
     updatedAt: ctx.deps.now(),
   };

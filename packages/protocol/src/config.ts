@@ -31,6 +31,11 @@ export interface ProtocolConfig {
   allowLegacy: boolean;
   /** Versions we speak, preferred first (default `[2, 1]`; `[1]` behaves like HSAgent_2). */
   protocolVersions: readonly number[];
+  /**
+   * Offer the hybrid X25519+ML-KEM-768 key agreement in v2 sessions (default true; `--no-pq`,
+   * `HSAGENT_PQ=off` turn it off). Used when both sides offer it.
+   */
+  pq: boolean;
   /** What the initiator says in round `round` (1-based). Default "How are you?". */
   initiatorMessage: (round: number, peerId: string) => AppMessage;
   /** What the responder answers in round `round` to `received`. Default "I am OK!". */
@@ -48,6 +53,7 @@ export const DEFAULT_CONFIG: Readonly<ProtocolConfig> = Object.freeze({
   maxClockSkewSeconds: 30,
   allowLegacy: false,
   protocolVersions: Object.freeze([2, 1]),
+  pq: true,
   initiatorMessage: () => "How are you?",
   responderMessage: () => "I am OK!",
 });
@@ -67,6 +73,7 @@ export function resolveConfig(partial: Partial<ProtocolConfig> = {}): ProtocolCo
       throw new RangeError(`protocol config: ${key} must be a positive integer`);
     }
   }
+  if (typeof cfg.pq !== "boolean") throw new RangeError("protocol config: pq must be a boolean");
   if (!cfg.protocolVersions.every((v) => v === 1 || v === 2) || cfg.protocolVersions.length === 0) {
     throw new RangeError("protocol config: protocolVersions must be a non-empty list of 1 and/or 2");
   }

@@ -35,6 +35,13 @@ export {
   isSigB64,
   isTimestamp,
 } from "./formats.js";
+export {
+  advertisesHybrid,
+  KEY_AGREEMENT_CLASSIC,
+  KEY_AGREEMENT_HYBRID,
+  type KeyAgreement,
+  offeredKeyAgreements,
+} from "./hybrid.js";
 export { consumeConfirm, consumeFinish, consumeRespond, type Inbound } from "./initiator.js";
 export {
   createContext,

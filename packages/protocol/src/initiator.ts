@@ -25,6 +25,7 @@ import {
   sendNew,
   tryCanonical,
 } from "./common.js";
+import { acceptKemOffer, KEY_AGREEMENT_CLASSIC, KEY_AGREEMENT_HYBRID } from "./hybrid.js";
 import type { ConfirmMsg, FinishMsg, HsBlob, RespondMsg } from "./messages.js";
 import { type Header, openIncoming, reasonOf, sealOutgoing } from "./secure.js";
 import type { Effect, MachineContext, MachineState, PeerIdentity, Session, Transition } from "./types.js";
@@ -69,6 +70,9 @@ export function consumeConfirm(
   if (version === 2 && !verifyConfirmBind(msg, peer.signPubB64))
     return reject(st, "bad-signature", "confirm", "bind");
   const peerHs = verified.blob;
+  const kem = version === 2 ? acceptKemOffer(ctx, msg, peer) : ({ ok: true, hybrid: null } as const);
+  if (!kem.ok) return reject(st, kem.reason, "confirm");
+  const hybrid = "sharedSecret" in kem ? kem : null;
 
   // Everything below is local temporaries until the nonce check commits them.
   const eph = deps.generateKxKeyPair();
@@ -89,12 +93,14 @@ export function consumeConfirm(
         responderKxPub: peerHs.kx_pub,
         initiatorTimestamp: tsI,
         responderTimestamp: peerHs.timestamp,
+        ...(hybrid ? { hybrid: hybrid.hybrid } : {}),
       });
       const k = deriveV2SessionKeys({
         ephemeral: eph,
         peerKxPub: peerHs.kx_pub,
         transcriptHash: th,
         role: "initiator",
+        ...(hybrid ? { kemSharedSecret: hybrid.sharedSecret } : {}),
       });
       keys = { i2r: k.kI2r, r2i: k.kR2i };
       sid = k.sid;
@@ -134,6 +140,7 @@ export function consumeConfirm(
     th,
     keys,
     sid,
+    keyAgreement: hybrid ? KEY_AGREEMENT_HYBRID : KEY_AGREEMENT_CLASSIC,
     established: version === 1,
     round: 1,
     myNonce: nI,
@@ -153,7 +160,8 @@ export function consumeConfirm(
     your_nonce: msg.my_nonce,
     my_nonce: nI,
   };
-  const sealed = sealOutgoing(ctx, session, header, { hs: myHs }, config.initiatorMessage(1, ctx.peerId));
+  const extra = { hs: myHs, ...(hybrid ? hybrid.fields : {}) };
+  const sealed = sealOutgoing(ctx, session, header, extra, config.initiatorMessage(1, ctx.peerId));
   const sent: Session = { ...session, sendSeq: sealed.seq };
 
   const effects: Effect[] = [
@@ -178,12 +186,16 @@ export function announceEstablished(
   effects: Effect[],
 ): void {
   const sid = session.sid ?? "";
+  const keyAgreement = session.keyAgreement ?? KEY_AGREEMENT_CLASSIC;
   persist(ctx, "established", name, session, effects);
   effects.push({
     type: "audit",
-    event: { type: "HANDSHAKE_OK", peer: ctx.peerId, version: session.version, sid },
+    event: { type: "HANDSHAKE_OK", peer: ctx.peerId, version: session.version, sid, keyAgreement },
   });
-  if (session.keys) effects.push({ type: "established", sid, version: session.version, keys: session.keys });
+  if (session.keys) {
+    const { version, keys } = session;
+    effects.push({ type: "established", sid, version, keys, keyAgreement });
+  }
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   isSigB64,
   isTimestamp,
 } from "./formats.js";
+import { isKaList, isKemCtB64, isKemPubB64 } from "./hybrid.js";
 
 /** Every intent of §3. */
 export type Intent =
@@ -85,6 +86,8 @@ export interface RegisterMsg extends Base {
   ts?: string;
   /** v2: Ed25519 signature of `registerSignedBytes(from, ts, proto)`. */
   sig?: string;
+  /** Key agreements offered, preferred first (hybrid key agreement). */
+  ka?: string[];
 }
 /** `confirm`: responder → initiator, opens the handshake. */
 export interface ConfirmMsg extends Base {
@@ -93,6 +96,12 @@ export interface ConfirmMsg extends Base {
   hs: HsBlob;
   /** v2: signature binding the blob to `from` and `to` (see bindings.ts). */
   bind?: string;
+  /** Hybrid offer: the responder's ML-KEM-768 public key (base64). */
+  kem_pub?: string;
+  /** The responder's offered key agreements (bound in a hybrid transcript). */
+  ka?: string[];
+  /** Hybrid offer: the responder's Ed25519 signature over its offer (see `kemOfferSignedBytes`). */
+  kem_sig?: string;
 }
 /** `request`: initiator exchange round (the first carries `hs`). */
 export interface RequestMsg extends Base {
@@ -103,6 +112,10 @@ export interface RequestMsg extends Base {
   sec?: Sec;
   /** v1 only: the plaintext message, as HSAgent_2 sent it beside `sec`. */
   message?: unknown;
+  /** Hybrid, request #1 only: the ML-KEM-768 ciphertext to the confirm's `kem_pub` (base64). */
+  kem_ct?: string;
+  /** Hybrid, request #1 only: the initiator's offered key agreements. */
+  ka?: string[];
 }
 /** `respond`: responder exchange round (the first carries `fin` in v2). */
 export interface RespondMsg extends Base {
@@ -241,6 +254,8 @@ function parseStrict(raw: unknown): Message {
       const sig = opt(raw, "sig", isSigB64);
       if (ts !== undefined) m.ts = ts;
       if (sig !== undefined) m.sig = sig;
+      const ka = opt(raw, "ka", isKaList);
+      if (ka !== undefined) m.ka = [...ka];
       return m;
     }
     case "confirm": {
@@ -252,6 +267,12 @@ function parseStrict(raw: unknown): Message {
       };
       const bind = opt(raw, "bind", isSigB64);
       if (bind !== undefined) m.bind = bind;
+      const kemPub = opt(raw, "kem_pub", isKemPubB64);
+      const ka = opt(raw, "ka", isKaList);
+      const kemSig = opt(raw, "kem_sig", isSigB64);
+      if (kemPub !== undefined) m.kem_pub = kemPub;
+      if (ka !== undefined) m.ka = [...ka];
+      if (kemSig !== undefined) m.kem_sig = kemSig;
       return m;
     }
     case "request":
@@ -263,6 +284,12 @@ function parseStrict(raw: unknown): Message {
         my_nonce: need(raw, "my_nonce", isNonce),
       };
       if (intent === "request" && raw.hs !== undefined) (m as RequestMsg).hs = parseHs(raw.hs);
+      if (intent === "request") {
+        const kemCt = opt(raw, "kem_ct", isKemCtB64);
+        const ka = opt(raw, "ka", isKaList);
+        if (kemCt !== undefined) (m as RequestMsg).kem_ct = kemCt;
+        if (ka !== undefined) (m as RequestMsg).ka = [...ka];
+      }
       if (intent === "respond") {
         const fin = opt(raw, "fin", isSigB64);
         if (fin !== undefined) (m as RespondMsg).fin = fin;
@@ -352,7 +379,16 @@ export function routeInbound(selfId: string, payload: unknown): RouteResult {
   return { ok: true, peerId: parsed.msg.from, msg: parsed.msg };
 }
 
-/** Our `register` broadcast (§3), advertising the protocol versions we speak. */
-export function createRegister(selfId: string, protocolVersions: readonly number[] = [2, 1]): RegisterMsg {
-  return { from: selfId, to: null, intent: "register", proto: [...protocolVersions] };
+/**
+ * Our `register` broadcast (§3), advertising the protocol versions we speak and, when given, the
+ * key agreements we offer (`ka`, see `offeredKeyAgreements`).
+ */
+export function createRegister(
+  selfId: string,
+  protocolVersions: readonly number[] = [2, 1],
+  keyAgreements?: readonly string[],
+): RegisterMsg {
+  const m: RegisterMsg = { from: selfId, to: null, intent: "register", proto: [...protocolVersions] };
+  if (keyAgreements !== undefined) m.ka = [...keyAgreements];
+  return m;
 }

@@ -23,6 +23,14 @@ import {
   tryCanonical,
 } from "./common.js";
 import { speaksV2 } from "./config.js";
+import {
+  createKemOffer,
+  decapsulateAnswer,
+  KEY_AGREEMENT_CLASSIC,
+  KEY_AGREEMENT_HYBRID,
+  kemOfferFields,
+  matchKemAnswer,
+} from "./hybrid.js";
 import { announceEstablished, type Inbound } from "./initiator.js";
 import type { CloseMsg, ConcludeMsg, HsBlob, RegisterMsg, RequestMsg } from "./messages.js";
 import { type Header, openIncoming, reasonOf, sealOutgoing } from "./secure.js";
@@ -42,6 +50,7 @@ export function createConfirm(
   const version = speaksV2(ctx.config) ? 2 : 1;
   const eph = deps.generateKxKeyPair();
   const nR = freshNonce(ctx);
+  const kem = version === 2 && ctx.config.pq ? createKemOffer(ctx) : null;
   const myHs = buildHandshake({
     version,
     type: "response",
@@ -60,6 +69,7 @@ export function createConfirm(
     th: null,
     keys: null,
     sid: null,
+    kem,
     established: false,
     round: 0,
     myNonce: nR,
@@ -78,6 +88,7 @@ export function createConfirm(
     intent: "confirm",
     my_nonce: nR,
     hs: myHs,
+    ...(kem ? kemOfferFields(ctx, kem, nR) : {}),
   };
   if (version === 2)
     payload.bind = signConfirmBind(ctx.self.signingKey, bindFieldsOf(ctx.self.agentId, ctx.peerId, myHs));
@@ -104,6 +115,9 @@ export function consumeFirstRequest(
   if (s === null) return reject(st, "unexpected", "request");
   if (raw.hs === undefined) return reject(st, "malformed", "request", "hs");
   if (msg.your_nonce !== s.myNonce) return reject(st, "bad-echo", "request");
+  const offer = s.version === 2 ? (s.kem ?? null) : null;
+  const kem = matchKemAnswer(ctx, offer, msg, peer);
+  if (!kem.ok) return reject(st, kem.reason, "request");
   const transcriptFor = (blob: HsBlob): Uint8Array =>
     transcriptHash({
       initiatorId: ctx.peerId,
@@ -114,6 +128,7 @@ export function consumeFirstRequest(
       responderKxPub: s.myHs.kx_pub,
       initiatorTimestamp: blob.timestamp,
       responderTimestamp: s.myHs.timestamp,
+      ...(kem.hybrid ? { hybrid: kem.hybrid } : {}),
     });
   let verified: ReturnType<typeof verifyHandshake>;
   try {
@@ -146,6 +161,7 @@ export function consumeFirstRequest(
         peerKxPub: peerHs.kx_pub,
         transcriptHash: th,
         role: "responder",
+        ...(kem.hybrid && offer ? { kemSharedSecret: decapsulateAnswer(offer, kem.hybrid) } : {}),
       });
       keys = { i2r: k.kI2r, r2i: k.kR2i };
       sid = k.sid;
@@ -157,7 +173,18 @@ export function consumeFirstRequest(
   } catch (err) {
     return reject(st, reasonOf(err), "request");
   }
-  const keyed: Session = { ...s, version, peerHs, peerSignPub: peer.signPubB64, th, keys, sid };
+  const keyAgreement = version === 2 && kem.hybrid ? KEY_AGREEMENT_HYBRID : KEY_AGREEMENT_CLASSIC;
+  const keyed: Session = {
+    ...s,
+    version,
+    peerHs,
+    peerSignPub: peer.signPubB64,
+    th,
+    keys,
+    sid,
+    kem: null,
+    keyAgreement,
+  };
   const header: Header = {
     from: msg.from,
     to: msg.to,

@@ -3,8 +3,9 @@
  * handed back to it, and the immutable per-peer state. Secrets (ephemeral keys, session keys)
  * live only inside `Session` objects in memory; `persist` and `audit` effects never carry them.
  */
-import type { KxKeyPair, SigningKey } from "@hsagent/crypto";
+import type { KxKeyPair, MlKemKeyPair, SigningKey } from "@hsagent/crypto";
 import type { ProtocolConfig } from "./config.js";
+import type { KeyAgreement } from "./hybrid.js";
 import type { HsBlob, Intent } from "./messages.js";
 
 /** Initiator states, in the order of §4. */
@@ -61,6 +62,8 @@ export interface PeerIdentity {
   signPubB64: string;
   /** Protocol versions the identity advertises (absent = unknown, treated as legacy-capable). */
   protocols?: readonly number[];
+  /** Key agreements the identity advertises (absent = classic only, e.g. an older build). */
+  keyAgreements?: readonly string[];
 }
 
 /** Injected sources of time and randomness, so machines are pure and replayable. */
@@ -118,6 +121,10 @@ export interface Session {
   readonly keys: SessionKeys | null;
   /** Session id (v2: from TH; v1: from both handshake nonces). */
   readonly sid: string | null;
+  /** Responder with a hybrid offer out: our ML-KEM key pair until request #1 (else absent/null). */
+  readonly kem?: MlKemKeyPair | null;
+  /** How the keys were agreed, once they are (absent before). */
+  readonly keyAgreement?: KeyAgreement;
   /** True once the channel is mutually authenticated (initiator v2: after `fin`). */
   readonly established: boolean;
   /** Exchange rounds completed from our side. */
@@ -189,7 +196,7 @@ export type MachineEvent =
 export type AuditEvent =
   | { type: "SESSION_STARTED"; peer: string; role: Role }
   | { type: "NONCE_SEEN"; peer: string; nonce: string }
-  | { type: "HANDSHAKE_OK"; peer: string; version: 1 | 2; sid: string }
+  | { type: "HANDSHAKE_OK"; peer: string; version: 1 | 2; sid: string; keyAgreement: KeyAgreement }
   | { type: "SESSION_CLOSED"; peer: string; sid: string | null }
   | { type: "SESSION_ABORTED"; peer: string; reason: string; state: StateName };
 
@@ -201,6 +208,8 @@ export interface SessionRecord {
   state: StateName;
   version: 1 | 2 | null;
   sid: string | null;
+  /** How the session's keys were agreed, once they are (else null). */
+  keyAgreement?: KeyAgreement | null;
   startedAt: number | null;
   updatedAt: number;
 }
@@ -215,7 +224,7 @@ export type Effect =
   | { type: "checkNonce"; nonce: string }
   | { type: "purge" }
   | { type: "deliver"; message: unknown; round: number }
-  | { type: "established"; sid: string; version: 1 | 2; keys: SessionKeys }
+  | { type: "established"; sid: string; version: 1 | 2; keys: SessionKeys; keyAgreement: KeyAgreement }
   | { type: "closed"; sid: string | null }
   | { type: "aborted"; reason: string }
   | { type: "rejected"; reason: RejectReason; intent: Intent | null; detail?: string };

@@ -53,9 +53,14 @@ export const mallory: SelfIdentity = {
   signingKey: signingKeyFromPrivate(createHash("sha256").update("mallory").digest()),
 };
 
-/** What each agent's registry says about the other. */
-export function identityOf(who: SelfIdentity, protocols: readonly number[] = [2, 1]): PeerIdentity {
-  return { agentId: who.agentId, signPubB64: who.signingKey.publicKeyB64, protocols };
+/** What each agent's registry says about the other (`keyAgreements` only when given). */
+export function identityOf(
+  who: SelfIdentity,
+  protocols: readonly number[] = [2, 1],
+  keyAgreements?: readonly string[],
+): PeerIdentity {
+  const id: PeerIdentity = { agentId: who.agentId, signPubB64: who.signingKey.publicKeyB64, protocols };
+  return keyAgreements === undefined ? id : { ...id, keyAgreements };
 }
 
 /** A fixed epoch for tests: 2026-11-27T04:40:00Z. */

@@ -5,10 +5,11 @@
  * Invariants, checked on every explored world:
  *  - roles never mix and a machine holds a session exactly when it is not in `*_ready`
  *    (at most one session per pair);
- *  - when both sides are established they hold the same sid and keys;
+ *  - when both sides are established they hold the same sid and keys, agreed with the hybrid
+ *    X25519+ML-KEM-768 in v2 (both advertise it) and X25519 in v1;
  *  - no machine stays outside `*_ready` longer than sessionTimeoutMs;
  *  - invalid input (tampered ciphertext/seq/signature/timestamp/echo, stripped `sec`, forged
- *    third-party sender) never changes state (sampled per state pair, intent and mutation);
+ *    third-party sender, tampered or stripped hybrid KEM fields) never changes state (sampled per state pair, intent and mutation);
  *  - replaying any message an agent accepted before never changes its state (sampled);
  *  - terminal worlds (nothing in flight, no timer armed): both machines ready; without loss
  *    every session closed cleanly and none aborted.
@@ -65,6 +66,19 @@ function mutants(p: Payload): [string, Payload][] {
     out.push(["hs-kx", { ...p, hs: { ...hs, kx_pub: flipFirst(hs.kx_pub as string) } }]);
   }
   if (typeof p.fin === "string") out.push(["fin", { ...p, fin: flipFirst(p.fin) }]);
+  // Hybrid key agreement: tampered or stripped KEM fields.
+  const strip = (...keys: string[]) =>
+    Object.fromEntries(Object.entries(p).filter(([k]) => !keys.includes(k)));
+  if (typeof p.kem_pub === "string") {
+    out.push(["kem-pub", { ...p, kem_pub: flipFirst(p.kem_pub) }]);
+    out.push(["strip-kem-pub", strip("kem_pub", "ka", "kem_sig")]);
+    out.push(["kem-sig", { ...p, kem_sig: flipFirst(p.kem_sig as string) }]);
+  }
+  if (typeof p.kem_ct === "string") {
+    out.push(["kem-ct", { ...p, kem_ct: flipFirst(p.kem_ct) }]);
+    out.push(["strip-kem-ct", strip("kem_ct", "ka")]);
+  }
+  if (Array.isArray(p.ka)) out.push(["ka", { ...p, ka: ["x25519"] }]);
   return out;
 }
 
@@ -117,6 +131,10 @@ function explore(c: Case): Stats {
       const s = x.state.session;
       if (s !== null && w.now - s.startedAt > timeout)
         violate(h, `agent ${i} outside ready beyond sessionTimeoutMs`);
+      const ka = c.version === 1 ? "x25519" : "x25519+mlkem768";
+      if (s?.established && s.keyAgreement !== ka) {
+        violate(h, `agent ${i} established with ${s.keyAgreement}, expected ${ka}`);
+      }
       if (c.version !== undefined && s?.established && s.version !== c.version) {
         violate(h, `agent ${i} established v${s.version}, expected v${c.version}`);
       }

@@ -17,9 +17,11 @@ import {
   type MachineContext,
   type MachineEvent,
   type MachineState,
+  offeredKeyAgreements,
   type PeerIdentity,
   type ProtocolConfig,
   type SelfIdentity,
+  speaksV2,
   step,
 } from "../src/index.js";
 import { T0 } from "./helpers.js";
@@ -96,11 +98,14 @@ export class Pair {
         },
       });
     this.ctx = [mk(selves[0], selves[1], "a", config), mk(selves[1], selves[0], "b", configB)];
-    // What each agent's registry says the other advertises.
-    this.peers = [
-      { agentId: selves[1].agentId, signPubB64: selves[1].signingKey.publicKeyB64, protocols: protocols[1] },
-      { agentId: selves[0].agentId, signPubB64: selves[0].signingKey.publicKeyB64, protocols: protocols[0] },
-    ];
+    // What each agent's registry says the other advertises (key agreements as an agent publishes them).
+    const ka = (c: MachineContext) => (speaksV2(c.config) ? offeredKeyAgreements(c.config) : undefined);
+    const id = (self: SelfIdentity, proto: readonly number[], c: MachineContext): PeerIdentity => {
+      const keyAgreements = ka(c);
+      const base = { agentId: self.agentId, signPubB64: self.signingKey.publicKeyB64, protocols: proto };
+      return keyAgreements ? { ...base, keyAgreements } : base;
+    };
+    this.peers = [id(selves[1], protocols[1], this.ctx[1]), id(selves[0], protocols[0], this.ctx[0])];
   }
 
   private random(label: string, n: number): Uint8Array {

@@ -357,6 +357,7 @@ describe("duplicates and timers", () => {
       "state",
       "version",
       "sid",
+      "keyAgreement",
       "startedAt",
       "updatedAt",
     ]);

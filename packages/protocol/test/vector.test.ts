@@ -48,9 +48,11 @@ describe("v2-session.json vector through create/consume", () => {
     expect(alice.agentId).toBe(v.initiator.agentId);
     expect(bob.agentId).toBe(v.responder.agentId);
     let bobNow = v.confirm.hs.timestamp;
+    // The vector is a classic X25519 session: Bob offers no hybrid.
     const bobCtx = createContext({
       self: bob,
       peerId: alice.agentId,
+      config: { pq: false },
       deps: scripted(v.responder.ephemeral_priv_b64, [v.confirm.my_nonce, v.respond1.my_nonce], () => bobNow),
     });
     const aliceCtx = createContext({

@@ -31,7 +31,17 @@ export function identityJson(identity: Omit<AgentIdentity, "identityObjId" | "ve
     signPubB64: identity.signPubB64,
     kxPubB64: identity.kxPubB64,
     protocols: [...identity.protocols],
+    ...(identity.keyAgreements ? { keyAgreements: [...identity.keyAgreements] } : {}),
   };
+}
+
+const KEY_AGREEMENT_RE = /^[a-z0-9+]{1,32}$/;
+
+/** A published `keyAgreements` list, or undefined when absent or unusable. */
+function keyAgreementsOf(v: JsonValue | undefined): string[] | undefined {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 8) return undefined;
+  const out = v.filter((k): k is string => typeof k === "string" && KEY_AGREEMENT_RE.test(k));
+  return out.length === v.length ? out : undefined;
 }
 
 function protocolsOf(v: JsonValue | undefined): number[] {
@@ -58,6 +68,7 @@ export function parseIdentity(
     signPubB64,
     kxPubB64,
     protocols: protocolsOf(a.protocols),
+    ...(keyAgreementsOf(a.keyAgreements) ? { keyAgreements: keyAgreementsOf(a.keyAgreements)! } : {}),
     version,
   };
 }

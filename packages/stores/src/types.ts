@@ -26,6 +26,11 @@ export interface AgentIdentity {
   readonly kxPubB64: string;
   /** Protocol versions spoken, preferred first (e.g. `[2, 1]`); `[]` when not published (HSAgent_2). */
   readonly protocols: readonly number[];
+  /**
+   * Key agreements offered, preferred first (e.g. `["x25519+mlkem768", "x25519"]`); absent when
+   * not published (older builds): a peer then assumes classic X25519 only.
+   */
+  readonly keyAgreements?: readonly string[];
   /** Object version when read from the object itself; null when taken from a cached snapshot. */
   readonly version: number | null;
 }
@@ -61,8 +66,12 @@ export interface IdentityRegistry {
   ): Promise<HydratedAgent & { readonly created: boolean }>;
   /** A peer's public identity by agentId (cached; `refresh` re-reads the object). Unknown → null. */
   lookupPeer(agentId: string, options?: { readonly refresh?: boolean }): Promise<AgentIdentity | null>;
-  /** Publishes the protocol versions an agent of ours speaks. */
-  publishProtocols(agentId: string, protocols: readonly number[]): Promise<AgentIdentity>;
+  /** Publishes the protocol versions (and, when given, the key agreements) an agent of ours offers. */
+  publishProtocols(
+    agentId: string,
+    protocols: readonly number[],
+    keyAgreements?: readonly string[],
+  ): Promise<AgentIdentity>;
 }
 
 /**

@@ -21,6 +21,8 @@ export interface SessionView {
   readonly peerId: string | null;
   readonly peerIdentityObjId: string;
   readonly protocolVersion: number | null;
+  /** How the session's keys were agreed (`x25519`, `x25519+mlkem768`), once known. */
+  readonly keyAgreement: string | null;
   /** First 12 characters of the session id. */
   readonly sidPrefix: string | null;
   readonly since: string | null;
@@ -157,6 +159,7 @@ export default class InspectSession extends BaseCommand {
               peerId,
               peerIdentityObjId: r.peerIdentityObjId,
               protocolVersion: typeof r.protocolVersion === "number" ? r.protocolVersion : null,
+              keyAgreement: str(r.keyAgreement),
               sidPrefix: str(r.sid)?.slice(0, 12) ?? null,
               since: since(r.startedAt ?? r.since ?? r.updatedAt),
             };
@@ -199,7 +202,7 @@ export default class InspectSession extends BaseCommand {
       this.log(`  sessions (${r.sessions.length}):`);
       for (const s of r.sessions) {
         this.log(
-          `    ${s.role.padEnd(9)} ${String(s.state ?? s.milestone ?? "?").padEnd(16)} peer ${s.peerName ?? "?"} (${s.peerId ?? s.peerIdentityObjId})  v${s.protocolVersion ?? "?"}  sid ${s.sidPrefix ?? "-"}  since ${s.since ?? "?"}`,
+          `    ${s.role.padEnd(9)} ${String(s.state ?? s.milestone ?? "?").padEnd(16)} peer ${s.peerName ?? "?"} (${s.peerId ?? s.peerIdentityObjId})  v${s.protocolVersion ?? "?"}${s.keyAgreement ? ` ${s.keyAgreement}` : ""}  sid ${s.sidPrefix ?? "-"}  since ${s.since ?? "?"}`,
         );
       }
     }
@@ -211,6 +214,7 @@ export default class InspectSession extends BaseCommand {
       const parts = [e.at, e.type];
       if (e.peer) parts.push(`peer=${e.peerName ?? e.peer}`);
       if (e.protocolVersion !== undefined) parts.push(`v${e.protocolVersion}`);
+      if (typeof e.detail?.keyAgreement === "string") parts.push(e.detail.keyAgreement);
       if (e.sid) parts.push(`sid=${e.sid.slice(0, 12)}`);
       if (e.reason) parts.push(`reason=${e.reason}`);
       this.log(`    ${parts.join("  ")}`);

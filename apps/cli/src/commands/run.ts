@@ -40,6 +40,11 @@ export default class Run extends BaseCommand {
     }),
     "skip-selftest": Flags.boolean({ description: "Skip the pre-flight selftest." }),
     "allow-legacy": Flags.boolean({ description: "Accept legacy protocol v1 (HSAgent_2) peers." }),
+    pq: Flags.boolean({
+      description:
+        "Offer the hybrid post-quantum key agreement X25519+ML-KEM-768 (default on; --no-pq turns it off). Env: HSAGENT_PQ.",
+      allowNo: true,
+    }),
     "exchange-limit": Flags.integer({
       description: "Exchange rounds per session minus one (default 3).",
       min: 1,
@@ -60,6 +65,7 @@ export default class Run extends BaseCommand {
       caFile: flags["ca-file"],
       substrate: flags.substrate,
       allowLegacy: flags["allow-legacy"],
+      pq: flags.pq,
       exchangeLimit: flags["exchange-limit"],
       logFormat: flags["log-format"] as "pretty" | "json" | undefined,
     });
@@ -107,6 +113,7 @@ export default class Run extends BaseCommand {
       settings.protocol,
       settings.allowLegacy,
       settings.reconnectDelayMs,
+      settings.pq,
     );
     const createAgent = await loadCreateAgent();
     const agent = createAgent({

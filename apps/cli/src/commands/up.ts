@@ -7,6 +7,7 @@ import type { RelayServer } from "@hsagent/relay";
 import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../lib/base.js";
+import { envBool } from "../lib/config.js";
 import { clearUpState, ensureDataDir, loadOrCreateSecrets, writeUpState } from "../lib/datadir.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
@@ -58,6 +59,11 @@ export default class Up extends BaseCommand {
       default: 1000,
       min: 50,
     }),
+    pq: Flags.boolean({
+      description:
+        "Offer the hybrid post-quantum key agreement X25519+ML-KEM-768 (default on; --no-pq turns it off). Env: HSAGENT_PQ.",
+      allowNo: true,
+    }),
     timeout: Flags.integer({
       description: "With --sessions: give up (exit 1) after this many seconds; 0 = never.",
       default: 0,
@@ -80,6 +86,7 @@ export default class Up extends BaseCommand {
     if (flags.sessions !== undefined && names.length < 2)
       throw new UsageError("--sessions needs at least two agents");
 
+    const pq = flags.pq ?? envBool(process.env, "HSAGENT_PQ") ?? true;
     const json = this.jsonEnabled();
     const tty = !json && process.stdout.isTTY === true;
     const started = Date.now();
@@ -141,14 +148,16 @@ export default class Up extends BaseCommand {
           relay: { host: relay.address.host, port: relay.address.port },
           substrate: { client },
           vaultPassphrase: secrets.vaultPassphrase,
-          config: { registerIntervalMs: flags["register-interval-ms"] },
+          config: { registerIntervalMs: flags["register-interval-ms"], pq },
           logger: log,
         });
         const peerName = (e: AgentEvent): string => nameById.get(e.peer) ?? e.peer;
         agent.on("closed", (e) => {
           if (tracker.closed(name, peerName(e))) onChange();
         });
-        agent.on("established", (e) => tracker.established(name, peerName(e), e.handshakeMs, e.role));
+        agent.on("established", (e) =>
+          tracker.established(name, peerName(e), e.handshakeMs, e.role, e.keyAgreement),
+        );
         agent.on("rejected", (e) => {
           tracker.rejected(name, peerName(e), e.reason);
           onChange();
@@ -207,6 +216,7 @@ export default class Up extends BaseCommand {
           pair: p.pair,
           sessions: p.sessions,
           lastHandshakeMs: p.lastHandshakeMs,
+          keyAgreement: p.keyAgreement,
           handshakeMs: { p50: percentile(p.handshakeSamples, 50), max: percentile(p.handshakeSamples, 100) },
           rejections: p.rejections,
           rejectionReasons: p.rejectionReasons,

@@ -9,9 +9,10 @@ export function agentConfigFrom(
   protocol: Partial<Record<ProtocolConstant, number>>,
   allowLegacy: boolean,
   reconnectDelayMs?: number,
+  pq = true,
 ): { config: Partial<AgentConfig>; relay: { maxLineBytes?: number; minDelayMs?: number } } {
   const { maxLineBytes, ...rest } = protocol;
-  const config: Partial<AgentConfig> = { ...rest, allowLegacy };
+  const config: Partial<AgentConfig> = { ...rest, allowLegacy, pq };
   const relay: { maxLineBytes?: number; minDelayMs?: number } = {};
   if (maxLineBytes !== undefined) relay.maxLineBytes = maxLineBytes;
   if (reconnectDelayMs !== undefined && reconnectDelayMs > 0) relay.minDelayMs = reconnectDelayMs;

@@ -50,6 +50,8 @@ export interface FileConfig {
   readonly vaultPassphrase?: string;
   readonly name?: string;
   readonly allowLegacy?: boolean;
+  /** `hsagent.pq`: offer the hybrid post-quantum key agreement. */
+  readonly pq?: boolean;
   readonly logFormat?: LogFormat;
   readonly protocol: Partial<Record<ProtocolConstant, number>>;
   /** `hyper_parameters.reconnection.retry_delay_seconds`, in ms. */
@@ -67,6 +69,8 @@ export interface SettingsFlags {
   readonly caFile?: string | undefined;
   readonly substrate?: string | undefined;
   readonly allowLegacy?: boolean | undefined;
+  /** `--pq` / `--no-pq` (undefined when neither was given). */
+  readonly pq?: boolean | undefined;
   readonly exchangeLimit?: number | undefined;
   readonly logFormat?: LogFormat | undefined;
 }
@@ -84,6 +88,8 @@ export interface Settings {
   /** Vault passphrase (secret), or null. */
   readonly vaultPassphrase: string | null;
   readonly allowLegacy: boolean;
+  /** Offer the hybrid X25519+ML-KEM-768 key agreement (default true). */
+  readonly pq: boolean;
   readonly logFormat: LogFormat;
   /** Protocol constants set by the file, the environment or flags. */
   readonly protocol: Partial<Record<ProtocolConstant, number>>;
@@ -183,6 +189,7 @@ const HSAGENT_KEYS = new Set([
   "substrate_url",
   "vault_passphrase",
   "api_key",
+  "pq",
   "allow_legacy",
   "log_format",
   "protocol",
@@ -262,6 +269,7 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
   let name: string | undefined;
   let vaultPassphrase: string | undefined;
   let allowLegacy: boolean | undefined;
+  let pq: boolean | undefined;
   let logFormat: LogFormat | undefined;
   const ours = optObj(raw, "hsagent", "hsagent", file);
   if (ours) {
@@ -299,6 +307,7 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
       credentials = { key: apiKey };
     }
     allowLegacy = optBool(ours, "allow_legacy", "hsagent.allow_legacy", file);
+    pq = optBool(ours, "pq", "hsagent.pq", file);
     const lf = optString(ours, "log_format", "hsagent.log_format", file);
     if (lf !== undefined) {
       if (lf !== "pretty" && lf !== "json")
@@ -332,6 +341,7 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     ...(vaultPassphrase !== undefined ? { vaultPassphrase } : {}),
     ...(name !== undefined ? { name } : {}),
     ...(allowLegacy !== undefined ? { allowLegacy } : {}),
+    ...(pq !== undefined ? { pq } : {}),
     ...(logFormat !== undefined ? { logFormat } : {}),
     ...(reconnectDelayMs !== undefined ? { reconnectDelayMs } : {}),
     protocol,
@@ -381,7 +391,8 @@ function envInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number):
   return Number(v);
 }
 
-function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+/** A boolean environment variable (true/false, 1/0, yes/no, on/off), or undefined when unset. */
+export function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
   const v = env[name];
   if (v === undefined || v === "") return undefined;
   if (/^(1|true|yes|on)$/i.test(v)) return true;
@@ -487,6 +498,7 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
     credentials,
     vaultPassphrase,
     allowLegacy,
+    pq: flags.pq ?? envBool(env, "HSAGENT_PQ") ?? fc?.pq ?? true,
     logFormat,
     protocol,
     reconnectDelayMs: fc?.reconnectDelayMs,

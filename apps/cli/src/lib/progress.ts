@@ -10,6 +10,8 @@ export interface PairStats {
   sessions: number;
   /** Handshake latency of the most recent established session (ms, as seen by the initiator side if known). */
   lastHandshakeMs: number | null;
+  /** Key agreement of the most recent established session (`x25519` or `x25519+mlkem768`). */
+  keyAgreement: string | null;
   /** All handshake latencies seen (ms). */
   readonly handshakeSamples: number[];
   /** Messages rejected by either side from the other. */
@@ -39,6 +41,7 @@ export class PairTracker {
           pair: [a, b],
           sessions: 0,
           lastHandshakeMs: null,
+          keyAgreement: null,
           handshakeSamples: [],
           rejections: 0,
           rejectionReasons: {},
@@ -68,10 +71,17 @@ export class PairTracker {
     return p;
   }
 
-  /** `self` established a session with `peer` after `handshakeMs`. */
-  established(self: string, peer: string, handshakeMs: number, role: string | undefined): void {
+  /** `self` established a session with `peer` after `handshakeMs`, keys agreed by `keyAgreement`. */
+  established(
+    self: string,
+    peer: string,
+    handshakeMs: number,
+    role: string | undefined,
+    keyAgreement?: string,
+  ): void {
     const p = this.#pairs.get(key(self, peer));
     if (!p) return;
+    if (keyAgreement !== undefined) p.keyAgreement = keyAgreement;
     p.handshakeSamples.push(handshakeMs);
     if (p.handshakeSamples.length > 10_000) p.handshakeSamples.shift();
     if (role === "initiator" || p.lastHandshakeMs === null) p.lastHandshakeMs = handshakeMs;
@@ -99,7 +109,8 @@ export class PairTracker {
 
 /** One human line for a pair. */
 export function formatPair(p: PairStats): string {
-  const hs = p.lastHandshakeMs === null ? "-" : `${p.lastHandshakeMs.toFixed(1)} ms`;
+  const ms = p.lastHandshakeMs === null ? "-" : `${p.lastHandshakeMs.toFixed(1)} ms`;
+  const hs = p.keyAgreement === null ? ms : `${ms} (${p.keyAgreement})`;
   return `${p.pair[0]} <-> ${p.pair[1]}: ${p.sessions} session${p.sessions === 1 ? "" : "s"} completed, last handshake ${hs}, ${p.rejections} rejected, ${p.aborted} aborted`;
 }
 

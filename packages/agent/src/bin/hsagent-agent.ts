@@ -17,6 +17,7 @@ Options:
   --relay HOST:PORT         Summoner relay to join
   --substrate URL           substrate API origin, e.g. http://127.0.0.1:7780
   --allow-legacy            accept legacy v1 (HSAgent_2) peers
+  --no-pq                   no hybrid X25519+ML-KEM-768 key agreement (also HSAGENT_PQ=off)
   --exchange-limit N        EXCHANGE_LIMIT (rounds = N + 1; default 3)
   --sessions N              exit 0 after N completed sessions with every peer seen
   --register-interval-ms N  register broadcast period (default 3000)
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
         relay: { type: "string" },
         substrate: { type: "string" },
         "allow-legacy": { type: "boolean" },
+        "no-pq": { type: "boolean" },
         "exchange-limit": { type: "string" },
         sessions: { type: "string" },
         "register-interval-ms": { type: "string" },
@@ -160,6 +162,8 @@ async function main(): Promise<void> {
   const sessionsTarget = positiveInt("sessions", values.sessions as string | undefined);
   const config = {
     ...(values["allow-legacy"] ? { allowLegacy: true } : {}),
+    // --no-pq or HSAGENT_PQ=off: no hybrid X25519+ML-KEM-768 key agreement.
+    ...(values["no-pq"] || /^(0|false|no|off)$/i.test(process.env.HSAGENT_PQ ?? "") ? { pq: false } : {}),
     ...optional(
       "exchangeLimit",
       positiveInt("exchange-limit", values["exchange-limit"] as string | undefined),

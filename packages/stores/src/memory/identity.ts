@@ -79,13 +79,18 @@ export class MemoryIdentityRegistry implements IdentityRegistry {
     return objId === undefined ? null : this.#backend.identities.get(objId)!.identity;
   }
 
-  async publishProtocols(agentId: string, protocols: readonly number[]): Promise<AgentIdentity> {
+  async publishProtocols(
+    agentId: string,
+    protocols: readonly number[],
+    keyAgreements?: readonly string[],
+  ): Promise<AgentIdentity> {
     const objId = isAgentIdLike(agentId) ? this.#backend.byAgentId.get(agentId) : undefined;
     if (objId === undefined) throw new IdentityError(`unknown agent ${agentId}`, "UNKNOWN_AGENT");
     const entry = this.#backend.identities.get(objId)!;
     entry.identity = {
       ...entry.identity,
       protocols: [...protocols],
+      ...(keyAgreements ? { keyAgreements: [...keyAgreements] } : {}),
       version: (entry.identity.version ?? 0) + 1,
     };
     return entry.identity;

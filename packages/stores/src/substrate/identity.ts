@@ -52,6 +52,7 @@ function snapshotJson(identity: AgentIdentity): JsonValue {
     signPubB64: identity.signPubB64,
     kxPubB64: identity.kxPubB64,
     protocols: [...identity.protocols],
+    ...(identity.keyAgreements ? { keyAgreements: [...identity.keyAgreements] } : {}),
   };
 }
 
@@ -281,7 +282,11 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
     return identity;
   }
 
-  async publishProtocols(agentId: string, protocols: readonly number[]): Promise<AgentIdentity> {
+  async publishProtocols(
+    agentId: string,
+    protocols: readonly number[],
+    keyAgreements?: readonly string[],
+  ): Promise<AgentIdentity> {
     if (!protocols.every((p) => Number.isInteger(p) && p > 0 && p < 1000)) {
       throw new IdentityError("protocols must be small positive integers", "IDENTITY_MALFORMED");
     }
@@ -291,7 +296,11 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
     if (!current) throw new IdentityError(`unknown agent ${agentId}`, "UNKNOWN_AGENT");
     let written: AgentIdentity | null = null;
     for (let attempt = 0; attempt < 2 && !written; attempt++) {
-      const next = { ...current, protocols: [...protocols] };
+      const next = {
+        ...current,
+        protocols: [...protocols],
+        ...(keyAgreements ? { keyAgreements: [...keyAgreements] } : {}),
+      };
       try {
         await this.#client.putJson({
           type: ObjectTypes.AgentIdentity,

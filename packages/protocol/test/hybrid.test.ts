@@ -1,0 +1,201 @@
+/**
+ * Hybrid X25519+ML-KEM-768 key agreement through the machines: negotiated when both offer it,
+ * stripping or tampering on the relay never yields a session, and peers without it (older v2,
+ * `pq: false`, v1 legacy) get the classic session as before.
+ */
+import { describe, expect, it } from "vitest";
+import type { Effect, ProtocolConfig } from "../src/index.js";
+import {
+  type Agent,
+  alice,
+  bob,
+  Clock,
+  deliver,
+  identityOf,
+  makeAgent,
+  registerOf,
+  runToQuiescence,
+  sends,
+} from "./helpers.js";
+
+const HYBRID = ["x25519+mlkem768", "x25519"];
+
+function pair(
+  opts: {
+    alice?: Partial<ProtocolConfig>;
+    bob?: Partial<ProtocolConfig>;
+    aliceKa?: readonly string[] | undefined;
+    bobKa?: readonly string[] | undefined;
+    bobProtocols?: number[];
+  } = {},
+) {
+  const clock = new Clock();
+  const aliceKa = "aliceKa" in opts ? opts.aliceKa : HYBRID;
+  const bobKa = "bobKa" in opts ? opts.bobKa : HYBRID;
+  // Alice (initiator) sees Bob's identity; Bob (responder) sees Alice's.
+  const a = makeAgent(alice, identityOf(bob, opts.bobProtocols ?? [2, 1], bobKa), clock, opts.alice);
+  const b = makeAgent(bob, identityOf(alice, [2, 1], aliceKa), clock, opts.bob);
+  return { a, b };
+}
+
+const established = (effects: readonly Effect[]) => effects.filter((e) => e.type === "established");
+const rejections = (effects: readonly Effect[]) =>
+  effects.flatMap((e) => (e.type === "rejected" ? [e.reason] : []));
+
+/** Register → confirm → request #1, with `relay` allowed to rewrite each payload on the way. */
+function handshake(a: Agent, b: Agent, relay: (p: Record<string, unknown>) => Record<string, unknown>) {
+  const [confirm] = sends(deliver(b, registerOf(alice)));
+  const onConfirm = deliver(a, relay(confirm!));
+  const [request1] = sends(onConfirm);
+  const onRequest = request1 ? deliver(b, relay(request1)) : [];
+  const [respond1] = sends(onRequest);
+  const onRespond = respond1 ? deliver(a, relay(respond1)) : [];
+  return { confirm: confirm!, request1, onConfirm, onRequest, onRespond };
+}
+
+const without = (p: Record<string, unknown>, ...keys: string[]) =>
+  Object.fromEntries(Object.entries(p).filter(([k]) => !keys.includes(k)));
+
+function flipB64(text: string, at: number): string {
+  const bytes = Buffer.from(text, "base64");
+  bytes[at]! ^= 1;
+  return bytes.toString("base64");
+}
+
+describe("hybrid key agreement", () => {
+  it("both offer it: the confirm carries kem_pub, request #1 kem_ct, both sides agree on hybrid keys", () => {
+    const { a, b } = pair();
+    const h = handshake(a, b, (p) => p);
+    expect(typeof h.confirm.kem_pub).toBe("string");
+    expect(h.confirm.ka).toEqual(HYBRID);
+    expect(typeof h.request1?.kem_ct).toBe("string");
+    const [ea] = established(h.onRespond);
+    const [eb] = established(h.onRequest);
+    if (ea?.type !== "established" || eb?.type !== "established") throw new Error("not established");
+    expect(ea.keyAgreement).toBe("x25519+mlkem768");
+    expect(eb.keyAgreement).toBe("x25519+mlkem768");
+    expect(ea.sid).toBe(eb.sid);
+    expect(Buffer.from(ea.keys.i2r).equals(Buffer.from(eb.keys.i2r))).toBe(true);
+    expect(Buffer.from(ea.keys.r2i).equals(Buffer.from(eb.keys.r2i))).toBe(true);
+    const audits = [...h.onRequest, ...h.onRespond].flatMap((e) =>
+      e.type === "audit" && e.event.type === "HANDSHAKE_OK" ? [e.event.keyAgreement] : [],
+    );
+    expect(audits).toEqual(["x25519+mlkem768", "x25519+mlkem768"]);
+  });
+
+  it("a full hybrid conversation runs to a clean close", () => {
+    const { a, b } = pair();
+    runToQuiescence(a, b, [{ to: b, payload: registerOf(alice) }]);
+    expect(a.log.filter((e) => e.type === "closed")).toHaveLength(1);
+    expect(b.log.filter((e) => e.type === "closed")).toHaveLength(1);
+    // The same drops as a classic run (the extra `close` copies arriving after the purge).
+    const classic = pair({ alice: { pq: false }, bob: { pq: false } });
+    runToQuiescence(classic.a, classic.b, [{ to: classic.b, payload: registerOf(alice) }]);
+    expect(rejections([...a.log, ...b.log])).toEqual(rejections([...classic.a.log, ...classic.b.log]));
+  });
+
+  it("a relay that strips kem_pub from confirm → downgrade at the initiator, no session", () => {
+    const { a, b } = pair();
+    const h = handshake(a, b, (p) => (p.intent === "confirm" ? without(p, "kem_pub", "ka") : p));
+    expect(rejections(h.onConfirm)).toEqual(["downgrade"]);
+    expect(a.state.name).toBe("init_ready");
+    expect(a.state.session).toBeNull();
+    expect(established([...h.onConfirm, ...h.onRequest, ...h.onRespond])).toEqual([]);
+  });
+
+  it("stripping kem_pub is caught by the responder when only the initiator's identity advertises it", () => {
+    const { a, b } = pair({ bobKa: undefined });
+    const h = handshake(a, b, (p) => (p.intent === "confirm" ? without(p, "kem_pub", "ka") : p));
+    expect(h.request1?.kem_ct).toBeUndefined(); // Alice fell back to classic...
+    expect(rejections(h.onRequest)).toEqual(["downgrade"]); // ...and Bob refuses it.
+    expect(b.state.name).toBe("resp_confirm");
+    expect(b.state.session?.established).toBe(false);
+    expect(established([...h.onRequest, ...h.onRespond])).toEqual([]);
+  });
+
+  it("a relay that strips kem_ct from request #1 → downgrade at the responder, no session", () => {
+    const { a, b } = pair();
+    const h = handshake(a, b, (p) => (p.intent === "request" ? without(p, "kem_ct", "ka") : p));
+    expect(rejections(h.onRequest)).toEqual(["downgrade"]);
+    expect(b.state.name).toBe("resp_confirm");
+    expect(established(h.onRequest)).toEqual([]);
+  });
+
+  it("a tampered KEM ciphertext is rejected before established", () => {
+    const { a, b } = pair();
+    const before = { name: "", session: null as unknown };
+    const h = handshake(a, b, (p) => {
+      if (p.intent !== "request" || typeof p.kem_ct !== "string") return p;
+      before.name = b.state.name;
+      before.session = b.state.session;
+      return { ...p, kem_ct: flipB64(p.kem_ct, 100) };
+    });
+    expect(rejections(h.onRequest)).toEqual(["bad-signature"]);
+    expect(b.state.name).toBe(before.name);
+    expect(b.state.session).toBe(before.session);
+    expect(established([...h.onRequest, ...h.onRespond])).toEqual([]);
+  });
+
+  it("a tampered or unsigned KEM offer is refused by the initiator before any state change", () => {
+    for (const tamper of [
+      (p: Record<string, unknown>) => ({ ...p, kem_pub: flipB64(p.kem_pub as string, 7) }),
+      (p: Record<string, unknown>) => ({ ...p, ka: ["x25519+mlkem768"] }),
+      (p: Record<string, unknown>) => without(p, "kem_sig"),
+    ]) {
+      const { a, b } = pair();
+      const h = handshake(a, b, (p) => (p.intent === "confirm" ? tamper(p) : p));
+      expect(rejections(h.onConfirm)).toEqual(["bad-signature"]);
+      expect(a.state.name).toBe("init_ready");
+      expect(established([...h.onConfirm, ...h.onRequest, ...h.onRespond])).toEqual([]);
+    }
+  });
+
+  it("a tampered ka list in request #1 is rejected by the responder (bound in the transcript)", () => {
+    const { a, b } = pair();
+    const h = handshake(a, b, (p) => (p.intent === "request" ? { ...p, ka: ["x25519+mlkem768"] } : p));
+    expect(rejections(h.onRequest)).toEqual(["bad-signature"]);
+    expect(established([...h.onRequest, ...h.onRespond])).toEqual([]);
+  });
+
+  it("a v2 peer without the hybrid (older build: no kem fields, no advertisement) → classic session", () => {
+    // Older responder.
+    let { a, b } = pair({ bob: { pq: false }, bobKa: undefined });
+    let h = handshake(a, b, (p) => p);
+    expect(h.confirm.kem_pub).toBeUndefined();
+    expect(h.request1?.kem_ct).toBeUndefined();
+    expect(established(h.onRespond).map((e) => e.type === "established" && e.keyAgreement)).toEqual([
+      "x25519",
+    ]);
+    // Older initiator: ignores kem_pub, sends no kem_ct.
+    ({ a, b } = pair({ alice: { pq: false }, aliceKa: undefined }));
+    h = handshake(a, b, (p) => p);
+    expect(typeof h.confirm.kem_pub).toBe("string");
+    expect(h.request1?.kem_ct).toBeUndefined();
+    const est = established([...h.onRequest, ...h.onRespond]);
+    expect(est.map((e) => e.type === "established" && e.keyAgreement)).toEqual(["x25519", "x25519"]);
+  });
+
+  it("--no-pq on one side (advertised as classic) → classic session", () => {
+    const { a, b } = pair({ alice: { pq: false }, aliceKa: ["x25519"] });
+    const h = handshake(a, b, (p) => p);
+    const est = established([...h.onRequest, ...h.onRespond]);
+    expect(est.map((e) => e.type === "established" && e.keyAgreement)).toEqual(["x25519", "x25519"]);
+  });
+
+  it("a v1 peer with allowLegacy → a v1 session as today (x25519)", () => {
+    const { a, b } = pair({
+      alice: { allowLegacy: true },
+      bob: { protocolVersions: [1] },
+      bobProtocols: [1],
+      bobKa: undefined,
+    });
+    const h = handshake(a, b, (p) => p);
+    expect(h.confirm.kem_pub).toBeUndefined();
+    expect(h.request1?.kem_ct).toBeUndefined();
+    const est = established([...h.onConfirm, ...h.onRequest]);
+    expect(est.map((e) => e.type === "established" && [e.version, e.keyAgreement])).toEqual([
+      [1, "x25519"],
+      [1, "x25519"],
+    ]);
+  });
+});
