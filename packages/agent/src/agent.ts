@@ -795,8 +795,8 @@ export class Agent extends EventEmitter {
           type: "established",
           peer: entry.id,
           role,
-          version,
-          keyAgreement,
+          version: effect.version,
+          keyAgreement: effect.keyAgreement,
           sid: effect.sid,
           handshakeMs,
         });
