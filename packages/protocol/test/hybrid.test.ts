@@ -3,6 +3,7 @@
  * stripping or tampering on the relay never yields a session, and peers without it (older v2,
  * `pq: false`, v1 legacy) get the classic session as before.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Effect, ProtocolConfig } from "../src/index.js";
 import {
@@ -197,5 +198,38 @@ describe("hybrid key agreement", () => {
       [1, "x25519"],
       [1, "x25519"],
     ]);
+  });
+
+  it("garbage in the KEM fields never throws and never yields a session or a state change", () => {
+    const junk = fc.oneof(
+      fc.anything(),
+      fc.base64String({ maxLength: 2000 }),
+      fc.array(fc.string({ maxLength: 40 }), { maxLength: 10 }),
+    );
+    fc.assert(
+      fc.property(
+        junk,
+        junk,
+        junk,
+        fc.constantFrom("kem_pub", "kem_sig", "ka", "kem_ct"),
+        (x, y, z, which) => {
+          const { a, b } = pair();
+          const [confirm] = sends(deliver(b, registerOf(alice)));
+          if (which !== "kem_ct") {
+            const before = a.state;
+            const out = deliver(a, { ...confirm!, [which]: x, ...(which === "ka" ? { kem_sig: y } : {}) });
+            expect(established(out)).toEqual([]);
+            if (rejections(out).length > 0) expect(a.state).toBe(before);
+            return;
+          }
+          const [request1] = sends(deliver(a, confirm!));
+          const before = b.state;
+          const out = deliver(b, { ...request1!, kem_ct: x, ka: z });
+          expect(established(out)).toEqual([]);
+          expect(b.state).toBe(before);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
