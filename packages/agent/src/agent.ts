@@ -47,9 +47,12 @@ import { type AgentConfig, resolveAgentConfig } from "./config.js";
 import { AgentError } from "./errors.js";
 import { type AgentEvent, type AgentEventMap, EventQueue } from "./events.js";
 import { Lane } from "./lane.js";
+import { LegacyGate, legacyRefusalLine, speaksOnlyV1 } from "./legacy-gate.js";
+import { ClosePacer } from "./legacy-pacer.js";
 import { type AgentMetrics, SampleRing } from "./metrics.js";
 import { MilestoneWriter } from "./milestones.js";
 import { PeerDirectory } from "./peer-directory.js";
+import { blockAuditInput, RejectionReport } from "./rejection-report.js";
 
 /** Application hooks: what each exchange round says. Called synchronously inside the machine. */
 export interface AgentHooks {
@@ -113,19 +116,6 @@ function prune<T extends { until: number }>(list: T[], now: number): void {
   while (list.length > 0 && (list[0]!.until < now || list.length > LATE_CLOSES_KEPT)) list.shift();
 }
 
-const HANDSHAKE_REASONS: ReadonlySet<string> = new Set([
-  "bad-signature",
-  "pin-mismatch",
-  "stale",
-  "future",
-  "replay",
-  "downgrade",
-  "legacy-refused",
-  "nonce-mismatch",
-  "type-mismatch",
-  "weak-key",
-]);
-
 /** Typed listener helpers on top of EventEmitter. */
 export interface Agent {
   on<K extends keyof AgentEventMap>(event: K, listener: (e: AgentEventMap[K]) => void): this;
@@ -180,6 +170,11 @@ export class Agent extends EventEmitter {
   /** Peers taken off `#waiting` whose register is being processed on their lane (slots reserved). */
   readonly #granted = new Set<string>();
   #auditWindow = { start: 0, count: 0 };
+  /** Rejections → one audit block per peer, reason and minute; 2 warn lines per peer and minute. */
+  readonly #report: RejectionReport;
+  /** Legacy off: refusal and back-off of v1-only peers. Legacy on: pacing of v1 initiators. */
+  readonly #legacyGate: LegacyGate;
+  readonly #pacer = new ClosePacer();
 
   constructor(options: AgentOptions) {
     super();
@@ -202,6 +197,11 @@ export class Agent extends EventEmitter {
     this.config = resolveAgentConfig(config);
     this.#options = options;
     this.#log = (options.logger ?? pino({ level: "silent" })).child({ agent: options.name });
+    this.#report = new RejectionReport({ emit: (block) => this.#auditRejections(block) });
+    this.#legacyGate = new LegacyGate({
+      allowLegacy: acceptsV1(this.config),
+      backoffMs: this.config.legacyBackoffMs,
+    });
     this.#deps = {
       now: Date.now,
       randomBytes: (n) => randomBytes(n),
@@ -466,6 +466,8 @@ export class Agent extends EventEmitter {
     if (this.#stopping) return;
     const machine = entry.machine;
     const ready = machine.state.name === READY_STATE[machine.role];
+    if (payload.intent === "close") this.#pacer.noteClose(entry.id);
+    if (!admitted && this.#screenLegacy(entry, payload, ready)) return;
     if (entry.lateCloses.length > 0 && payload.intent === "close") {
       // A late copy of a close that ended one of our recent sessions (the initiator sends
       // FINAL_LIMIT of them, one retransmit tick apart; sessions can be shorter than a tick).
@@ -514,6 +516,23 @@ export class Agent extends EventEmitter {
       }
     }
     await this.#apply(entry, t, payload);
+  }
+
+  /**
+   * Legacy gate (legacy-gate.ts): a v1-only peer's register is refused once, then ignored while it
+   * backs off. Legacy on (legacy-pacer.ts): a v1 initiator's register is held while its late
+   * `close` copies still arrive, and replayed on its lane once they stop. True when dealt with.
+   */
+  #screenLegacy(entry: PeerEntry, payload: Record<string, unknown>, ready: boolean): boolean {
+    const verdict = this.#legacyGate.screen(entry.id, payload, entry.identity.protocols);
+    if (verdict.action === "ignore") return true;
+    if (verdict.action === "refuse") {
+      this.#onRejected(entry, "legacy-refused", "register", undefined, verdict.log);
+      return true;
+    }
+    if (!ready || payload.intent !== "register" || entry.machine.role !== "responder") return false;
+    if (!acceptsV1(this.config) || !speaksOnlyV1(payload.proto, entry.identity.protocols)) return false;
+    return this.#pacer.hold(entry.id, payload, (p) => this.#dispatch(entry.id, entry.identity, p));
   }
 
   /** Feed a runtime event into a peer's lane. */
@@ -773,17 +792,20 @@ export class Agent extends EventEmitter {
     }
   }
 
-  #onRejected(entry: PeerEntry, reason: RejectReason, intent: string | null, detail?: string): void {
+  #onRejected(
+    entry: PeerEntry,
+    reason: RejectReason,
+    intent: string | null,
+    detail?: string,
+    legacyLog?: boolean,
+  ): void {
     this.#countRejection(reason);
-    if (this.#allowRejectionAudit()) {
-      this.#log.warn({ peer: entry.id, reason, intent }, "message rejected");
-      this.#audit({
-        type: HANDSHAKE_REASONS.has(reason) ? "HANDSHAKE_REJECTED" : "MESSAGE_REJECTED",
-        peer: entry.id,
-        reason,
-        ...(intent ? { detail: { intent } } : {}),
-      });
-    } else this.#counters.auditRejectionsSuppressed++;
+    const { warn } = this.#report.record(entry.id, reason, intent);
+    if (reason === "legacy-refused") {
+      // One line per peer says why (instead of a warn per rejection); the peer backs off.
+      if (legacyLog ?? this.#legacyGate.refused(entry.id).log)
+        this.#log.warn({ peer: entry.id }, legacyRefusalLine(entry.id));
+    } else if (warn) this.#log.warn({ peer: entry.id, reason, intent }, "message rejected");
     const event: AgentEventMap["rejected"] = { type: "rejected", peer: entry.id, reason, intent };
     if (detail !== undefined) event.detail = detail;
     this.#emitEvent(event);
@@ -791,6 +813,12 @@ export class Agent extends EventEmitter {
 
   #countRejection(reason: string): void {
     this.#rejections[reason] = (this.#rejections[reason] ?? 0) + 1;
+  }
+
+  /** An aggregated rejection block (rejection-report.ts) to the audit chain, within the global cap. */
+  #auditRejections(block: Parameters<typeof blockAuditInput>[0]): void {
+    if (this.#stores && this.#allowRejectionAudit()) this.#audit(blockAuditInput(block));
+    else this.#counters.auditRejectionsSuppressed += block.count;
   }
 
   #allowRejectionAudit(): boolean {
@@ -857,6 +885,26 @@ export class Agent extends EventEmitter {
       registersWaiting: this.#waiting.size,
       lateCloses: c.lateCloses,
       auditRejectionsSuppressed: c.auditRejectionsSuppressed,
+      ...this.#legacyAndReportMetrics(),
+    };
+  }
+
+  #legacyAndReportMetrics(): Pick<
+    AgentMetrics,
+    | "legacyRefusals"
+    | "legacyIgnored"
+    | "legacyRegistersHeld"
+    | "rejectionAuditBlocks"
+    | "rejectionWarnsSuppressed"
+  > {
+    const gate = this.#legacyGate.stats();
+    const report = this.#report.stats();
+    return {
+      legacyRefusals: gate.refusals,
+      legacyIgnored: gate.ignored,
+      legacyRegistersHeld: this.#pacer.heldCount,
+      rejectionAuditBlocks: report.blocks,
+      rejectionWarnsSuppressed: report.warnsSuppressed,
     };
   }
 
@@ -909,6 +957,8 @@ export class Agent extends EventEmitter {
     await Promise.all(entries.map((e) => e.writer.drain()));
     await spares;
     for (const u of this.#unsubscribe.splice(0)) u();
+    this.#pacer.close();
+    this.#report.close(); // pending rejection blocks go into the final audit flush
     if (this.#stores) {
       await this.#stores.audit.close().catch((error: unknown) => {
         this.#log.warn({ err: errorCode(error) }, "audit log could not be flushed at stop");

@@ -40,6 +40,8 @@ export interface RuntimeConfig {
   milestoneDelayMs: number;
   /** Minimum time between two identity refreshes of one peer on `pin-mismatch`, ms (default 10000). */
   pinRefreshIntervalMs: number;
+  /** Legacy off: how long a refused v1-only peer's registers and confirms are ignored, ms (default 600000). */
+  legacyBackoffMs: number;
 }
 
 /** Everything an agent can be configured with. */
@@ -56,6 +58,7 @@ export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
   rejectionAuditsPerMinute: 60,
   pinRefreshIntervalMs: 10_000,
   milestoneDelayMs: 25,
+  legacyBackoffMs: 600_000,
 });
 
 /** Fill in defaults and check ranges. @throws AgentError `INVALID_OPTIONS` */
