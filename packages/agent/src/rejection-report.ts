@@ -75,7 +75,8 @@ export class RejectionReport {
   readonly #now: () => number;
   readonly #schedule: (fn: () => void, ms: number) => () => void;
   readonly #pending = new Map<string, Pending>();
-  readonly #warnWindows = new Map<string, { start: number; count: number }>();
+  /** Per peer: when its last allowed warn lines were (at most `warnsPerWindow`). */
+  readonly #warnTimes = new Map<string, number[]>();
   readonly #stats: RejectionReportStats = { recorded: 0, blocks: 0, warnsSuppressed: 0 };
   #closed = false;
 
@@ -125,29 +126,31 @@ export class RejectionReport {
     if (intent !== null && !p.intents.includes(intent) && p.intents.length < 8) p.intents.push(intent);
   }
 
+  /** Sliding budget: a warn is allowed when fewer than `warnsPerWindow` were allowed in the last window. */
   #allowWarn(peer: string, now: number): boolean {
-    let w = this.#warnWindows.get(peer);
-    if (!w || now - w.start >= this.#windowMs) {
-      if (!w && this.#warnWindows.size >= this.#maxKeys) this.#pruneWarnWindows(now);
-      w = { start: now, count: 0 };
-      this.#warnWindows.set(peer, w);
+    let times = this.#warnTimes.get(peer);
+    if (!times) {
+      if (this.#warnTimes.size >= this.#maxKeys) this.#pruneWarnTimes(now);
+      times = [];
+      this.#warnTimes.set(peer, times);
     }
-    if (w.count >= this.#warns) {
+    while (times.length > 0 && now - times[0]! >= this.#windowMs) times.shift();
+    if (times.length >= this.#warns) {
       this.#stats.warnsSuppressed++;
       return false;
     }
-    w.count++;
+    times.push(now);
     return true;
   }
 
-  #pruneWarnWindows(now: number): void {
-    for (const [peer, w] of this.#warnWindows) {
-      if (now - w.start >= this.#windowMs) this.#warnWindows.delete(peer);
+  #pruneWarnTimes(now: number): void {
+    for (const [peer, times] of this.#warnTimes) {
+      if (times.every((t) => now - t >= this.#windowMs)) this.#warnTimes.delete(peer);
     }
-    // Still full of live windows: forget the oldest (at worst that peer gets its 2 lines again).
-    if (this.#warnWindows.size >= this.#maxKeys) {
-      const oldest = this.#warnWindows.keys().next().value;
-      if (oldest !== undefined) this.#warnWindows.delete(oldest);
+    // Still full of live budgets: forget the oldest (at worst that peer gets its lines again).
+    if (this.#warnTimes.size >= this.#maxKeys) {
+      const oldest = this.#warnTimes.keys().next().value;
+      if (oldest !== undefined) this.#warnTimes.delete(oldest);
     }
   }
 
