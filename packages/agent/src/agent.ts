@@ -197,7 +197,10 @@ export class Agent extends EventEmitter {
     this.config = resolveAgentConfig(config);
     this.#options = options;
     this.#log = (options.logger ?? pino({ level: "silent" })).child({ agent: options.name });
-    this.#report = new RejectionReport({ emit: (block) => this.#auditRejections(block) });
+    this.#report = new RejectionReport({
+      emit: (block) => this.#auditRejections(block),
+      windowMs: this.config.rejectionWindowMs,
+    });
     this.#legacyGate = new LegacyGate({
       allowLegacy: acceptsV1(this.config),
       backoffMs: this.config.legacyBackoffMs,

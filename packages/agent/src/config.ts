@@ -42,6 +42,11 @@ export interface RuntimeConfig {
   pinRefreshIntervalMs: number;
   /** Legacy off: how long a refused v1-only peer's registers and confirms are ignored, ms (default 600000). */
   legacyBackoffMs: number;
+  /**
+   * Rejections of one peer and reason within this window become one audit block with a count,
+   * and a peer gets at most 2 rejection warn lines per window, ms (default 60000).
+   */
+  rejectionWindowMs: number;
 }
 
 /** Everything an agent can be configured with. */
@@ -59,6 +64,7 @@ export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
   pinRefreshIntervalMs: 10_000,
   milestoneDelayMs: 25,
   legacyBackoffMs: 600_000,
+  rejectionWindowMs: 60_000,
 });
 
 /** Fill in defaults and check ranges. @throws AgentError `INVALID_OPTIONS` */
