@@ -281,12 +281,19 @@ export class LegacyInitiator {
     relay.onMessage((m) => this.#onMessage(m.payload as Payload));
   }
 
-  static async join(world: World): Promise<LegacyInitiator> {
+  get #id(): string {
+    return this.record.my_id;
+  }
+
+  static async join(world: World, options: { id?: string; name?: string } = {}): Promise<LegacyInitiator> {
     const client = world.client();
     await client.login();
     const registry = new SubstrateIdentityRegistry(client);
-    const record = generateIdentity({ myId: LEGACY_INITIATOR_ID });
-    await registry.provision("legacy-init", "legacy-vault", { identity: record, protocols: [1] });
+    const record = generateIdentity({ myId: options.id ?? LEGACY_INITIATOR_ID });
+    await registry.provision(options.name ?? "legacy-init", "legacy-vault", {
+      identity: record,
+      protocols: [1],
+    });
     const relay = new RelayClient({ host: world.relay.address.host, port: world.relay.address.port });
     await relay.connect();
     return new LegacyInitiator(relay, record);
@@ -300,7 +307,7 @@ export class LegacyInitiator {
     this.#timer = setInterval(() => {
       const closing = Date.now() < this.#closingUntil;
       if (!this.#s || (closing && this.#behaviour.deafWhileClosing))
-        this.relay.send({ from: LEGACY_INITIATOR_ID, to: null, intent: "register" } as never).catch(() => {});
+        this.relay.send({ from: this.#id, to: null, intent: "register" } as never).catch(() => {});
     }, this.#behaviour.registerMs);
   }
 
@@ -313,7 +320,7 @@ export class LegacyInitiator {
     s.myNonce = randomNonceHex();
     const message = `How are you? (v1 round ${s.round})`;
     this.#send({
-      from: LEGACY_INITIATOR_ID,
+      from: this.#id,
       to: this.#target!.agentId,
       intent: "request",
       your_nonce: yourNonce,
@@ -326,7 +333,7 @@ export class LegacyInitiator {
 
   #onMessage(p: Payload): void {
     const t = this.#target;
-    if (!t || p.from !== t.agentId || p.to !== LEGACY_INITIATOR_ID) return;
+    if (!t || p.from !== t.agentId || p.to !== this.#id) return;
     const signingKey = signingKeyFromPrivate(this.record.sign_priv_b64);
     try {
       if (p.intent === "confirm" && this.#behaviour.deafWhileClosing && Date.now() < this.#closingUntil) {
@@ -348,7 +355,7 @@ export class LegacyInitiator {
         const s = this.#s;
         const message = `How are you? (v1 round ${s.round})`;
         this.#send({
-          from: LEGACY_INITIATOR_ID,
+          from: this.#id,
           to: t.agentId,
           intent: "request",
           your_nonce: p.my_nonce,
@@ -370,7 +377,7 @@ export class LegacyInitiator {
         } else {
           s.myRef = randomBytes(9).toString("base64url");
           this.#send({
-            from: LEGACY_INITIATOR_ID,
+            from: this.#id,
             to: t.agentId,
             intent: "conclude",
             your_nonce: p.my_nonce,
@@ -381,7 +388,7 @@ export class LegacyInitiator {
       }
       if (p.intent === "finish" && s.myRef !== "" && p.your_ref === s.myRef) {
         const close = {
-          from: LEGACY_INITIATOR_ID,
+          from: this.#id,
           to: t.agentId,
           intent: "close",
           your_ref: p.my_ref,
