@@ -31,7 +31,7 @@ export interface RuntimeConfig {
   unknownPeerLookupsPerSecond: number;
   /** Audit batching delay, ms (default 1000; every session end flushes at once anyway). */
   auditFlushIntervalMs: number;
-  /** Rejections written to the audit chain (and logged at warn) per minute, at most (default 60). */
+  /** Aggregated rejection blocks written to the audit chain per minute, all peers together, at most (default 60). */
   rejectionAuditsPerMinute: number;
   /**
    * Milestones are written this long after they are reached, coalesced into the latest (default
