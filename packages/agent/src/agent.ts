@@ -469,7 +469,6 @@ export class Agent extends EventEmitter {
     if (this.#stopping) return;
     const machine = entry.machine;
     const ready = machine.state.name === READY_STATE[machine.role];
-    if (payload.intent === "close") this.#pacer.noteClose(entry.id);
     if (!admitted && this.#screenLegacy(entry, payload, ready)) return;
     if (entry.lateCloses.length > 0 && payload.intent === "close") {
       // A late copy of a close that ended one of our recent sessions (the initiator sends
@@ -478,6 +477,7 @@ export class Agent extends EventEmitter {
       const text = safeCanonical(payload);
       if (text !== null && entry.lateCloses.some((c) => c.text === text)) {
         this.#counters.lateCloses++;
+        this.#pacer.noteClose(entry.id); // only genuine copies pace a v1 peer's next register
         return;
       }
     }
@@ -775,6 +775,7 @@ export class Agent extends EventEmitter {
           const text = safeCanonical(inbound);
           if (text !== null) entry.lateCloses.push({ text, until: Date.now() + this.#lateWindowMs() });
           prune(entry.lateCloses, Date.now());
+          this.#pacer.noteClose(entry.id);
         }
         this.#flushAudit();
         this.#log.info({ peer: entry.id, role, sessionMs }, "session closed");

@@ -5,7 +5,8 @@
  * back-off and the handshake takes 4–8 s. So while a v1 peer's `close` copies keep arriving, its
  * `register` is held, and answered (replayed) once the copies have stopped: no copy for 1.5× the
  * last gap between two copies (at least `minQuietMs`, at most `maxQuietMs`). The held register is
- * the latest one; one timer per held peer.
+ * the latest one; one timer per held peer. The runtime notes only the close that ended a session
+ * and exact copies of it (within the late-close window), so forged closes cannot stall a peer.
  */
 
 /** Options of {@link ClosePacer}. */

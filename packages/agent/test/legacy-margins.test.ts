@@ -7,6 +7,8 @@
  * line per peer, no malformed/unexpected, one audit block each), and aggregated audit blocks with
  * exact counts and a bounded number of warn lines.
  */
+import { randomBytes } from "node:crypto";
+import { RelayClient } from "@hsagent/relay";
 import type { AuditEvent } from "@hsagent/stores";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +19,8 @@ import { LegacyInitiator, LegacyPeer, SLOW_V1_INITIATOR } from "./legacy-peer.js
 /** A v1 responder id other than LEGACY_ID (greater than any agent's, so it responds). */
 const OTHER_V1_ID = "ffffffff-ffff-4fff-bfff-fffffffffffd";
 const NOISY_ID = "ffffffff-ffff-4fff-bfff-fffffffffffc";
-/** A second v1 initiator id (smaller than any agent's). */
+/** v1 initiator ids (smaller than any agent's). */
+const FORGED_INIT_ID = "00000000-0000-4000-8000-000000000003";
 const OTHER_INIT_ID = "00000000-0000-4000-8000-000000000002";
 const REFUSAL = /^peer (\S+) speaks only protocol v1; enable --allow-legacy to talk to it$/;
 
@@ -77,6 +80,37 @@ describe("legacy interop margins", () => {
     await init.close();
     await agent.stop();
   }, 90_000);
+
+  it("allowLegacy: forged closes in a v1 initiator's name do not stall it", async () => {
+    const { agent } = await loggedAgent(world, "pacer-2", { allowLegacy: true });
+    agents.push(agent);
+    const init = await LegacyInitiator.join(world, { id: FORGED_INIT_ID, name: "legacy-init-3" });
+    const forger = new RelayClient({ host: world.relay.address.host, port: world.relay.address.port });
+    await forger.connect();
+    peers.push(init, forger);
+    const forge = setInterval(() => {
+      const ref = () => randomBytes(9).toString("base64url");
+      forger
+        .send({
+          from: FORGED_INIT_ID,
+          to: agent.agentId,
+          intent: "close",
+          your_ref: ref(),
+          my_ref: ref(),
+        } as never)
+        .catch(() => {});
+    }, 250);
+    try {
+      init.engage({ agentId: agent.agentId, signPubB64: agent.identity.signPubB64 }, { closeCount: 1 });
+      // Were forged closes noted, the peer would count as still closing forever: no session at all.
+      await waitFor(() => init.completed >= 3, 30_000, "3 sessions despite the forged closes");
+      expect(agent.metrics().sessions.aborted).toBe(0);
+    } finally {
+      clearInterval(forge);
+      await init.close();
+      await agent.stop();
+    }
+  }, 60_000);
 
   it("legacy off: v1-only peers get no session, one log line each, no malformed/unexpected, one audit block each", async () => {
     const { agent, lines } = await loggedAgent(world, "strict", { rejectionWindowMs: 2000 });
