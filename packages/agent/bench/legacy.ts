@@ -42,7 +42,19 @@ const max = (xs: number[]) => (xs.length > 0 ? Math.max(...xs) : null);
 interface LogLine {
   msg: string;
   peer?: string;
+  reason?: string;
   level: number;
+}
+
+let arrived = 0;
+let release: () => void = () => {};
+const allReady = new Promise<void>((r) => {
+  release = r;
+});
+/** Wait until all three scenarios are set up, so no scenario's start-up loads another's measurement. */
+function allSetUp(): Promise<void> {
+  if (++arrived === 3) release();
+  return allReady;
 }
 
 async function agentWithLog(world: World, name: string, config: Record<string, unknown>) {
@@ -65,6 +77,7 @@ async function runA(world: World) {
     id: "00000000-0000-4000-8000-00000000000a",
     name: "v1-a",
   });
+  await allSetUp();
   init.engage({ agentId: agent.agentId, signPubB64: agent.identity.signPubB64 }, SLOW_V1_INITIATOR);
   await sleep(A_MS);
   await init.close();
@@ -77,6 +90,7 @@ async function runA(world: World) {
     sessions: t.length,
     peerReadyToHandshakeMs: {
       max: max(t.map((x) => x.readyToHandshake)),
+      maxAfterFirst: max(t.slice(1).map((x) => x.readyToHandshake)),
       all: t.map((x) => x.readyToHandshake),
     },
     peerSessionMs: { max: max(t.map((x) => x.session)) },
@@ -97,6 +111,7 @@ async function runB(world: World) {
     name: "v1-b-init",
   });
   const resp = await LegacyPeer.join(world, { id: V1_RESPONDER_ID, name: "v1-b-resp" });
+  await allSetUp();
   init.engage(target, SLOW_V1_INITIATOR);
   resp.engage(target, { resendConfirmMs: 1000, registerMs: 1000 });
   await sleep(B_MS);
@@ -176,6 +191,7 @@ async function runC(world: World) {
     client: () => new SubstrateClient({ baseUrl: world.substrate.url, credentials: { username, password } }),
   };
   const noisy = await LegacyPeer.join(tenantWorld, { id: NOISY_ID, name: "noisy" });
+  await allSetUp();
   noisy.engage(
     { agentId: me.identity.agentId, signPubB64: me.identity.signPubB64 },
     { resendConfirmMs: 1000, corruptSig: true },
@@ -209,7 +225,8 @@ async function runC(world: World) {
     auditBlocks: blocks.length,
     auditBlockCounts: blocks.map((b) => b.detail?.count),
     auditCountSum: blocks.reduce((n, b) => n + Number(b.detail?.count ?? 0), 0),
-    warnLines: lines.filter((l) => l.msg === "message rejected" && l.peer === NOISY_ID).length,
+    warnLines: lines.filter((l) => l.level === 40 && typeof l.reason === "string" && l.peer === NOISY_ID)
+      .length,
     daemonExit: code,
   };
 }

@@ -304,11 +304,12 @@ export class LegacyInitiator {
     this.#target = target;
     this.#behaviour = { ...this.#behaviour, ...behaviour };
     this.#readyAt = Date.now();
-    this.#timer = setInterval(() => {
-      const closing = Date.now() < this.#closingUntil;
-      if (!this.#s || (closing && this.#behaviour.deafWhileClosing))
+    const register = () => {
+      if (!this.#s)
         this.relay.send({ from: this.#id, to: null, intent: "register" } as never).catch(() => {});
-    }, this.#behaviour.registerMs);
+    };
+    register(); // at once when it starts, then every registerMs
+    this.#timer = setInterval(register, this.#behaviour.registerMs);
   }
 
   #send(p: Payload): void {
