@@ -88,6 +88,10 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
           relayReconnects: m.relayReconnects,
           droppedUnknownPeers: m.droppedUnknownPeers,
           handshake: e.handshake,
+          legacyRefusals: m.legacyRefusals,
+          legacyIgnored: m.legacyIgnored,
+          rejectionAuditBlocks: m.rejectionAuditBlocks,
+          rejectionWarnsSuppressed: m.rejectionWarnsSuppressed,
         };
       }),
       { uptimeSeconds: (Date.now() - startedAt) / 1000 },

@@ -1,5 +1,6 @@
 // Prometheus text exposition (format 0.0.4) of the daemon's agents: sessions by outcome, a
-// handshake latency histogram, rejections by reason, substrate calls, relay reconnects.
+// handshake latency histogram, rejections by reason (exact), substrate calls, relay reconnects,
+// legacy refusals and the bounded rejection reporting (audit blocks, suppressed warn lines).
 // Written by hand: a few counters do not need a metrics library.
 
 /** Default histogram buckets for handshake latency, in seconds. */
@@ -43,6 +44,12 @@ export interface AgentSample {
   readonly relayReconnects: number;
   readonly droppedUnknownPeers: number;
   readonly handshake: Histogram;
+  /** Legacy off: refusals of v1-only peers, and their messages ignored while backing off. */
+  readonly legacyRefusals?: number;
+  readonly legacyIgnored?: number;
+  /** Aggregated rejection audit blocks written, and rejection warn lines left out by the per-peer budget. */
+  readonly rejectionAuditBlocks?: number;
+  readonly rejectionWarnsSuppressed?: number;
 }
 
 /** Escape a label value (backslash, double quote, newline). */
@@ -136,6 +143,33 @@ export function renderMetrics(agents: readonly AgentSample[], extra: { uptimeSec
     "counter",
     "Messages dropped because the sender is not registered in the account.",
     agents.map((a) => [{ agent: a.agent }, a.droppedUnknownPeers]),
+  );
+  const counter = (name: string, help: string, pick: (a: AgentSample) => number | undefined) =>
+    family(
+      name,
+      "counter",
+      help,
+      agents.map((a) => [{ agent: a.agent }, pick(a) ?? 0]),
+    );
+  counter(
+    "hsagent_legacy_refusals_total",
+    "Refusals of a peer that speaks only protocol v1 while legacy is off (each starts a back-off).",
+    (a) => a.legacyRefusals,
+  );
+  counter(
+    "hsagent_legacy_ignored_total",
+    "Registers and confirms of refused v1-only peers ignored during their back-off.",
+    (a) => a.legacyIgnored,
+  );
+  counter(
+    "hsagent_rejection_audit_blocks_total",
+    "Aggregated rejection audit blocks (one per peer, reason and minute at most).",
+    (a) => a.rejectionAuditBlocks,
+  );
+  counter(
+    "hsagent_rejection_warns_suppressed_total",
+    "Rejection warn lines left out by the per-peer budget (2 a minute).",
+    (a) => a.rejectionWarnsSuppressed,
   );
   return `${out.join("\n")}\n`;
 }

@@ -53,6 +53,28 @@ describe("renderMetrics", () => {
     expect(text).toContain('hsagent_substrate_calls_total{agent="alpha"} 40');
   });
 
+  it("reports legacy refusals and the bounded rejection reporting (0 when an agent has none)", () => {
+    const text = renderMetrics(
+      [
+        {
+          ...sample("alpha", new Histogram()),
+          legacyRefusals: 1,
+          legacyIgnored: 117,
+          rejectionAuditBlocks: 5,
+          rejectionWarnsSuppressed: 290,
+        },
+        sample("beta", new Histogram()),
+      ],
+      { uptimeSeconds: 1 },
+    );
+    expect(text).toContain("# TYPE hsagent_legacy_refusals_total counter");
+    expect(text).toContain('hsagent_legacy_refusals_total{agent="alpha"} 1');
+    expect(text).toContain('hsagent_legacy_ignored_total{agent="alpha"} 117');
+    expect(text).toContain('hsagent_rejection_audit_blocks_total{agent="alpha"} 5');
+    expect(text).toContain('hsagent_rejection_warns_suppressed_total{agent="alpha"} 290');
+    expect(text).toContain('hsagent_legacy_refusals_total{agent="beta"} 0');
+  });
+
   it("escapes label values", () => {
     expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
   });

@@ -48,10 +48,13 @@ import { type AgentConfig, resolveAgentConfig } from "./config.js";
 import { AgentError } from "./errors.js";
 import { type AgentEvent, type AgentEventMap, EventQueue } from "./events.js";
 import { Lane } from "./lane.js";
+import { LegacyGate, legacyRefusalLine, speaksOnlyV1 } from "./legacy-gate.js";
+import { ClosePacer } from "./legacy-pacer.js";
 import { type AgentMetrics, SampleRing } from "./metrics.js";
 import { MilestoneWriter } from "./milestones.js";
 import { PeerDirectory } from "./peer-directory.js";
 import { createRegisterGate, type RegisterGate } from "./register-gate.js";
+import { blockAuditInput, RejectionReport } from "./rejection-report.js";
 
 /** Application hooks: what each exchange round says. Called synchronously inside the machine. */
 export interface AgentHooks {
@@ -120,19 +123,6 @@ function prune<T extends { until: number }>(list: T[], now: number): void {
   while (list.length > 0 && (list[0]!.until < now || list.length > LATE_CLOSES_KEPT)) list.shift();
 }
 
-const HANDSHAKE_REASONS: ReadonlySet<string> = new Set([
-  "bad-signature",
-  "pin-mismatch",
-  "stale",
-  "future",
-  "replay",
-  "downgrade",
-  "legacy-refused",
-  "nonce-mismatch",
-  "type-mismatch",
-  "weak-key",
-]);
-
 /** Typed listener helpers on top of EventEmitter. */
 export interface Agent {
   on<K extends keyof AgentEventMap>(event: K, listener: (e: AgentEventMap[K]) => void): this;
@@ -190,6 +180,11 @@ export class Agent extends EventEmitter {
   readonly #registers: RegisterGate;
   /** Inbound messages dropped because their peer's lane was full (`maxLaneDepth`). */
   #laneDrops = 0;
+  /** Rejections → one audit block per peer, reason and minute; 2 warn lines per peer and minute. */
+  readonly #report: RejectionReport;
+  /** Legacy off: refusal and back-off of v1-only peers. Legacy on: pacing of v1 initiators. */
+  readonly #legacyGate: LegacyGate;
+  readonly #pacer = new ClosePacer();
 
   constructor(options: AgentOptions) {
     super();
@@ -212,7 +207,17 @@ export class Agent extends EventEmitter {
     this.config = resolveAgentConfig(config);
     this.#options = options;
     this.#log = (options.logger ?? pino({ level: "silent" })).child({ agent: options.name });
-    this.#registers = createRegisterGate(this.config, this.#log);
+    this.#registers = createRegisterGate(this.config, this.#log, (peerId, payload) =>
+      this.#onUnsignedRegister(peerId, payload),
+    );
+    this.#report = new RejectionReport({
+      emit: (block) => this.#auditRejections(block),
+      windowMs: this.config.rejectionWindowMs,
+    });
+    this.#legacyGate = new LegacyGate({
+      allowLegacy: acceptsV1(this.config),
+      backoffMs: this.config.legacyBackoffMs,
+    });
     this.#deps = {
       now: Date.now,
       randomBytes: (n) => randomBytes(n),
@@ -510,6 +515,7 @@ export class Agent extends EventEmitter {
       const text = safeCanonical(payload);
       if (text !== null && entry.lateCloses.some((c) => c.text === text)) {
         this.#counters.lateCloses++;
+        this.#pacer.noteClose(entry.id); // only genuine copies pace a v1 peer's next register
         return;
       }
     }
@@ -529,6 +535,8 @@ export class Agent extends EventEmitter {
       const answering = ready && machine.role === "responder";
       if (this.#registers.check(this.#peerIdentity(entry), payload, answering) !== null) return;
     }
+    // Only messages the register gate let through are screened for legacy peers (legacy-gate.ts).
+    if (!admitted && this.#screenLegacy(entry, payload, ready)) return;
     if (ready && payload.intent === "register" && machine.role === "responder" && !admitted) {
       if (this.#accepted + this.#granted.size >= this.config.maxSessions || this.#waiting.size > 0) {
         // At the cap (or others are waiting already): hold the register, answer it when a slot
@@ -555,6 +563,36 @@ export class Agent extends EventEmitter {
       }
     }
     await this.#apply(entry, t, payload);
+  }
+
+  /**
+   * Legacy gate (legacy-gate.ts): a v1-only peer's register is refused once, then ignored while it
+   * backs off. Legacy on (legacy-pacer.ts): a v1 initiator's register is held while its late
+   * `close` copies still arrive, and replayed on its lane once they stop. True when dealt with.
+   */
+  #screenLegacy(entry: PeerEntry, payload: Record<string, unknown>, ready: boolean): boolean {
+    const verdict = this.#legacyGate.screen(entry.id, payload, entry.identity.protocols);
+    if (verdict.action === "ignore") return true;
+    if (verdict.action === "refuse") {
+      this.#onRejected(entry, "legacy-refused", "register", undefined, verdict.log);
+      return true;
+    }
+    if (!ready || payload.intent !== "register" || entry.machine.role !== "responder") return false;
+    if (!acceptsV1(this.config) || !speaksOnlyV1(payload.proto, entry.identity.protocols)) return false;
+    return this.#pacer.hold(entry.id, payload, (p) => this.#dispatch(entry.id, entry.identity, p));
+  }
+
+  /**
+   * Legacy off: an unsigned register the register gate dropped is a v1-only peer's (or a forgery
+   * in its name). The legacy gate refuses it once, with one log line, then ignores it while the
+   * peer backs off.
+   */
+  #onUnsignedRegister(peerId: string, payload: Record<string, unknown>): void {
+    const entry = this.#peers.get(peerId);
+    if (!entry) return;
+    const verdict = this.#legacyGate.screen(peerId, payload, entry.identity.protocols);
+    if (verdict.action === "refuse")
+      this.#onRejected(entry, "legacy-refused", "register", undefined, verdict.log);
   }
 
   /** Feed a runtime event into a peer's lane. */
@@ -810,6 +848,7 @@ export class Agent extends EventEmitter {
           const text = safeCanonical(inbound);
           if (text !== null) entry.lateCloses.push({ text, until: Date.now() + this.#lateWindowMs() });
           prune(entry.lateCloses, Date.now());
+          this.#pacer.noteClose(entry.id);
         }
         this.#flushAudit();
         this.#log.info(
@@ -836,20 +875,24 @@ export class Agent extends EventEmitter {
     }
   }
 
-  #onRejected(entry: PeerEntry, reason: RejectReason, intent: string | null, detail?: string): void {
+  #onRejected(
+    entry: PeerEntry,
+    reason: RejectReason,
+    intent: string | null,
+    detail?: string,
+    legacyLog?: boolean,
+  ): void {
     this.#countRejection(reason);
-    if (this.#allowRejectionAudit()) {
+    const { warn } = this.#report.record(entry.id, reason, intent);
+    if (reason === "legacy-refused") {
+      // One line per peer says why (instead of a warn per rejection); the peer backs off.
+      if (legacyLog ?? this.#legacyGate.refused(entry.id).log)
+        this.#log.warn({ peer: entry.id }, legacyRefusalLine(entry.id));
+    } else if (warn)
       this.#log.warn(
         { event: "rejected", peer: entry.id, peerName: nameOf(entry), reason, intent },
         `message from ${nameOf(entry)} rejected`,
       );
-      this.#audit({
-        type: HANDSHAKE_REASONS.has(reason) ? "HANDSHAKE_REJECTED" : "MESSAGE_REJECTED",
-        peer: entry.id,
-        reason,
-        ...(intent ? { detail: { intent } } : {}),
-      });
-    } else this.#counters.auditRejectionsSuppressed++;
     const event: AgentEventMap["rejected"] = { type: "rejected", peer: entry.id, reason, intent };
     if (detail !== undefined) event.detail = detail;
     this.#emitEvent(event);
@@ -857,6 +900,12 @@ export class Agent extends EventEmitter {
 
   #countRejection(reason: string): void {
     this.#rejections[reason] = (this.#rejections[reason] ?? 0) + 1;
+  }
+
+  /** An aggregated rejection block (rejection-report.ts) to the audit chain, within the global cap. */
+  #auditRejections(block: Parameters<typeof blockAuditInput>[0]): void {
+    if (this.#stores && this.#allowRejectionAudit()) this.#audit(blockAuditInput(block));
+    else this.#counters.auditRejectionsSuppressed += block.count;
   }
 
   #allowRejectionAudit(): boolean {
@@ -926,6 +975,26 @@ export class Agent extends EventEmitter {
       registersDropped: { ...this.#registers.dropped },
       registerSignaturesVerified: this.#registers.verified,
       laneDrops: this.#laneDrops,
+      ...this.#legacyAndReportMetrics(),
+    };
+  }
+
+  #legacyAndReportMetrics(): Pick<
+    AgentMetrics,
+    | "legacyRefusals"
+    | "legacyIgnored"
+    | "legacyRegistersHeld"
+    | "rejectionAuditBlocks"
+    | "rejectionWarnsSuppressed"
+  > {
+    const gate = this.#legacyGate.stats();
+    const report = this.#report.stats();
+    return {
+      legacyRefusals: gate.refusals,
+      legacyIgnored: gate.ignored,
+      legacyRegistersHeld: this.#pacer.heldCount,
+      rejectionAuditBlocks: report.blocks,
+      rejectionWarnsSuppressed: report.warnsSuppressed,
     };
   }
 
@@ -978,6 +1047,8 @@ export class Agent extends EventEmitter {
     await Promise.all(entries.map((e) => e.writer.drain()));
     await spares;
     for (const u of this.#unsubscribe.splice(0)) u();
+    this.#pacer.close();
+    this.#report.close(); // pending rejection blocks go into the final audit flush
     if (this.#stores) {
       await this.#stores.audit.close().catch((error: unknown) => {
         this.#log.warn({ err: errorCode(error) }, "audit log could not be flushed at stop");

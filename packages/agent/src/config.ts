@@ -31,7 +31,7 @@ export interface RuntimeConfig {
   unknownPeerLookupsPerSecond: number;
   /** Audit batching delay, ms (default 1000; every session end flushes at once anyway). */
   auditFlushIntervalMs: number;
-  /** Rejections written to the audit chain (and logged at warn) per minute, at most (default 60). */
+  /** Aggregated rejection blocks written to the audit chain per minute, all peers together, at most (default 60). */
   rejectionAuditsPerMinute: number;
   /**
    * Milestones are written this long after they are reached, coalesced into the latest (default
@@ -47,6 +47,13 @@ export interface RuntimeConfig {
   identityTtlMs: number;
   /** Most events queued on one peer's lane; beyond it that peer's messages are dropped (default 64). */
   maxLaneDepth: number;
+  /** Legacy off: how long a refused v1-only peer's registers and confirms are ignored, ms (default 600000). */
+  legacyBackoffMs: number;
+  /**
+   * Rejections of one peer and reason within this window become one audit block with a count,
+   * and a peer gets at most 2 rejection warn lines per window, ms (default 60000).
+   */
+  rejectionWindowMs: number;
 }
 
 /** Everything an agent can be configured with. */
@@ -65,6 +72,8 @@ export const DEFAULT_RUNTIME_CONFIG: Readonly<RuntimeConfig> = Object.freeze({
   milestoneDelayMs: 25,
   identityTtlMs: 300_000,
   maxLaneDepth: 64,
+  legacyBackoffMs: 600_000,
+  rejectionWindowMs: 60_000,
 });
 
 /** Fill in defaults and check ranges. @throws AgentError `INVALID_OPTIONS` */

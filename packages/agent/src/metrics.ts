@@ -35,7 +35,7 @@ export interface AgentMetrics {
   registersWaiting: number;
   /** Late copies of a `close` that ended a recent session (dropped), and re-sent `finish`es of released sessions (answered with the close again). */
   lateCloses: number;
-  /** Audit rejection events suppressed by the rate limit. */
+  /** Rejections left out of the audit chain by the global cap on blocks (`rejectionAuditsPerMinute`). */
   auditRejectionsSuppressed: number;
   /** `register`s dropped by the register gate, by cause (never audited; see register-gate.ts). */
   registersDropped: Record<string, number>;
@@ -43,6 +43,16 @@ export interface AgentMetrics {
   registerSignaturesVerified: number;
   /** Inbound messages dropped because their peer's lane already held `maxLaneDepth` events. */
   laneDrops: number;
+  /** Refusals of a v1-only peer with legacy off (each logs at most once per peer and starts a back-off). */
+  legacyRefusals: number;
+  /** `register`s / `confirm`s of v1-only peers ignored during their back-off. */
+  legacyIgnored: number;
+  /** `register`s of v1 initiators held until their `close` re-sends stopped (legacy on). */
+  legacyRegistersHeld: number;
+  /** Aggregated rejection blocks handed to the audit chain (one per peer, reason and minute at most). */
+  rejectionAuditBlocks: number;
+  /** Rejection warn lines left out by the per-peer budget (2 a minute). */
+  rejectionWarnsSuppressed: number;
 }
 
 /** A bounded ring of numeric samples. */

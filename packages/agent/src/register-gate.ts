@@ -133,17 +133,19 @@ export class RegisterGate {
 export function createRegisterGate(
   config: AgentConfig,
   log: { debug(obj: object, msg: string): void },
+  onUnsigned?: (peerId: string, payload: Record<string, unknown>) => void,
 ): RegisterGate {
   const told = new Set<string>();
   return new RegisterGate({
     minGapMs: Math.floor(config.registerIntervalMs * 0.75),
     window: { ttlSeconds: config.nonceTtlSeconds, maxSkewSeconds: config.maxClockSkewSeconds },
     acceptLegacy: acceptsV1(config),
-    onUnsignedRegister: (peerId) => {
+    onUnsignedRegister: (peerId, payload) => {
       if (told.size < 10_000 && !told.has(peerId)) {
         told.add(peerId);
         log.debug({ peer: peerId }, "unsigned register dropped");
       }
+      onUnsigned?.(peerId, payload);
     },
   });
 }

@@ -34,6 +34,23 @@ interface LegacySession {
   key: Uint8Array | null;
   rounds: number;
   myRef: string | null;
+  /** The confirm that opened it (re-sent unchanged while unanswered). */
+  confirm?: Payload;
+}
+
+/** Flip one character of a base64 signature (still well-formed, no longer valid). */
+function spoil(sig: string): string {
+  return (sig[0] === "A" ? "B" : "A") + sig.slice(1);
+}
+
+/** How the scripted v1 responder behaves beyond answering registers (all off by default). */
+export interface LegacyPeerBehaviour {
+  /** Re-send an unanswered `confirm` this often, ms, as HSAgent_2 does when refused (measured: 1000). */
+  resendConfirmMs?: number;
+  /** Broadcast `register` (without `proto`) this often, ms. */
+  registerMs?: number;
+  /** Spoil the `sig` of every confirm's blob (a confirm refused as `bad-signature`). */
+  corruptSig?: boolean;
 }
 
 /** The scripted v1 responder. */
@@ -43,9 +60,13 @@ export class LegacyPeer {
   /** Sessions completed (close received), and the messages opened from the target. */
   completed = 0;
   readonly received: unknown[] = [];
+  /** Confirms sent (first sends and re-sends). */
+  confirmsSent = 0;
   #target: { agentId: string; signPubB64: string } | null = null;
   #session: LegacySession | null = null;
   #lastConfirm = 0;
+  #behaviour: LegacyPeerBehaviour = {};
+  readonly #timers: NodeJS.Timeout[] = [];
 
   private constructor(relay: RelayClient, record: IdentityRecord) {
     this.relay = relay;
@@ -54,21 +75,48 @@ export class LegacyPeer {
   }
 
   /** Provision the legacy identity (advertising protocol 1 only) and join the relay. */
-  static async join(world: World): Promise<LegacyPeer> {
+  static async join(world: World, options: { id?: string; name?: string } = {}): Promise<LegacyPeer> {
     const client = world.client();
     await client.login();
     const registry = new SubstrateIdentityRegistry(client);
-    const record = generateIdentity({ myId: LEGACY_ID });
-    await registry.provision("legacy", "legacy-vault", { identity: record, protocols: [1] });
+    const record = generateIdentity({ myId: options.id ?? LEGACY_ID });
+    await registry.provision(options.name ?? "legacy", "legacy-vault", { identity: record, protocols: [1] });
     const relay = new RelayClient({ host: world.relay.address.host, port: world.relay.address.port });
     await relay.connect();
     return new LegacyPeer(relay, record);
   }
 
-  /** Answer `target`'s registers. */
-  engage(target: { agentId: string; signPubB64: string }): void {
+  get #id(): string {
+    return this.record.my_id;
+  }
+
+  /** Answer `target`'s registers (and behave as `behaviour` says). */
+  engage(target: { agentId: string; signPubB64: string }, behaviour: LegacyPeerBehaviour = {}): void {
     this.#target = target;
     this.#session = null;
+    this.#behaviour = behaviour;
+    this.#stopTimers();
+    if (behaviour.registerMs) {
+      const t = setInterval(
+        () => this.#send({ from: this.#id, to: null, intent: "register" }),
+        behaviour.registerMs,
+      );
+      this.#timers.push(t);
+    }
+    if (behaviour.resendConfirmMs) {
+      const t = setInterval(() => {
+        const s = this.#session;
+        if (s && s.key === null && s.confirm) {
+          this.confirmsSent++;
+          this.#send(s.confirm);
+        }
+      }, behaviour.resendConfirmMs);
+      this.#timers.push(t);
+    }
+  }
+
+  #stopTimers(): void {
+    for (const t of this.#timers.splice(0)) clearInterval(t);
   }
 
   #send(p: Payload): void {
@@ -77,7 +125,7 @@ export class LegacyPeer {
 
   #onMessage(p: Payload): void {
     const t = this.#target;
-    if (!t || p.from !== t.agentId || (p.to !== null && p.to !== LEGACY_ID)) return;
+    if (!t || p.from !== t.agentId || (p.to !== null && p.to !== this.#id)) return;
     const signingKey = signingKeyFromPrivate(this.record.sign_priv_b64);
     try {
       switch (p.intent) {
@@ -86,10 +134,19 @@ export class LegacyPeer {
           if (this.#session && Date.now() - this.#lastConfirm < 3000) return;
           const eph = generateKxKeyPair();
           const myNonce = randomNonceHex();
-          const hs = buildHandshake({ version: 1, type: "response", nonce: myNonce, kxPub: eph, signingKey });
-          this.#session = { eph, myNonce, key: null, rounds: 0, myRef: null };
+          const built = buildHandshake({
+            version: 1,
+            type: "response",
+            nonce: myNonce,
+            kxPub: eph,
+            signingKey,
+          });
+          const hs = this.#behaviour.corruptSig ? { ...built, sig: spoil(String(built.sig)) } : built;
+          const confirm = { from: this.#id, to: t.agentId, intent: "confirm", my_nonce: myNonce, hs };
+          this.#session = { eph, myNonce, key: null, rounds: 0, myRef: null, confirm };
           this.#lastConfirm = Date.now();
-          this.#send({ from: LEGACY_ID, to: t.agentId, intent: "confirm", my_nonce: myNonce, hs });
+          this.confirmsSent++;
+          this.#send(confirm);
           return;
         }
         case "request": {
@@ -109,7 +166,7 @@ export class LegacyPeer {
           s.myNonce = randomNonceHex();
           const message = `I am OK! (v1 round ${s.rounds})`;
           this.#send({
-            from: LEGACY_ID,
+            from: this.#id,
             to: t.agentId,
             intent: "respond",
             your_nonce: p.my_nonce,
@@ -124,7 +181,7 @@ export class LegacyPeer {
           if (!s || p.your_nonce !== s.myNonce) return;
           s.myRef = randomBytes(9).toString("base64url");
           this.#send({
-            from: LEGACY_ID,
+            from: this.#id,
             to: t.agentId,
             intent: "finish",
             your_ref: p.my_ref,
@@ -146,6 +203,7 @@ export class LegacyPeer {
   }
 
   async close(): Promise<void> {
+    this.#stopTimers();
     await this.relay.close();
   }
 }
@@ -153,19 +211,69 @@ export class LegacyPeer {
 /** A legacy agentId smaller than any other: the v1 peer is the initiator. */
 export const LEGACY_INITIATOR_ID = "00000000-0000-4000-8000-000000000001";
 
+/** How the scripted v1 initiator paces itself (defaults: the quick script of the first tests). */
+export interface LegacyInitiatorBehaviour {
+  /** `register` period, ms (default 200). */
+  registerMs?: number;
+  /** `close` copies after a session and their spacing, ms (defaults 3, 100). */
+  closeCount?: number;
+  closeEveryMs?: number;
+  /** While re-sending `close`, ignore `confirm` but keep registering (HSAgent_2 as measured). */
+  deafWhileClosing?: boolean;
+}
+
+/** The measured HSAgent_2 initiator: close every 1 s for 4 s, deaf to confirm meanwhile, registers every 1 s. */
+export const SLOW_V1_INITIATOR: LegacyInitiatorBehaviour = {
+  registerMs: 1000,
+  closeCount: 4,
+  closeEveryMs: 1000,
+  deafWhileClosing: true,
+};
+
+/** Timings the v1 initiator saw, per session (ms). */
+export interface LegacyTiming {
+  /** From the end of its close phase (ready again; engage for the first) to the handshake's completion (first `respond`). */
+  readyToHandshake: number;
+  /** From accepting `confirm` to the first `respond`. */
+  handshake: number;
+  /** From accepting `confirm` to `finish` (its session). */
+  session: number;
+}
+
 /**
  * The scripted v1 peer as initiator (HSAgent_2's other half): broadcasts `register`, verifies the
  * responder's blob with the v1 rule (a v2 blob verifies too: its `sig` is the v1 signature),
- * sends v1 rounds, `conclude`, and three unsealed `close`s.
+ * sends v1 rounds, `conclude`, and unsealed `close`s (with {@link SLOW_V1_INITIATOR}: as the
+ * original was measured to).
  */
 export class LegacyInitiator {
   readonly relay: RelayClient;
   readonly record: IdentityRecord;
   completed = 0;
   readonly received: unknown[] = [];
+  /** One entry per completed session. */
+  readonly timings: LegacyTiming[] = [];
+  /** Confirms ignored while closing. */
+  confirmsIgnored = 0;
   #target: { agentId: string; signPubB64: string } | null = null;
   #timer: NodeJS.Timeout | null = null;
-  #s: { eph: KxKeyPair; myNonce: string; key: Uint8Array; round: number; myRef: string } | null = null;
+  #behaviour: Required<LegacyInitiatorBehaviour> = {
+    registerMs: 200,
+    closeCount: 3,
+    closeEveryMs: 100,
+    deafWhileClosing: false,
+  };
+  #closingUntil = 0;
+  #readyAt = 0;
+  #s: {
+    eph: KxKeyPair;
+    myNonce: string;
+    key: Uint8Array;
+    round: number;
+    myRef: string;
+    startedAt: number;
+    handshakeAt: number | null;
+  } | null = null;
 
   private constructor(relay: RelayClient, record: IdentityRecord) {
     this.relay = relay;
@@ -173,24 +281,35 @@ export class LegacyInitiator {
     relay.onMessage((m) => this.#onMessage(m.payload as Payload));
   }
 
-  static async join(world: World): Promise<LegacyInitiator> {
+  get #id(): string {
+    return this.record.my_id;
+  }
+
+  static async join(world: World, options: { id?: string; name?: string } = {}): Promise<LegacyInitiator> {
     const client = world.client();
     await client.login();
     const registry = new SubstrateIdentityRegistry(client);
-    const record = generateIdentity({ myId: LEGACY_INITIATOR_ID });
-    await registry.provision("legacy-init", "legacy-vault", { identity: record, protocols: [1] });
+    const record = generateIdentity({ myId: options.id ?? LEGACY_INITIATOR_ID });
+    await registry.provision(options.name ?? "legacy-init", "legacy-vault", {
+      identity: record,
+      protocols: [1],
+    });
     const relay = new RelayClient({ host: world.relay.address.host, port: world.relay.address.port });
     await relay.connect();
     return new LegacyInitiator(relay, record);
   }
 
-  /** Start broadcasting `register` every 200 ms and talk to `target`. */
-  engage(target: { agentId: string; signPubB64: string }): void {
+  /** Start broadcasting `register` (without `proto`) and talk to `target`. */
+  engage(target: { agentId: string; signPubB64: string }, behaviour: LegacyInitiatorBehaviour = {}): void {
     this.#target = target;
-    this.#timer = setInterval(() => {
+    this.#behaviour = { ...this.#behaviour, ...behaviour };
+    this.#readyAt = Date.now();
+    const register = () => {
       if (!this.#s)
-        this.relay.send({ from: LEGACY_INITIATOR_ID, to: null, intent: "register" } as never).catch(() => {});
-    }, 200);
+        this.relay.send({ from: this.#id, to: null, intent: "register" } as never).catch(() => {});
+    };
+    register(); // at once when it starts, then every registerMs
+    this.#timer = setInterval(register, this.#behaviour.registerMs);
   }
 
   #send(p: Payload): void {
@@ -202,7 +321,7 @@ export class LegacyInitiator {
     s.myNonce = randomNonceHex();
     const message = `How are you? (v1 round ${s.round})`;
     this.#send({
-      from: LEGACY_INITIATOR_ID,
+      from: this.#id,
       to: this.#target!.agentId,
       intent: "request",
       your_nonce: yourNonce,
@@ -215,9 +334,13 @@ export class LegacyInitiator {
 
   #onMessage(p: Payload): void {
     const t = this.#target;
-    if (!t || p.from !== t.agentId || p.to !== LEGACY_INITIATOR_ID) return;
+    if (!t || p.from !== t.agentId || p.to !== this.#id) return;
     const signingKey = signingKeyFromPrivate(this.record.sign_priv_b64);
     try {
+      if (p.intent === "confirm" && this.#behaviour.deafWhileClosing && Date.now() < this.#closingUntil) {
+        this.confirmsIgnored++;
+        return;
+      }
       if (p.intent === "confirm" && !this.#s) {
         const v = verifyHandshake(p.hs, {
           expectedType: "response",
@@ -227,13 +350,13 @@ export class LegacyInitiator {
         const eph = generateKxKeyPair();
         const myNonce = randomNonceHex();
         const key = deriveV1SessionKey(eph, v.blob.kx_pub);
-        this.#s = { eph, myNonce, key, round: 1, myRef: "" };
+        this.#s = { eph, myNonce, key, round: 1, myRef: "", startedAt: Date.now(), handshakeAt: null };
         const hs = buildHandshake({ version: 1, type: "init", nonce: myNonce, kxPub: eph, signingKey });
         // The hs nonce is this request's my_nonce.
         const s = this.#s;
         const message = `How are you? (v1 round ${s.round})`;
         this.#send({
-          from: LEGACY_INITIATOR_ID,
+          from: this.#id,
           to: t.agentId,
           intent: "request",
           your_nonce: p.my_nonce,
@@ -248,13 +371,14 @@ export class LegacyInitiator {
       if (!s) return;
       if (p.intent === "respond" && p.your_nonce === s.myNonce) {
         this.received.push(openSecV1(p.sec, { key: s.key, pin: t.signPubB64 }).message);
+        s.handshakeAt ??= Date.now();
         if (s.round < 4) {
           s.round++;
           this.#round(s, p.my_nonce);
         } else {
           s.myRef = randomBytes(9).toString("base64url");
           this.#send({
-            from: LEGACY_INITIATOR_ID,
+            from: this.#id,
             to: t.agentId,
             intent: "conclude",
             your_nonce: p.my_nonce,
@@ -265,13 +389,23 @@ export class LegacyInitiator {
       }
       if (p.intent === "finish" && s.myRef !== "" && p.your_ref === s.myRef) {
         const close = {
-          from: LEGACY_INITIATOR_ID,
+          from: this.#id,
           to: t.agentId,
           intent: "close",
           your_ref: p.my_ref,
           my_ref: s.myRef,
         };
-        for (let i = 0; i < 3; i++) setTimeout(() => this.#send(close), i * 100);
+        const { closeCount, closeEveryMs } = this.#behaviour;
+        for (let i = 0; i < closeCount; i++) setTimeout(() => this.#send(close), i * closeEveryMs);
+        const now = Date.now();
+        const handshakeAt = s.handshakeAt ?? now;
+        this.timings.push({
+          readyToHandshake: handshakeAt - Math.max(this.#readyAt, 0),
+          handshake: handshakeAt - s.startedAt,
+          session: now - s.startedAt,
+        });
+        this.#closingUntil = now + closeCount * closeEveryMs;
+        this.#readyAt = this.#closingUntil;
         this.#s = null;
         this.completed++;
       }

@@ -77,6 +77,14 @@ export {
   shouldRespond,
 } from "./messages.js";
 export {
+  isRejectReason,
+  REJECTION_REASONS,
+  type RejectionAudit,
+  type RejectionReasonInfo,
+  rejectionAudit,
+  renderReasonTable,
+} from "./reasons.js";
+export {
   consumeClose,
   consumeConclude,
   consumeFirstRequest,

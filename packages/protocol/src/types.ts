@@ -7,6 +7,7 @@ import type { KxKeyPair, MlKemKeyPair, SigningKey } from "@hsagent/crypto";
 import type { ProtocolConfig } from "./config.js";
 import type { KeyAgreement } from "./hybrid.js";
 import type { HsBlob, Intent } from "./messages.js";
+import type { RejectReason } from "./reasons.js";
 
 /** Initiator states, in the order of §4. */
 export type InitiatorState = "init_ready" | "init_exchange" | "init_finalize_propose" | "init_finalize_close";
@@ -19,26 +20,8 @@ export type Role = "initiator" | "responder";
 /** The two timers a session uses. */
 export type TimerName = "retransmit" | "session";
 
-/** Why an inbound message was dropped without any state change. */
-export type RejectReason =
-  | "malformed"
-  | "misaddressed"
-  | "unexpected"
-  | "busy"
-  | "bad-signature"
-  | "pin-mismatch"
-  | "stale"
-  | "future"
-  | "replay"
-  | "downgrade"
-  | "legacy-refused"
-  | "bad-echo"
-  | "nonce-mismatch"
-  | "type-mismatch"
-  | "bad-sec"
-  | "decrypt-failed"
-  | "seq-replay"
-  | "weak-key";
+/** Why an inbound message was dropped: one of `REJECTION_REASONS` (see reasons.ts). */
+export type { RejectReason } from "./reasons.js";
 
 /** Why a session was aborted. */
 export type AbortReason = "max-retransmits" | "timeout" | (string & {});
