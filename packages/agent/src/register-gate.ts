@@ -82,7 +82,7 @@ export class RegisterGate {
    * through, or why it was dropped (already counted).
    */
   check(peer: PeerIdentity, payload: Record<string, unknown>, answering: boolean): RegisterDrop | null {
-    if (!answering) return this.#drop("not-ready");
+    if (!answering) return "not-ready"; // the machine would ignore it; not counted (every initiator sees these)
     const mark = this.#marks.get(peer.agentId);
     const now = this.#now();
     if (mark && now - mark.lastStart < this.#opts.minGapMs) return this.#drop("rate");

@@ -2,9 +2,12 @@
 // and is cut, without delaying anyone else; connection caps (total, per address) refuse with a
 // notice; TLS serving and the client's tls option; the relay URL parser.
 
-import { rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import tls from "node:tls";
+import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { parseArgs } from "../src/cli-args.js";
 import {
   connectRelay,
   parseRelayUrl,
@@ -24,6 +27,7 @@ const open: { relays: RelayServer[]; raws: RawClient[]; clients: RelayClient[] }
   clients: [],
 };
 const cert = makeTestCert();
+const BIN = fileURLToPath(new URL("../dist/bin/hsagent-relay.js", import.meta.url));
 
 async function relay(options: RelayServerOptions = {}): Promise<RelayServer> {
   const r = await startRelay({ port: 0, ...options });
@@ -188,4 +192,65 @@ describe("parseRelayUrl", () => {
       expect(() => parseRelayUrl(bad), bad).toThrow(RelayError);
     }
   });
+});
+
+describe("hsagent-relay bin flags for TLS and caps", () => {
+  it("parses --tls-cert/--tls-key (together only) and the connection caps", () => {
+    const r = parseArgs([
+      "--tls-cert",
+      "c.pem",
+      "--tls-key=k.pem",
+      "--max-connections",
+      "10",
+      "--max-connections-per-address=2",
+    ]);
+    expect(r).toMatchObject({
+      kind: "run",
+      tlsFiles: { cert: "c.pem", key: "k.pem" },
+      options: { maxConnections: 10, maxConnectionsPerAddress: 2 },
+    });
+    for (const bad of [
+      ["--tls-cert", "c.pem"],
+      ["--tls-key", "k.pem"],
+      ["--tls-cert", ""],
+      ["--max-connections", "x"],
+    ]) {
+      expect(() => parseArgs(bad), bad.join(" ")).toThrowError(
+        expect.objectContaining({ code: "INVALID_OPTION" }),
+      );
+    }
+  });
+
+  it.skipIf(!existsSync(BIN) && process.env.CI !== "true")(
+    "the bin serves TLS and prints relay listening on tls://HOST:PORT",
+    async () => {
+      const child = spawn(
+        process.execPath,
+        [BIN, "--port", "0", "--tls-cert", cert.certFile, "--tls-key", cert.keyFile],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      try {
+        const line = await new Promise<string>((resolve, reject) => {
+          let buf = "";
+          child.stdout!.on("data", (d: Buffer) => {
+            buf += d.toString();
+            if (buf.includes("\n")) resolve(buf.slice(0, buf.indexOf("\n")));
+          });
+          child.once("exit", (code) => reject(new Error(`exited ${code}`)));
+        });
+        const m = /^relay listening on tls:\/\/127\.0\.0\.1:(\d+)$/.exec(line);
+        expect(m, line).not.toBeNull();
+        const c = await connectRelay({
+          host: "127.0.0.1",
+          port: Number(m![1]),
+          tls: { ca: cert.cert },
+          maxAttempts: 3,
+        });
+        open.clients.push(c);
+        expect(c.isConnected).toBe(true);
+      } finally {
+        child.kill("SIGTERM");
+      }
+    },
+  );
 });
