@@ -19,6 +19,12 @@ export interface Transport {
   onMessage(handler: (message: RelayMessage) => void): Unsubscribe;
   /** Subscribe to server notices (`Warning: ...` lines). */
   onNotice(handler: (text: string) => void): Unsubscribe;
+  /**
+   * Optional: called by the agent runtime with its own agentId once its identity is known, before
+   * it sends anything. Transports that route by recipient (NATS) start receiving here; the relay,
+   * which broadcasts, does not need it.
+   */
+  bind?(self: { agentId: string }): Promise<void>;
   /** Close the transport; pending sends are rejected with `CLOSED`. */
   close(): Promise<void>;
 }
