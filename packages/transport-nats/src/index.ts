@@ -18,4 +18,5 @@ export {
   type TenantSubjects,
   tenantSubjects,
 } from "./subjects.js";
+export { type OpenNatsOptions, openNatsTransport } from "./open.js";
 export { NatsTransport, type NatsTransportOptions, type NatsTransportStats } from "./transport.js";

@@ -44,7 +44,7 @@ export interface NatsTransportOptions {
   maxPingOut?: number;
   /** First connection timeout, ms (default 5000). */
   connectTimeoutMs?: number;
-  /** Logger (default silent). Never receives credentials or payload contents. */
+  /** Logger (default: the one given to {@link NatsTransport.bind}, else silent). Never receives credentials or payload contents. */
   logger?: RelayLogger;
 }
 
@@ -71,7 +71,7 @@ export class NatsTransport implements Transport {
   readonly #opts: NatsTransportOptions;
   readonly #subjects: TenantSubjects;
   readonly #maxBytes: number;
-  readonly #log: RelayLogger;
+  #log: RelayLogger;
   readonly #messageHandlers = new Set<(m: RelayMessage) => void>();
   readonly #noticeHandlers = new Set<(t: string) => void>();
   readonly #subs: Subscription[] = [];
@@ -160,7 +160,7 @@ export class NatsTransport implements Transport {
    * Idempotent for the same id.
    * @throws RelayError `NOT_CONNECTED` before {@link connect}, `INVALID_OPTION` for another id
    */
-  async bind(self: { agentId: string }): Promise<void> {
+  async bind(self: { agentId: string; logger?: RelayLogger }): Promise<void> {
     const nc = this.#nc;
     if (!nc || this.#closed) throw new RelayError("NOT_CONNECTED", "connect() the NATS transport first");
     if (this.#agentId !== null) {
@@ -170,6 +170,7 @@ export class NatsTransport implements Transport {
     if (typeof self.agentId !== "string" || self.agentId.length === 0 || self.agentId.length > 200)
       throw new RelayError("INVALID_OPTION", "invalid agentId");
     this.#agentId = self.agentId;
+    if (!this.#opts.logger && self.logger) this.#log = self.logger;
     for (const subject of [this.#subjects.inbox(self.agentId), this.#subjects.discovery]) {
       this.#subs.push(
         nc.subscribe(subject, {

@@ -10,7 +10,7 @@ import { resolveSettings } from "../lib/config.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { CREDENTIALS_HELP, substrateFlags } from "../lib/flags.js";
 import { createLogger } from "../lib/logger.js";
-import { probeRelay } from "../lib/relay-probe.js";
+import { openAgentTransport, probeAgentTransport } from "../lib/agent-transport.js";
 import { type Agent, type AgentEvent, loadCreateAgent, loadRunSelfTest } from "../lib/runtime.js";
 import { waitForSignal } from "../lib/signals.js";
 import { loginSubstrate, probeSubstrate, requireCredentials, substrateFailure } from "../lib/substrate.js";
@@ -31,7 +31,10 @@ export default class Run extends BaseCommand {
   static override flags = {
     name: Flags.string({ char: "n", description: "Display name of the agent. Env: HSAGENT_NAME." }),
     ...substrateFlags,
-    relay: Flags.string({ description: "Relay HOST:PORT (default 127.0.0.1:8888). Env: HSAGENT_RELAY." }),
+    relay: Flags.string({
+      description:
+        "Relay HOST:PORT (default 127.0.0.1:8888), or NATS servers nats://H1:4222,nats://H2:4222 (credentials: HSAGENT_NATS_*). Env: HSAGENT_RELAY.",
+    }),
     "skip-selftest": Flags.boolean({ description: "Skip the pre-flight selftest." }),
     "allow-legacy": Flags.boolean({ description: "Accept legacy protocol v1 (HSAgent_2) peers." }),
     "exchange-limit": Flags.integer({
@@ -76,7 +79,7 @@ export default class Run extends BaseCommand {
     const { host, port } = settings.relay;
 
     await probeSubstrate(url);
-    await probeRelay(host, port);
+    await probeAgentTransport(settings.nats, settings.relay);
 
     if (!flags["skip-selftest"]) {
       const runSelfTest = await loadRunSelfTest();
@@ -100,9 +103,11 @@ export default class Run extends BaseCommand {
       settings.reconnectDelayMs,
     );
     const createAgent = await loadCreateAgent();
+    const target = settings.nats !== null ? { nats: settings.nats } : { relay: { host, port, ...relay } };
+    const link = await openAgentTransport(target, client.accountId, name);
     const agent = createAgent({
       name,
-      relay: { host, port, ...relay },
+      ...link.option,
       substrate: { client },
       vaultPassphrase: passphrase,
       config,
@@ -112,10 +117,11 @@ export default class Run extends BaseCommand {
       await agent.start();
     } catch (err) {
       await agent.stop().catch(() => {});
-      throw startFailure(err, url, `${host}:${port}`);
+      await link.close();
+      throw startFailure(err, url, link.label);
     }
     log.info(
-      { event: "started", agent: name, agentId: agent.agentId, relay: `${host}:${port}`, substrate: url },
+      { event: "started", agent: name, agentId: agent.agentId, relay: link.label, substrate: url },
       "agent started",
     );
     followEvents(agent, log);
@@ -128,6 +134,7 @@ export default class Run extends BaseCommand {
     }, STOP_TIMEOUT_MS);
     timer.unref();
     await agent.stop();
+    await link.close();
     log.info({ event: "stopped", metrics: agent.metrics().sessions }, "stopped");
     this.exit(0);
   }

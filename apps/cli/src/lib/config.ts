@@ -7,6 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Credentials } from "@hsagent/substrate-client";
 import { ConfigError } from "./errors.js";
+import { natsRelaySetting, tcpRelayText } from "./relay-setting.js";
 import { registerSecret } from "./secrets.js";
 
 /** Default relay (Summoner's default port). */
@@ -40,6 +41,8 @@ export interface FileConfig {
   readonly file: string;
   readonly relayHost?: string;
   readonly relayPort?: number;
+  /** `hsagent.relay` as NATS servers (`nats://...`). */
+  readonly nats?: string;
   readonly substrateUrl?: string;
   readonly credentials?: Credentials;
   readonly vaultPassphrase?: string;
@@ -69,6 +72,8 @@ export interface Settings {
   /** Display name of the agent, or null when none was given. */
   readonly name: string | null;
   readonly relay: { readonly host: string; readonly port: number };
+  /** NATS servers (`nats://h1:4222,...`) when the relay setting names NATS instead of the TCP relay. */
+  readonly nats: string | null;
   readonly substrateUrl: string;
   /** Substrate credentials (secret), or null. */
   readonly credentials: Credentials | null;
@@ -189,6 +194,7 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     relayHost = hostText;
   }
   let relayPort = optInt(raw, "port", "port", file, 1, 65535);
+  let nats: string | undefined;
   let substrateUrl: string | undefined;
   let credentials: Credentials | undefined;
 
@@ -266,8 +272,9 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     if (name !== undefined && !NAME_RE.test(name))
       throw fieldError(file, "hsagent.name", "URL-safe ([A-Za-z0-9_.~-])");
     const relay = optString(ours, "relay", "hsagent.relay", file);
-    if (relay !== undefined) {
-      const hp = parseHostPort(relay, "hsagent.relay", file);
+    nats = relay === undefined ? undefined : (natsRelaySetting(relay, "hsagent.relay", file) ?? undefined);
+    if (relay !== undefined && nats === undefined) {
+      const hp = parseHostPort(tcpRelayText(relay), "hsagent.relay", file);
       relayHost = hp.host;
       relayPort = hp.port;
     }
@@ -311,6 +318,7 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     file,
     ...(relayHost !== undefined ? { relayHost } : {}),
     ...(relayPort !== undefined ? { relayPort } : {}),
+    ...(nats !== undefined ? { nats } : {}),
     ...(substrateUrl !== undefined ? { substrateUrl } : {}),
     ...(credentials !== undefined ? { credentials } : {}),
     ...(vaultPassphrase !== undefined ? { vaultPassphrase } : {}),
@@ -427,8 +435,15 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
     host: fc?.relayHost ?? DEFAULT_RELAY.host,
     port: fc?.relayPort ?? DEFAULT_RELAY.port,
   };
-  if (env.HSAGENT_RELAY) relay = parseHostPort(env.HSAGENT_RELAY, "HSAGENT_RELAY");
-  if (flags.relay !== undefined) relay = parseHostPort(flags.relay, "--relay");
+  let nats = fc?.nats ?? null;
+  for (const [text, what] of [
+    [env.HSAGENT_RELAY || undefined, "HSAGENT_RELAY"],
+    [flags.relay, "--relay"],
+  ] as const) {
+    if (text === undefined) continue;
+    nats = natsRelaySetting(text, what);
+    if (nats === null) relay = parseHostPort(tcpRelayText(text), what);
+  }
 
   let substrateUrl = fc?.substrateUrl ?? DEFAULT_SUBSTRATE_URL;
   if (env.HSAGENT_SUBSTRATE_URL) substrateUrl = checkUrl(env.HSAGENT_SUBSTRATE_URL, "HSAGENT_SUBSTRATE_URL");
@@ -464,6 +479,7 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
   return {
     name,
     relay,
+    nats,
     substrateUrl,
     credentials,
     vaultPassphrase,
