@@ -94,7 +94,8 @@ export function parseDaemonConfig(raw: unknown, file: string | null = null): Dae
       throw bad("relay", "HOST:PORT or nats://HOST:PORT[,nats://HOST:PORT...] without credentials");
     }
   }
-  const relayText = nats === null && typeof raw.relay === "string" ? raw.relay.replace(/^tcp:\/\//i, "") : "127.0.0.1:8888";
+  const relayText =
+    nats === null && typeof raw.relay === "string" ? raw.relay.replace(/^tcp:\/\//i, "") : "127.0.0.1:8888";
   const m =
     raw.relay === undefined || typeof raw.relay === "string"
       ? (/^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(relayText) ?? /^([^:\s]+):(\d{1,5})$/.exec(relayText))

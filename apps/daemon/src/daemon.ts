@@ -5,8 +5,8 @@
 
 import http from "node:http";
 import { type Agent, createAgent } from "@hsagent/agent";
-import { type Credentials, SubstrateClient } from "@hsagent/substrate-client";
 import type { Transport } from "@hsagent/relay";
+import { type Credentials, SubstrateClient } from "@hsagent/substrate-client";
 import type { Logger } from "pino";
 import type { DaemonConfig } from "./config.js";
 import { Histogram, renderMetrics } from "./metrics.js";
@@ -155,7 +155,13 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
         config: { ...config.protocol, allowLegacy: config.allowLegacy },
         logger: log,
       });
-      const entry: Entry = { name, agent, handshake: new Histogram(), started: false, ...(transport ? { transport } : {}) };
+      const entry: Entry = {
+        name,
+        agent,
+        handshake: new Histogram(),
+        started: false,
+        ...(transport ? { transport } : {}),
+      };
       agent.on("established", (e) => entry.handshake.observe(e.handshakeMs / 1000));
       entries.push(entry);
       try {
@@ -214,12 +220,19 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
 }
 
 /** Log in (the tenant is the account) and connect a NATS transport; credentials from `env`. */
-async function openNats(url: string, client: SubstrateClient, env: NodeJS.ProcessEnv, name: string): Promise<Transport> {
+async function openNats(
+  url: string,
+  client: SubstrateClient,
+  env: NodeJS.ProcessEnv,
+  name: string,
+): Promise<Transport> {
   try {
     await client.login();
     const { openNatsTransport } = await import("@hsagent/transport-nats");
     return await openNatsTransport(url, { tenant: client.accountId, env, name });
   } catch (err) {
-    throw new DaemonError(`agent ${name}: NATS ${url}: ${(err as Error).message}`, "AGENT_START", { cause: err });
+    throw new DaemonError(`agent ${name}: NATS ${url}: ${(err as Error).message}`, "AGENT_START", {
+      cause: err,
+    });
   }
 }

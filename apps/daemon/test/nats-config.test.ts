@@ -13,7 +13,10 @@ describe("parseDaemonConfig: relay or NATS", () => {
       nats: null,
       relay: { host: "r", port: 9000 },
     });
-    expect(parseDaemonConfig({ agents: ["a"] })).toMatchObject({ nats: null, relay: { host: "127.0.0.1", port: 8888 } });
+    expect(parseDaemonConfig({ agents: ["a"] })).toMatchObject({
+      nats: null,
+      relay: { host: "127.0.0.1", port: 8888 },
+    });
   });
 
   it.each(["nats://user:pw@h:4222", "nats://h:4222,r:8888", "nats://h:4222/x", 42])("refuses %j", (relay) => {

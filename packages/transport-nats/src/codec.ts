@@ -5,10 +5,17 @@
 import { encodeEnvelope, type Payload, RelayError } from "@hsagent/relay";
 
 /** Why a received NATS message was not delivered. */
-export type NatsDropReason = "too-long" | "invalid-utf8" | "invalid-json" | "not-envelope" | "payload-not-object";
+export type NatsDropReason =
+  | "too-long"
+  | "invalid-utf8"
+  | "invalid-json"
+  | "not-envelope"
+  | "payload-not-object";
 
 /** Result of {@link decodeNatsPayload}. */
-export type DecodedNatsPayload = { kind: "message"; payload: Payload } | { kind: "drop"; reason: NatsDropReason };
+export type DecodedNatsPayload =
+  | { kind: "message"; payload: Payload }
+  | { kind: "drop"; reason: NatsDropReason };
 
 /**
  * Encode a payload as the bytes to publish (the relay's envelope line without `\n`).

@@ -2,7 +2,13 @@
 // parsing of `nats://` settings and NATS credentials.
 
 export { authenticatorFor } from "./auth.js";
-export { type DecodedNatsPayload, decodeNatsPayload, encodeNatsPayload, type NatsDropReason } from "./codec.js";
+export {
+  type DecodedNatsPayload,
+  decodeNatsPayload,
+  encodeNatsPayload,
+  type NatsDropReason,
+} from "./codec.js";
+export { type OpenNatsOptions, openNatsTransport } from "./open.js";
 export {
   isNatsUrl,
   type NatsAuth,
@@ -18,5 +24,4 @@ export {
   type TenantSubjects,
   tenantSubjects,
 } from "./subjects.js";
-export { type OpenNatsOptions, openNatsTransport } from "./open.js";
 export { NatsTransport, type NatsTransportOptions, type NatsTransportStats } from "./transport.js";

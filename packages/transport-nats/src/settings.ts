@@ -86,7 +86,8 @@ export function natsAuthFromEnv(env: NodeJS.ProcessEnv = process.env): NatsAuth 
     const pass = env.HSAGENT_NATS_PASSWORD_FILE
       ? readSecretFile(env.HSAGENT_NATS_PASSWORD_FILE, "HSAGENT_NATS_PASSWORD_FILE")
       : env.HSAGENT_NATS_PASSWORD;
-    if (!pass) throw invalid("HSAGENT_NATS_USER", "needs HSAGENT_NATS_PASSWORD or HSAGENT_NATS_PASSWORD_FILE");
+    if (!pass)
+      throw invalid("HSAGENT_NATS_USER", "needs HSAGENT_NATS_PASSWORD or HSAGENT_NATS_PASSWORD_FILE");
     found.push({ kind: "userpass", user, pass });
   }
   const token = env.HSAGENT_NATS_TOKEN_FILE
@@ -94,7 +95,8 @@ export function natsAuthFromEnv(env: NodeJS.ProcessEnv = process.env): NatsAuth 
     : env.HSAGENT_NATS_TOKEN;
   if (token) found.push({ kind: "token", token });
   if (env.HSAGENT_NATS_CREDS) found.push({ kind: "creds", file: env.HSAGENT_NATS_CREDS });
-  if (env.HSAGENT_NATS_NKEY_SEED_FILE) found.push({ kind: "nkey", seedFile: env.HSAGENT_NATS_NKEY_SEED_FILE });
+  if (env.HSAGENT_NATS_NKEY_SEED_FILE)
+    found.push({ kind: "nkey", seedFile: env.HSAGENT_NATS_NKEY_SEED_FILE });
   if (found.length > 1) throw invalid("HSAGENT_NATS_*", "set one kind of NATS credentials, not several");
   return found[0] ?? { kind: "none" };
 }

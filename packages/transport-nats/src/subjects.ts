@@ -59,7 +59,8 @@ export interface TenantSubjects {
  * @param prefix - first token (default `hsagent`); must itself be a safe token
  */
 export function tenantSubjects(tenant: string, prefix: string = DEFAULT_SUBJECT_PREFIX): TenantSubjects {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(prefix)) throw new TypeError("the subject prefix must match [A-Za-z0-9_-]{1,64}");
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(prefix))
+    throw new TypeError("the subject prefix must match [A-Za-z0-9_-]{1,64}");
   const base = `${prefix}.${encodeToken(tenant)}`;
   return {
     all: `${base}.>`,

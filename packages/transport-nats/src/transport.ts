@@ -6,13 +6,18 @@
 import {
   type Payload,
   RelayError,
-  type RelayMessage,
   type Logger as RelayLogger,
+  type RelayMessage,
   silentLogger,
   type Transport,
   type Unsubscribe,
 } from "@hsagent/relay";
-import { type ConnectionOptions, connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import {
+  type ConnectionOptions,
+  connect,
+  type NatsConnection,
+  type Subscription,
+} from "@nats-io/transport-node";
 import { authenticatorFor } from "./auth.js";
 import { decodeNatsPayload, encodeNatsPayload, type NatsDropReason } from "./codec.js";
 import type { NatsAuth } from "./settings.js";
@@ -79,7 +84,13 @@ export class NatsTransport implements Transport {
   readonly #stats: NatsTransportStats = {
     sent: 0,
     received: 0,
-    drops: { "too-long": 0, "invalid-utf8": 0, "invalid-json": 0, "not-envelope": 0, "payload-not-object": 0 },
+    drops: {
+      "too-long": 0,
+      "invalid-utf8": 0,
+      "invalid-json": 0,
+      "not-envelope": 0,
+      "payload-not-object": 0,
+    },
     disconnects: 0,
     reconnects: 0,
   };
@@ -92,7 +103,10 @@ export class NatsTransport implements Transport {
     if (!Array.isArray(options.servers) || options.servers.length === 0)
       throw new RelayError("INVALID_OPTION", "at least one NATS server is required");
     if (typeof options.tenant !== "string" || options.tenant.length === 0 || options.tenant.length > 200)
-      throw new RelayError("INVALID_OPTION", "the tenant must be a non-empty string of at most 200 characters");
+      throw new RelayError(
+        "INVALID_OPTION",
+        "the tenant must be a non-empty string of at most 200 characters",
+      );
     this.#opts = options;
     try {
       this.#subjects = tenantSubjects(options.tenant, options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX);
@@ -100,7 +114,8 @@ export class NatsTransport implements Transport {
       throw new RelayError("INVALID_OPTION", (error as Error).message);
     }
     this.#maxBytes = options.maxPayloadBytes ?? 65_536;
-    if (!(this.#maxBytes >= 64)) throw new RelayError("INVALID_OPTION", "maxPayloadBytes must be at least 64");
+    if (!(this.#maxBytes >= 64))
+      throw new RelayError("INVALID_OPTION", "maxPayloadBytes must be at least 64");
     this.#log = options.logger ?? silentLogger;
   }
 
@@ -149,7 +164,9 @@ export class NatsTransport implements Transport {
     try {
       this.#nc = await connect(options);
     } catch (error) {
-      throw new RelayError("NOT_CONNECTED", `NATS ${o.servers.join(",")}: ${describe(error)}`, { cause: error });
+      throw new RelayError("NOT_CONNECTED", `NATS ${o.servers.join(",")}: ${describe(error)}`, {
+        cause: error,
+      });
     }
     this.#log.info("nats: connected", { server: this.#nc.getServer() });
     void this.#watchStatus(this.#nc);
@@ -202,7 +219,9 @@ export class NatsTransport implements Transport {
     try {
       nc.publish(subject, data);
     } catch (error) {
-      return Promise.reject(new RelayError("CLOSED", `NATS publish failed: ${describe(error)}`, { cause: error }));
+      return Promise.reject(
+        new RelayError("CLOSED", `NATS publish failed: ${describe(error)}`, { cause: error }),
+      );
     }
     this.#stats.sent++;
     return Promise.resolve();

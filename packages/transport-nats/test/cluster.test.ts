@@ -41,16 +41,29 @@ afterAll(async () => {
 
 const username = `tenant${Math.random().toString(36).slice(2, 10)}`;
 
-async function startOn(name: string, node: NatsNode): Promise<{ agent: Agent; transport: NatsTransport; closed: number[] }> {
+async function startOn(
+  name: string,
+  node: NatsNode,
+): Promise<{ agent: Agent; transport: NatsTransport; closed: number[] }> {
   const client = new SubstrateClient({
     baseUrl: substrate.url,
     credentials: { username, password: "test-password-1234" },
     autoRegister: true,
   });
   await client.login();
-  const transport = new NatsTransport({ servers: [node.client], tenant: client.accountId, reconnectTimeWaitMs: 100 });
+  const transport = new NatsTransport({
+    servers: [node.client],
+    tenant: client.accountId,
+    reconnectTimeWaitMs: 100,
+  });
   await transport.connect();
-  const agent = createAgent({ name, transport, substrate: { client }, vaultPassphrase: `pp-${name}`, config: CONFIG });
+  const agent = createAgent({
+    name,
+    transport,
+    substrate: { client },
+    vaultPassphrase: `pp-${name}`,
+    config: CONFIG,
+  });
   const closed: number[] = [];
   agent.on("closed", () => closed.push(Date.now()));
   cleanups.push(async () => {
@@ -80,13 +93,19 @@ describe("agents on a 3-node NATS cluster", () => {
     const killedAt = Date.now();
     const before = beta.closed.length;
     await nodes[1]!.kill9();
-    await until(() => beta.closed.length >= before + 3, 2 * SESSION_TIMEOUT_MS + 20_000, "3 sessions after the kill");
+    await until(
+      () => beta.closed.length >= before + 3,
+      2 * SESSION_TIMEOUT_MS + 20_000,
+      "3 sessions after the kill",
+    );
     const firstAfter = beta.closed[before]! - killedAt;
     // The first session after the kill ends within 2 × sessionTimeoutMs of it.
     expect(firstAfter).toBeLessThanOrEqual(2 * SESSION_TIMEOUT_MS);
     // beta was given only node 2: it found another node through the cluster.
     expect([nodes[0]!.client, nodes[2]!.client]).toContain(beta.transport.server);
     expect(beta.transport.stats().reconnects).toBeGreaterThanOrEqual(1);
-    process.stderr.write(`[cluster] first session ${firstAfter} ms after kill -9; 3 more in ${beta.closed[before + 2]! - killedAt} ms\n`);
+    process.stderr.write(
+      `[cluster] first session ${firstAfter} ms after kill -9; 3 more in ${beta.closed[before + 2]! - killedAt} ms\n`,
+    );
   });
 });

@@ -9,8 +9,15 @@ import { type NatsAuth, NatsTransport } from "../src/index.js";
 import { type NatsNode, startNatsNode } from "./nats-server.js";
 
 const CONF = fileURLToPath(new URL("../examples/tenants.conf", import.meta.url));
-const PASSWORDS = { "1001": `pw-a-${Math.random().toString(36).slice(2)}`, "1002": `pw-b-${Math.random().toString(36).slice(2)}` };
-const auth = (tenant: "1001" | "1002"): NatsAuth => ({ kind: "userpass", user: `tenant-${tenant}`, pass: PASSWORDS[tenant] });
+const PASSWORDS = {
+  "1001": `pw-a-${Math.random().toString(36).slice(2)}`,
+  "1002": `pw-b-${Math.random().toString(36).slice(2)}`,
+};
+const auth = (tenant: "1001" | "1002"): NatsAuth => ({
+  kind: "userpass",
+  user: `tenant-${tenant}`,
+  pass: PASSWORDS[tenant],
+});
 
 let node: NatsNode;
 const open: NatsTransport[] = [];
@@ -25,7 +32,11 @@ afterAll(async () => {
   await node?.stop();
 });
 
-async function join(agentId: string, tenant: string, creds: NatsAuth): Promise<{ t: NatsTransport; got: RelayMessage[] }> {
+async function join(
+  agentId: string,
+  tenant: string,
+  creds: NatsAuth,
+): Promise<{ t: NatsTransport; got: RelayMessage[] }> {
   const t = new NatsTransport({ servers: [node.client], tenant, auth: creds });
   open.push(t);
   const got: RelayMessage[] = [];
@@ -45,7 +56,11 @@ async function until(predicate: () => boolean, what: string): Promise<void> {
 
 describe("tenant isolation (examples/tenants.conf)", () => {
   it("refuses a wrong password", async () => {
-    const t = new NatsTransport({ servers: [node.client], tenant: "1001", auth: { ...auth("1001"), pass: "wrong" } as NatsAuth });
+    const t = new NatsTransport({
+      servers: [node.client],
+      tenant: "1001",
+      auth: { ...auth("1001"), pass: "wrong" } as NatsAuth,
+    });
     await expect(t.connect()).rejects.toMatchObject({ code: "NOT_CONNECTED" });
     await t.close();
   });
@@ -58,12 +73,18 @@ describe("tenant isolation (examples/tenants.conf)", () => {
     // Mallory holds tenant 1001's credentials but claims tenant 1002 and b2's id.
     const mallory = await join("b2", "1002", auth("1001"));
     // And snoops with a raw connection on every subject its credentials might reach.
-    const raw = await connect({ servers: [node.client], authenticator: usernamePasswordAuthenticator("tenant-1001", PASSWORDS["1001"]) });
+    const raw = await connect({
+      servers: [node.client],
+      authenticator: usernamePasswordAuthenticator("tenant-1001", PASSWORDS["1001"]),
+    });
     const snooped: string[] = [];
     const refused: string[] = [];
     for (const subject of [">", "hsagent.>", "hsagent.1002.>", "hsagent.*.discovery", "hsagent.1001.>"]) {
       raw.subscribe(subject, {
-        callback: (err, m) => (err ? refused.push(subject) : snooped.push(m.subject)),
+        callback: (err, m) => {
+          if (err) refused.push(subject);
+          else snooped.push(m.subject);
+        },
       });
     }
     await raw.flush().catch(() => {});

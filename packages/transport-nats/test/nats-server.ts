@@ -93,7 +93,8 @@ export async function startNatsCluster(n: number): Promise<NatsNode[]> {
   const clusterArgs = ["--cluster_name", name, "--cluster", "nats://127.0.0.1:-1"];
   const first = await startNatsNode(clusterArgs, { cluster: true });
   const nodes = [first];
-  for (let i = 1; i < n; i++) nodes.push(await startNatsNode([...clusterArgs, "--routes", first.route!], { cluster: true }));
+  for (let i = 1; i < n; i++)
+    nodes.push(await startNatsNode([...clusterArgs, "--routes", first.route!], { cluster: true }));
   const until = Date.now() + READY_TIMEOUT_MS;
   while (nodes.some((node) => routes(node) < n - 1)) {
     if (Date.now() > until) throw new Error("the NATS cluster did not form its routes");

@@ -17,7 +17,10 @@ describe("NATS relay settings", () => {
   });
 
   it("parses a server list, with default port and TLS flag", () => {
-    expect(parseNatsServers("nats://h1:4222, nats://h2")).toEqual({ servers: ["h1:4222", "h2:4222"], tls: false });
+    expect(parseNatsServers("nats://h1:4222, nats://h2")).toEqual({
+      servers: ["h1:4222", "h2:4222"],
+      tls: false,
+    });
     expect(parseNatsServers("nats+tls://[::1]:4333")).toEqual({ servers: ["[::1]:4333"], tls: true });
   });
 

@@ -18,7 +18,10 @@ afterAll(async () => {
   await node?.stop();
 });
 
-async function agentTransport(agentId: string, tenant = "1001"): Promise<{ t: NatsTransport; got: RelayMessage[] }> {
+async function agentTransport(
+  agentId: string,
+  tenant = "1001",
+): Promise<{ t: NatsTransport; got: RelayMessage[] }> {
   const t = new NatsTransport({ servers: [node.client], tenant });
   open.push(t);
   const got: RelayMessage[] = [];
@@ -68,7 +71,9 @@ describe("NatsTransport on a real nats-server", () => {
     const { t } = await agentTransport("sender");
     await expect(t.send({ to: 5, intent: "x" })).rejects.toMatchObject({ code: "INVALID_PAYLOAD" });
     await expect(t.send({ to: "", intent: "x" })).rejects.toMatchObject({ code: "INVALID_PAYLOAD" });
-    await expect(t.send({ to: null, big: "x".repeat(70_000) })).rejects.toMatchObject({ code: "LINE_TOO_LONG" });
+    await expect(t.send({ to: null, big: "x".repeat(70_000) })).rejects.toMatchObject({
+      code: "LINE_TOO_LONG",
+    });
     await expect(t.send({ to: null, n: Number.NaN })).rejects.toMatchObject({ code: "INVALID_PAYLOAD" });
     await t.close();
     await expect(t.send({ to: null })).rejects.toMatchObject({ code: "CLOSED" });

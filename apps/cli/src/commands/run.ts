@@ -5,12 +5,12 @@
 import { Flags } from "@oclif/core";
 import type { Logger } from "pino";
 import { agentConfigFrom } from "../lib/agent-options.js";
+import { openAgentTransport, probeAgentTransport } from "../lib/agent-transport.js";
 import { BaseCommand } from "../lib/base.js";
 import { resolveSettings } from "../lib/config.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { CREDENTIALS_HELP, substrateFlags } from "../lib/flags.js";
 import { createLogger } from "../lib/logger.js";
-import { openAgentTransport, probeAgentTransport } from "../lib/agent-transport.js";
 import { type Agent, type AgentEvent, loadCreateAgent, loadRunSelfTest } from "../lib/runtime.js";
 import { waitForSignal } from "../lib/signals.js";
 import { loginSubstrate, probeSubstrate, requireCredentials, substrateFailure } from "../lib/substrate.js";

@@ -118,7 +118,8 @@ export default class Up extends BaseCommand {
       cleanups.push(() => substrate.close());
       let relay: RelayServer | null = null;
       try {
-        if (flags.nats === undefined) relay = await startRelay({ host: "127.0.0.1", port: flags["relay-port"] });
+        if (flags.nats === undefined)
+          relay = await startRelay({ host: "127.0.0.1", port: flags["relay-port"] });
       } catch (err) {
         throw listenFailure(err, "relay", flags["relay-port"]);
       }

@@ -15,7 +15,10 @@ export interface AgentTransport {
 }
 
 /** Check that the relay answers (TCP) before login; NATS is checked by {@link openAgentTransport}. */
-export async function probeAgentTransport(nats: string | null, relay: { host: string; port: number }): Promise<void> {
+export async function probeAgentTransport(
+  nats: string | null,
+  relay: { host: string; port: number },
+): Promise<void> {
   if (nats === null) await probeRelay(relay.host, relay.port);
 }
 
