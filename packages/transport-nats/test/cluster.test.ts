@@ -10,7 +10,7 @@ import { SubstrateClient } from "@hsagent/substrate-client";
 import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NatsTransport } from "../src/index.js";
-import { type NatsNode, startNatsCluster, stopAll } from "./nats-server.js";
+import { type NatsNode, startNatsCluster, stopAll } from "../src/testing.js";
 
 const SESSION_TIMEOUT_MS = 6000;
 const CONFIG = { registerIntervalMs: 300, retransmitMs: 300, sessionTimeoutMs: SESSION_TIMEOUT_MS };

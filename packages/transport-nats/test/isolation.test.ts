@@ -6,7 +6,7 @@ import type { RelayMessage } from "@hsagent/relay";
 import { connect, usernamePasswordAuthenticator } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NatsAuth, NatsTransport } from "../src/index.js";
-import { type NatsNode, startNatsNode } from "./nats-server.js";
+import { type NatsNode, startNatsNode } from "../src/testing.js";
 
 const CONF = fileURLToPath(new URL("../examples/tenants.conf", import.meta.url));
 const PASSWORDS = {

@@ -5,7 +5,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NatsTransport } from "../src/index.js";
-import { type NatsNode, startNatsNode } from "./nats-server.js";
+import { type NatsNode, startNatsNode } from "../src/testing.js";
 
 let node: NatsNode;
 const open: NatsTransport[] = [];

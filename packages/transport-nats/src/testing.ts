@@ -1,5 +1,5 @@
 /**
- * Test helper: real nats-server processes on free ports (the OS picks them: `-p -1`), alone or as
+ * Testing helper (`@hsagent/transport-nats/testing`): real nats-server processes on free ports (the OS picks them: `-p -1`), alone or as
  * a cluster with routes, with their ports read from the server's own log.
  */
 import { type ChildProcess, spawn } from "node:child_process";
