@@ -33,7 +33,7 @@ const upArgs = (data: string) => [
   "--substrate-port",
   "0",
   "--timeout",
-  "60",
+  "100",
 ];
 
 describe("hsagent on NATS", () => {
@@ -48,17 +48,17 @@ describe("hsagent on NATS", () => {
     expect(summary.relay).toBe(`nats://${node.client}`);
     expect(summary.pairs[0]?.sessions).toBeGreaterThanOrEqual(2);
     expect(r.stdout).not.toContain(TOKEN);
-  });
+  }, 150_000);
 
   it("a wrong token is one sentence and exit 1, and the token is not echoed", async () => {
     const r = await runCli(upArgs(join(dir, "bad")), {
       env: { HSAGENT_NATS_TOKEN: "wrong-token-value" },
-      timeoutMs: 60_000,
+      timeoutMs: 80_000,
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/NATS/);
     expect(`${r.stdout}${r.stderr}`).not.toContain("wrong-token-value");
-  });
+  }, 90_000);
 
   it("run refuses credentials in a NATS URL (exit 2) without printing them", async () => {
     const r = await runCli(["run", "--name", "alpha", "--relay", "nats://alice:s3cr3t-pw@127.0.0.1:4222"], {
@@ -67,5 +67,5 @@ describe("hsagent on NATS", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/credentials do not belong in the URL/);
     expect(`${r.stdout}${r.stderr}`).not.toContain("s3cr3t-pw");
-  });
+  }, 90_000);
 });

@@ -34,7 +34,7 @@ beforeAll(async () => {
     "/CN=hsagent-test-ca",
   ]);
   openssl(["req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
-  writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
+  writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
   openssl([
     "x509",
     "-req",
