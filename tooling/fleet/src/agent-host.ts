@@ -58,7 +58,8 @@ function bump(record: Record<string, number>, key: string): void {
 async function start(cmd: StartCommand): Promise<void> {
   const passphraseBase = process.env.HSAGENT_FLEET_VAULT_SECRET ?? "fleet-vault";
   stuckLimitMs = (cmd.config.sessionTimeoutMs ?? 15_000) + cmd.stuckGraceMs;
-  await Promise.all(cmd.names.map((name) => startOne(cmd, name, passphraseBase)));
+  if (cmd.oneByOne) for (const name of cmd.names) await startOne(cmd, name, passphraseBase);
+  else await Promise.all(cmd.names.map((name) => startOne(cmd, name, passphraseBase)));
   watch = setInterval(tick, 200);
   send({
     type: "ready",

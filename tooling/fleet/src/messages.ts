@@ -14,6 +14,8 @@ export interface StartCommand {
   nats?: string;
   /** Open the transport in the host and count the messages each agent receives (implied by `nats`). */
   countInbound?: boolean;
+  /** Start this host's agents one after the other (fewer logins at once on a loaded machine). */
+  oneByOne?: boolean;
   substrateUrl: string;
   account: { username: string; password: string };
   config: Partial<Pick<AgentConfig, "registerIntervalMs" | "retransmitMs" | "sessionTimeoutMs">>;

@@ -50,8 +50,9 @@ async function measure(kind: Kind, agents: number, seconds: number, natsUrl: str
         account: world.account,
         config: AGENT_CONFIG,
         stuckGraceMs: 2000,
+        oneByOne: true,
       },
-      { source: false },
+      { source: false, startTimeoutMs: 300_000 },
     );
     await sleep(WARMUP_MS);
     await Promise.all(hosts.map((h) => h.mark()));
