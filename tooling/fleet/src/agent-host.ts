@@ -74,6 +74,7 @@ async function startOne(cmd: StartCommand, name: string, passphraseBase: string)
       baseUrl: cmd.substrateUrl,
       credentials: cmd.account,
       autoRegister: true,
+      ...(cmd.substrateTimeoutMs ? { timeoutMs: cmd.substrateTimeoutMs } : {}),
     });
     await client.login();
     const link = cmd.nats || cmd.countInbound ? await openHostTransport(cmd, client, name) : null;

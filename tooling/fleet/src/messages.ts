@@ -16,6 +16,8 @@ export interface StartCommand {
   countInbound?: boolean;
   /** Start this host's agents one after the other (fewer logins at once on a loaded machine). */
   oneByOne?: boolean;
+  /** Per-request timeout of the agents' substrate clients, ms (default the client's, 10 000). */
+  substrateTimeoutMs?: number;
   substrateUrl: string;
   account: { username: string; password: string };
   config: Partial<Pick<AgentConfig, "registerIntervalMs" | "retransmitMs" | "sessionTimeoutMs">>;

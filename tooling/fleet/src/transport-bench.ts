@@ -51,6 +51,7 @@ async function measure(kind: Kind, agents: number, seconds: number, natsUrl: str
         config: AGENT_CONFIG,
         stuckGraceMs: 2000,
         oneByOne: true,
+        substrateTimeoutMs: 30_000,
       },
       { source: false, startTimeoutMs: 300_000 },
     );
