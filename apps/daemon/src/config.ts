@@ -7,6 +7,7 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { isNatsUrl, parseNatsServers } from "@hsagent/transport-nats/settings";
 
 /** A config problem; `field` names the offending field. */
 export class DaemonConfigError extends Error {
@@ -55,7 +56,10 @@ const PROTOCOL_KEYS = [
 export interface DaemonConfig {
   readonly file: string | null;
   readonly substrateUrl: string;
+  /** The TCP relay (unused when `nats` is set). */
   readonly relay: { readonly host: string; readonly port: number };
+  /** NATS servers (`"relay": "nats://h1:4222,nats://h2:4222"`), or null for the TCP relay. */
+  readonly nats: string | null;
   readonly agents: readonly string[];
   readonly http: { readonly host: string; readonly port: number };
   readonly logLevel: string;
@@ -82,9 +86,18 @@ export function parseDaemonConfig(raw: unknown, file: string | null = null): Dae
   const sub = raw.substrate ?? raw.substrate_url ?? "http://127.0.0.1:7780";
   if (typeof sub !== "string" || !/^https?:\/\/[^\s/]+/.test(sub)) throw bad("substrate", "an http(s) URL");
 
-  const relayText = raw.relay ?? "127.0.0.1:8888";
+  const nats = typeof raw.relay === "string" && isNatsUrl(raw.relay) ? raw.relay.trim() : null;
+  if (nats !== null) {
+    try {
+      parseNatsServers(nats);
+    } catch {
+      throw bad("relay", "HOST:PORT or nats://HOST:PORT[,nats://HOST:PORT...] without credentials");
+    }
+  }
+  const relayText =
+    nats === null && typeof raw.relay === "string" ? raw.relay.replace(/^tcp:\/\//i, "") : "127.0.0.1:8888";
   const m =
-    typeof relayText === "string"
+    raw.relay === undefined || typeof raw.relay === "string"
       ? (/^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(relayText) ?? /^([^:\s]+):(\d{1,5})$/.exec(relayText))
       : null;
   if (!m?.[1] || Number(m[2]) < 1 || Number(m[2]) > 65535) throw bad("relay", "HOST:PORT");
@@ -129,6 +142,7 @@ export function parseDaemonConfig(raw: unknown, file: string | null = null): Dae
     file,
     substrateUrl: sub.replace(/\/+$/, ""),
     relay: { host: m[1], port: Number(m[2]) },
+    nats,
     agents,
     http: { host: httpHost, port: httpPort },
     logLevel,

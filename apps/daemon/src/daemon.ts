@@ -5,6 +5,7 @@
 
 import http from "node:http";
 import { type Agent, createAgent } from "@hsagent/agent";
+import type { Transport } from "@hsagent/relay";
 import { type Credentials, SubstrateClient } from "@hsagent/substrate-client";
 import type { Logger } from "pino";
 import type { DaemonConfig } from "./config.js";
@@ -59,6 +60,8 @@ interface Entry {
   readonly agent: Agent;
   readonly handshake: Histogram;
   started: boolean;
+  /** The agent's NATS transport (closed after the agent stops), if any. */
+  transport?: Transport;
 }
 
 /** Start the HTTP endpoint, then every agent of `config`. */
@@ -147,15 +150,22 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
         credentials,
         autoRegister: "username" in credentials,
       });
+      const transport = config.nats === null ? undefined : await openNats(config.nats, client, env, name);
       const agent = createAgent({
         name,
-        relay: { host: config.relay.host, port: config.relay.port },
+        ...(transport ? { transport } : { relay: { host: config.relay.host, port: config.relay.port } }),
         substrate: { client },
         vaultPassphrase: passphrase,
         config: { ...config.protocol, allowLegacy: config.allowLegacy },
         logger: log,
       });
-      const entry: Entry = { name, agent, handshake: new Histogram(), started: false };
+      const entry: Entry = {
+        name,
+        agent,
+        handshake: new Histogram(),
+        started: false,
+        ...(transport ? { transport } : {}),
+      };
       agent.on("established", (e) => entry.handshake.observe(e.handshakeMs / 1000));
       entries.push(entry);
       try {
@@ -176,6 +186,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
   } catch (err) {
     stopping = true;
     await Promise.all(entries.map((e) => e.agent.stop().catch(() => {})));
+    await Promise.all(entries.map((e) => e.transport?.close()));
     await closeServer();
     throw err;
   }
@@ -192,6 +203,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
       stopped ??= (async () => {
         stopping = true;
         await Promise.all(entries.map((e) => e.agent.stop()));
+        await Promise.all(entries.map((e) => e.transport?.close()));
         // stop() aborts and purges open sessions; purge anything a failed write left behind.
         const counts = await Promise.all(
           entries
@@ -209,4 +221,22 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
       return stopped;
     },
   };
+}
+
+/** Log in (the tenant is the account) and connect a NATS transport; credentials from `env`. */
+async function openNats(
+  url: string,
+  client: SubstrateClient,
+  env: NodeJS.ProcessEnv,
+  name: string,
+): Promise<Transport> {
+  try {
+    await client.login();
+    const { openNatsTransport } = await import("@hsagent/transport-nats");
+    return await openNatsTransport(url, { tenant: client.accountId, env, name });
+  } catch (err) {
+    throw new DaemonError(`agent ${name}: NATS ${url}: ${(err as Error).message}`, "AGENT_START", {
+      cause: err,
+    });
+  }
 }

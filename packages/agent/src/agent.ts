@@ -380,6 +380,12 @@ export class Agent extends EventEmitter {
       transport.onMessage((m) => this.#onInbound(m.payload)),
       transport.onNotice((text) => this.#log.info({ notice: text.slice(0, 200) }, "relay notice")),
     );
+    // Transports that route by recipient (NATS) start receiving our subject here.
+    await (transport as Transport)
+      .bind?.({ agentId: this.agentId, logger: relayLogger(this.#log) })
+      .catch((error: unknown) => {
+        throw new AgentError("RELAY_FAILED", `transport bind: ${(error as Error).message}`, { cause: error });
+      });
   }
 
   #scheduleRegister(delayMs: number): void {

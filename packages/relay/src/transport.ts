@@ -3,6 +3,7 @@
 // in-memory bus used in unit tests of upper layers.
 
 import type { Payload, RelayMessage } from "./envelope.js";
+import type { Logger } from "./logger.js";
 
 /** Unsubscribe function returned by the `on*` methods. */
 export type Unsubscribe = () => void;
@@ -19,6 +20,12 @@ export interface Transport {
   onMessage(handler: (message: RelayMessage) => void): Unsubscribe;
   /** Subscribe to server notices (`Warning: ...` lines). */
   onNotice(handler: (text: string) => void): Unsubscribe;
+  /**
+   * Optional: called by the agent runtime with its own agentId once its identity is known, before
+   * it sends anything. Transports that route by recipient (NATS) start receiving here; the relay,
+   * which broadcasts, does not need it. `logger` is the agent's, for transports created without one.
+   */
+  bind?(self: { agentId: string; logger?: Logger }): Promise<void>;
   /** Close the transport; pending sends are rejected with `CLOSED`. */
   close(): Promise<void>;
 }

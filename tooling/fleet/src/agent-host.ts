@@ -6,6 +6,7 @@
  */
 import { type Agent, createAgent } from "@hsagent/agent";
 import { SubstrateClient } from "@hsagent/substrate-client";
+import { type HostTransport, openHostTransport } from "./host-transport.js";
 import type { AgentFinal, AgentWindow, HostCommand, HostMessage, StartCommand } from "./messages.js";
 
 interface Hosted {
@@ -27,6 +28,10 @@ interface Hosted {
   stuckCounted: Set<string>;
   /** Closed sids not yet known to be written to the audit chain. */
   unacked: string[];
+  /** The transport the host opened (NATS, or counting inbound), else null. */
+  link: HostTransport | null;
+  inboundAtMark: number;
+  sessionsClosed: number;
 }
 
 const READY = new Set(["init_ready", "resp_ready"]);
@@ -53,7 +58,8 @@ function bump(record: Record<string, number>, key: string): void {
 async function start(cmd: StartCommand): Promise<void> {
   const passphraseBase = process.env.HSAGENT_FLEET_VAULT_SECRET ?? "fleet-vault";
   stuckLimitMs = (cmd.config.sessionTimeoutMs ?? 15_000) + cmd.stuckGraceMs;
-  await Promise.all(cmd.names.map((name) => startOne(cmd, name, passphraseBase)));
+  if (cmd.oneByOne) for (const name of cmd.names) await startOne(cmd, name, passphraseBase);
+  else await Promise.all(cmd.names.map((name) => startOne(cmd, name, passphraseBase)));
   watch = setInterval(tick, 200);
   send({
     type: "ready",
@@ -68,11 +74,13 @@ async function startOne(cmd: StartCommand, name: string, passphraseBase: string)
       baseUrl: cmd.substrateUrl,
       credentials: cmd.account,
       autoRegister: true,
+      ...(cmd.substrateTimeoutMs ? { timeoutMs: cmd.substrateTimeoutMs } : {}),
     });
     await client.login();
+    const link = cmd.nats || cmd.countInbound ? await openHostTransport(cmd, client, name) : null;
     const agent = createAgent({
       name,
-      relay: cmd.relay,
+      ...(link ? { transport: link.transport } : { relay: cmd.relay }),
       substrate: { client },
       vaultPassphrase: `${passphraseBase}-${name}`,
       config: cmd.config,
@@ -96,6 +104,9 @@ async function startOne(cmd: StartCommand, name: string, passphraseBase: string)
       activeSince: new Map(),
       stuckCounted: new Set(),
       unacked: [],
+      link,
+      inboundAtMark: 0,
+      sessionsClosed: 0,
     };
     agent.on("established", (e) => {
       if (e.role === "initiator") h.handshakeMs.push(e.handshakeMs);
@@ -103,6 +114,7 @@ async function startOne(cmd: StartCommand, name: string, passphraseBase: string)
     agent.on("closed", (e) => {
       endStretch(h, e.peer);
       if (e.sid) h.unacked.push(e.sid);
+      h.sessionsClosed++;
       if (e.role !== "initiator") return;
       h.closedAsInitiator.set(e.peer, (h.closedAsInitiator.get(e.peer) ?? 0) + 1);
       h.sessionMs.push(e.sessionMs);
@@ -174,6 +186,8 @@ function mark(): void {
     h.stuck = 0;
     h.stuckStates = {};
     h.longestActiveMs = 0;
+    h.inboundAtMark = h.link?.inbound() ?? 0;
+    h.sessionsClosed = 0;
   }
   send({ type: "marked" });
 }
@@ -192,6 +206,8 @@ function windowOf(h: Hosted): AgentWindow {
     stuck: h.stuck,
     stuckStates: { ...h.stuckStates },
     longestActiveMs: h.longestActiveMs,
+    inbound: h.link ? h.link.inbound() - h.inboundAtMark : null,
+    sessionsClosed: h.sessionsClosed,
     metrics,
   };
 }
@@ -225,6 +241,7 @@ async function finalOf(h: Hosted): Promise<AgentFinal> {
 async function stop(): Promise<void> {
   if (watch) clearInterval(watch);
   await Promise.all(hosted.map((h) => h.agent.stop()));
+  await Promise.all(hosted.map((h) => h.link?.close()));
   tick();
   const agents = await Promise.all(hosted.map(finalOf));
   // Exit only once the report is handed to the channel (disconnecting earlier can drop it).

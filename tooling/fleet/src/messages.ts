@@ -10,6 +10,14 @@ export interface StartCommand {
   cmd: "start";
   names: string[];
   relay: { host: string; port: number };
+  /** NATS servers (`nats://...`) to use instead of the relay. */
+  nats?: string;
+  /** Open the transport in the host and count the messages each agent receives (implied by `nats`). */
+  countInbound?: boolean;
+  /** Start this host's agents one after the other (fewer logins at once on a loaded machine). */
+  oneByOne?: boolean;
+  /** Per-request timeout of the agents' substrate clients, ms (default the client's, 10 000). */
+  substrateTimeoutMs?: number;
   substrateUrl: string;
   account: { username: string; password: string };
   config: Partial<Pick<AgentConfig, "registerIntervalMs" | "retransmitMs" | "sessionTimeoutMs">>;
@@ -63,6 +71,10 @@ export interface AgentWindow {
   stuckStates: Record<string, number>;
   /** Longest time any session stayed in a non-ready state, ms. */
   longestActiveMs: number;
+  /** Messages the transport delivered to the agent in the window (null when not counted). */
+  inbound?: number | null;
+  /** Sessions the agent closed in the window, in either role. */
+  sessionsClosed?: number;
   metrics: AgentMetrics;
 }
 

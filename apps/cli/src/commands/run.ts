@@ -4,12 +4,12 @@
 
 import { Flags } from "@oclif/core";
 import { agentConfigFrom } from "../lib/agent-options.js";
+import { openAgentTransport, probeAgentTransport } from "../lib/agent-transport.js";
 import { BaseCommand } from "../lib/base.js";
 import { resolveSettings } from "../lib/config.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { CREDENTIALS_HELP, substrateFlags } from "../lib/flags.js";
 import { createLogger } from "../lib/logger.js";
-import { probeRelay } from "../lib/relay-probe.js";
 import { relayTlsOptions } from "../lib/relay-setting.js";
 import { loadCreateAgent, loadRunSelfTest } from "../lib/runtime.js";
 import { waitForSignal } from "../lib/signals.js";
@@ -33,7 +33,7 @@ export default class Run extends BaseCommand {
     ...substrateFlags,
     relay: Flags.string({
       description:
-        "Relay HOST:PORT, or tls://HOST:PORT for a TLS relay (default 127.0.0.1:8888). Env: HSAGENT_RELAY.",
+        "Relay HOST:PORT or tls://HOST:PORT (default 127.0.0.1:8888), or NATS servers nats://H1:4222,nats://H2:4222 (credentials: HSAGENT_NATS_*). Env: HSAGENT_RELAY.",
     }),
     "ca-file": Flags.string({
       description: "CA certificate (PEM) trusted for a tls:// relay. Env: HSAGENT_RELAY_CA_FILE.",
@@ -87,11 +87,11 @@ export default class Run extends BaseCommand {
     for (const w of settings.warnings) log.warn(w);
     const url = settings.substrateUrl;
     const { host, port } = settings.relay;
-    const relayTls = relayTlsOptions(settings.relay, settings.relayCaFile);
-    const relayText = `${settings.relay.tls ? "tls://" : ""}${host}:${port}`;
+    // A CA file belongs to a tls:// relay; NATS takes its own (HSAGENT_NATS_*).
+    const relayTls = settings.nats === null ? relayTlsOptions(settings.relay, settings.relayCaFile) : {};
 
     await probeSubstrate(url);
-    await probeRelay(host, port);
+    await probeAgentTransport(settings.nats, settings.relay);
 
     if (!flags["skip-selftest"]) {
       const runSelfTest = await loadRunSelfTest();
@@ -116,9 +116,12 @@ export default class Run extends BaseCommand {
       settings.pq,
     );
     const createAgent = await loadCreateAgent();
+    const target =
+      settings.nats !== null ? { nats: settings.nats } : { relay: { host, port, ...relay, ...relayTls } };
+    const link = await openAgentTransport(target, client.accountId, name);
     const agent = createAgent({
       name,
-      relay: { host, port, ...relay, ...relayTls },
+      ...link.option,
       substrate: { client },
       vaultPassphrase: passphrase,
       config,
@@ -128,10 +131,11 @@ export default class Run extends BaseCommand {
       await agent.start();
     } catch (err) {
       await agent.stop().catch(() => {});
-      throw startFailure(err, url, relayText);
+      await link.close();
+      throw startFailure(err, url, link.label);
     }
     log.info(
-      { event: "started", agent: name, agentId: agent.agentId, relay: relayText, substrate: url },
+      { event: "started", agent: name, agentId: agent.agentId, relay: link.label, substrate: url },
       "agent started",
     );
     // Session events are logged once, by the runtime itself (with `event` and `peerName`).
@@ -144,6 +148,7 @@ export default class Run extends BaseCommand {
     }, STOP_TIMEOUT_MS);
     timer.unref();
     await agent.stop();
+    await link.close();
     log.info({ event: "stopped", metrics: agent.metrics().sessions }, "stopped");
     this.exit(0);
   }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { RelayServer } from "@hsagent/relay";
 import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import { Flags } from "@oclif/core";
+import { openAgentTransport } from "../lib/agent-transport.js";
 import { BaseCommand } from "../lib/base.js";
 import { envBool } from "../lib/config.js";
 import { clearUpState, ensureDataDir, loadOrCreateSecrets, writeUpState } from "../lib/datadir.js";
@@ -33,6 +34,7 @@ export default class Up extends BaseCommand {
     "<%= config.bin %> up",
     "<%= config.bin %> up --agents alpha,beta,gamma",
     "<%= config.bin %> up --sessions 2 --json --data-dir /tmp/hs --relay-port 0 --substrate-port 0",
+    "<%= config.bin %> up --nats nats://127.0.0.1:4222",
   ];
   static override enableJsonFlag = true;
   static override flags = {
@@ -47,6 +49,10 @@ export default class Up extends BaseCommand {
       default: 8888,
       min: 0,
       max: 65535,
+    }),
+    nats: Flags.string({
+      description:
+        "Run the agents on these NATS servers (nats://H1:4222,nats://H2:4222) instead of an embedded relay. Credentials: HSAGENT_NATS_*.",
     }),
     "substrate-port": Flags.integer({
       description: "Substrate port; 0 picks any free port.",
@@ -117,15 +123,20 @@ export default class Up extends BaseCommand {
         throw listenFailure(err, "substrate", flags["substrate-port"]);
       }
       cleanups.push(() => substrate.close());
-      let relay: RelayServer;
+      let relay: RelayServer | null = null;
       try {
-        relay = await startRelay({ host: "127.0.0.1", port: flags["relay-port"] });
+        if (flags.nats === undefined)
+          relay = await startRelay({ host: "127.0.0.1", port: flags["relay-port"] });
       } catch (err) {
         throw listenFailure(err, "relay", flags["relay-port"]);
       }
-      cleanups.push(() => relay.close());
-      const relayAddr = `${relay.address.host}:${relay.address.port}`;
-      writeUpState(dir, { pid: process.pid, substrateUrl: substrate.url, relay: relay.address });
+      if (relay) cleanups.push(() => relay.close());
+      const relayAddr = relay ? `${relay.address.host}:${relay.address.port}` : flags.nats!;
+      writeUpState(dir, {
+        pid: process.pid,
+        substrateUrl: substrate.url,
+        ...(relay ? { relay: relay.address } : { nats: relayAddr }),
+      });
       if (!json) {
         this.log(`data dir   ${dir}${secrets.created ? " (new account created)" : ""}`);
         this.log(`substrate  ${substrate.url}`);
@@ -143,9 +154,12 @@ export default class Up extends BaseCommand {
           { username: secrets.username, password: secrets.password },
           { autoRegister: true },
         );
+        const target = relay ? { relay: { ...relay.address } } : { nats: relayAddr };
+        const link = await openAgentTransport(target, client.accountId, name);
+        cleanups.push(() => link.close());
         const agent = createAgent({
           name,
-          relay: { host: relay.address.host, port: relay.address.port },
+          ...link.option,
           substrate: { client },
           vaultPassphrase: secrets.vaultPassphrase,
           config: { registerIntervalMs: flags["register-interval-ms"], pq },

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Credentials } from "@hsagent/substrate-client";
 import { ConfigError } from "./errors.js";
-import { parseRelaySetting, type RelaySetting } from "./relay-setting.js";
+import { natsRelaySetting, parseRelaySetting, type RelaySetting } from "./relay-setting.js";
 import { registerSecret } from "./secrets.js";
 
 /** Default relay (Summoner's default port). */
@@ -45,6 +45,8 @@ export interface FileConfig {
   readonly relayTls?: boolean;
   /** `hsagent.relay_ca_file`. */
   readonly relayCaFile?: string;
+  /** `hsagent.relay` as NATS servers (`nats://...`). */
+  readonly nats?: string;
   readonly substrateUrl?: string;
   readonly credentials?: Credentials;
   readonly vaultPassphrase?: string;
@@ -82,6 +84,8 @@ export interface Settings {
   readonly relay: RelaySetting;
   /** CA file trusted for a `tls://` relay, or null. */
   readonly relayCaFile: string | null;
+  /** NATS servers (`nats://h1:4222,...`) when the relay setting names NATS instead of the TCP relay. */
+  readonly nats: string | null;
   readonly substrateUrl: string;
   /** Substrate credentials (secret), or null. */
   readonly credentials: Credentials | null;
@@ -208,6 +212,7 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     relayHost = hostText;
   }
   let relayPort = optInt(raw, "port", "port", file, 1, 65535);
+  let nats: string | undefined;
   let substrateUrl: string | undefined;
   let credentials: Credentials | undefined;
 
@@ -286,7 +291,8 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     if (name !== undefined && !NAME_RE.test(name))
       throw fieldError(file, "hsagent.name", "URL-safe ([A-Za-z0-9_.~-])");
     const relay = optString(ours, "relay", "hsagent.relay", file);
-    if (relay !== undefined) {
+    nats = relay === undefined ? undefined : (natsRelaySetting(relay, "hsagent.relay", file) ?? undefined);
+    if (relay !== undefined && nats === undefined) {
       const hp = parseRelaySetting(relay, "hsagent.relay", file);
       relayHost = hp.host;
       relayPort = hp.port;
@@ -336,6 +342,7 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     ...(relayPort !== undefined ? { relayPort } : {}),
     ...(relayTls ? { relayTls } : {}),
     ...(relayCaFile !== undefined ? { relayCaFile } : {}),
+    ...(nats !== undefined ? { nats } : {}),
     ...(substrateUrl !== undefined ? { substrateUrl } : {}),
     ...(credentials !== undefined ? { credentials } : {}),
     ...(vaultPassphrase !== undefined ? { vaultPassphrase } : {}),
@@ -455,8 +462,15 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
     port: fc?.relayPort ?? DEFAULT_RELAY.port,
     ...(fc?.relayTls ? { tls: true } : {}),
   };
-  if (env.HSAGENT_RELAY) relay = parseRelaySetting(env.HSAGENT_RELAY, "HSAGENT_RELAY");
-  if (flags.relay !== undefined) relay = parseRelaySetting(flags.relay, "--relay");
+  let nats = fc?.nats ?? null;
+  for (const [text, what] of [
+    [env.HSAGENT_RELAY || undefined, "HSAGENT_RELAY"],
+    [flags.relay, "--relay"],
+  ] as const) {
+    if (text === undefined) continue;
+    nats = natsRelaySetting(text, what);
+    if (nats === null) relay = parseRelaySetting(text, what);
+  }
   const relayCaFile = flags.caFile ?? (env.HSAGENT_RELAY_CA_FILE || undefined) ?? fc?.relayCaFile ?? null;
 
   let substrateUrl = fc?.substrateUrl ?? DEFAULT_SUBSTRATE_URL;
@@ -494,6 +508,7 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
     name,
     relay,
     relayCaFile,
+    nats,
     substrateUrl,
     credentials,
     vaultPassphrase,

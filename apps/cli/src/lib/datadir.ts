@@ -19,7 +19,9 @@ export interface DataDirSecrets {
 export interface UpState {
   readonly pid: number;
   readonly substrateUrl: string;
-  readonly relay: { readonly host: string; readonly port: number };
+  /** The embedded relay, or (`up --nats`) the NATS servers used instead. */
+  readonly relay?: { readonly host: string; readonly port: number };
+  readonly nats?: string;
 }
 
 const SECRETS = "secrets.json";

@@ -1,10 +1,12 @@
 // The relay setting of `hsagent run` (flag --relay, HSAGENT_RELAY, hsagent.relay / host+port in
-// the config file): `HOST:PORT`, `tcp://HOST:PORT` or `tls://HOST:PORT`, and the optional CA file
-// (--ca-file, HSAGENT_RELAY_CA_FILE, hsagent.relay_ca_file) trusted for a TLS relay. Parsing
-// lives in one function so further transports (e.g. `nats://`) can be added beside `tls://`.
+// the config file). It names either the TCP relay — `HOST:PORT`, `tcp://HOST:PORT` or
+// `tls://HOST:PORT`, with an optional CA file (--ca-file, HSAGENT_RELAY_CA_FILE,
+// hsagent.relay_ca_file) trusted for a TLS relay — or NATS servers (`nats://` / `nats+tls://`,
+// comma-separated). This module tells them apart and validates each form.
 
 import { readFileSync } from "node:fs";
 import { parseRelayUrl } from "@hsagent/relay";
+import { isNatsUrl, parseNatsServers } from "@hsagent/transport-nats/settings";
 import { CliError, ConfigError } from "./errors.js";
 
 /** A relay address as the agent needs it. */
@@ -51,4 +53,18 @@ export function relayTlsOptions(relay: RelaySetting, caFile: string | null): { t
     const code = (err as NodeJS.ErrnoException).code ?? "EIO";
     throw new CliError(`cannot read the relay CA file ${caFile} (${code})`, "TLS_CA_FILE");
   }
+}
+
+/**
+ * The validated NATS URL list when `text` names NATS servers, else null (the TCP relay).
+ * @throws ConfigError naming `what` (and `file`) for a malformed NATS setting
+ */
+export function natsRelaySetting(text: string, what: string, file?: string): string | null {
+  if (!isNatsUrl(text)) return null;
+  try {
+    parseNatsServers(text, what);
+  } catch (error) {
+    throw new ConfigError(`${file ? `config file ${file}: ` : ""}${(error as Error).message}`, file, what);
+  }
+  return text.trim();
 }

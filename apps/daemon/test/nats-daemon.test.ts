@@ -1,0 +1,69 @@
+// hsagentd on NATS, in process: a config whose relay is nats://, a real nats-server requiring a
+// user and password (given in HSAGENT_NATS_*), a real substrate server (SQLite). Both agents
+// complete sessions (counted by /metrics), and stop() closes everything.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import { type NatsNode, startNatsNode } from "@hsagent/transport-nats/testing";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDaemonConfig, startDaemon } from "../src/index.js";
+
+const NATS_PASSWORD = `nats-pw-${Math.random().toString(36).slice(2)}`;
+let dir: string;
+let substrate: RunningSubstrateServer;
+let node: NatsNode;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "hsagentd-nats-"));
+  substrate = await startSubstrateServer({ db: `sqlite:${join(dir, "s.db")}`, port: 0 });
+  node = await startNatsNode(["--user", "fleet", "--pass", NATS_PASSWORD]);
+});
+afterAll(async () => {
+  await node?.stop();
+  await substrate?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function closed(text: string, agent: string): number {
+  const m = new RegExp(`^hsagent_sessions_total\\{agent="${agent}",outcome="closed"\\} (\\d+)`, "m").exec(
+    text,
+  );
+  return m ? Number(m[1]) : 0;
+}
+
+describe("hsagentd with a nats:// relay", () => {
+  it("runs its agents on NATS with credentials from the environment", async () => {
+    const config = parseDaemonConfig({
+      substrate: substrate.url,
+      relay: `nats://${node.client}`,
+      agents: ["alpha", "beta"],
+      http: { port: 0 },
+      protocol: { registerIntervalMs: 300 },
+    });
+    const daemon = await startDaemon(config, {
+      logger: pino({ level: "silent" }),
+      env: {
+        HSAGENT_USERNAME: `tenant${Math.random().toString(36).slice(2, 8)}`,
+        HSAGENT_PASSWORD: "Daemon-Nats-Pw-1234",
+        HSAGENT_VAULT_PASSPHRASE: "daemon-nats-passphrase",
+        HSAGENT_NATS_USER: "fleet",
+        HSAGENT_NATS_PASSWORD: NATS_PASSWORD,
+      },
+    });
+    try {
+      expect(daemon.ready).toBe(true);
+      const end = Date.now() + 60_000;
+      while (Date.now() < end) {
+        const text = daemon.metricsText();
+        if (closed(text, "alpha") + closed(text, "beta") >= 4) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const text = daemon.metricsText();
+      expect(closed(text, "alpha") + closed(text, "beta")).toBeGreaterThanOrEqual(4);
+    } finally {
+      await daemon.stop();
+    }
+  }, 90_000);
+});
