@@ -8,7 +8,8 @@ import { type Agent, createAgent } from "@hsagent/agent";
 import { type Credentials, SubstrateClient } from "@hsagent/substrate-client";
 import type { Logger } from "pino";
 import type { DaemonConfig } from "./config.js";
-import { Histogram, renderMetrics } from "./metrics.js";
+import { DaemonMetrics } from "./metrics.js";
+import { startDaemonWeb } from "./web.js";
 
 /** Why the daemon cannot start; `code` is machine-readable. */
 export class DaemonError extends Error {
@@ -37,7 +38,9 @@ export interface Daemon {
   /** True once every agent started. */
   readonly ready: boolean;
   /** The Prometheus exposition text. */
-  metricsText(): string;
+  metricsText(): Promise<string>;
+  /** The fleet page's URL when the config has a `web` section, else null. */
+  readonly webUrl: string | null;
   /** Stop agents, purge their session state, close HTTP; resolves with the number of states purged. */
   stop(): Promise<{ purged: number }>;
 }
@@ -57,7 +60,6 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
 interface Entry {
   readonly name: string;
   readonly agent: Agent;
-  readonly handshake: Histogram;
   started: boolean;
 }
 
@@ -75,8 +77,8 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
 
   const isReady = () =>
     !stopping && entries.length === config.agents.length && entries.every((e) => e.started);
-  const metricsText = () =>
-    renderMetrics(
+  const metrics = new DaemonMetrics(
+    () =>
       entries.map((e) => {
         const m = e.agent.metrics();
         return {
@@ -87,11 +89,11 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
           substrateCalls: m.substrateCalls,
           relayReconnects: m.relayReconnects,
           droppedUnknownPeers: m.droppedUnknownPeers,
-          handshake: e.handshake,
         };
       }),
-      { uptimeSeconds: (Date.now() - startedAt) / 1000 },
-    );
+    startedAt,
+  );
+  const metricsText = () => metrics.text();
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -107,7 +109,10 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
         .writeHead(ready ? 200 : 503, { "content-type": "text/plain" })
         .end(ready ? "ready\n" : "not ready\n");
     } else if (path === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(metricsText());
+      metricsText().then(
+        (text) => res.writeHead(200, { "content-type": metrics.contentType }).end(text),
+        () => res.writeHead(500, { "content-type": "text/plain" }).end("metrics failed\n"),
+      );
     } else {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
     }
@@ -136,6 +141,10 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
       server.closeAllConnections();
     });
 
+  const web = await startDaemonWeb(config, env, log).catch(async (err: unknown) => {
+    await closeServer();
+    throw err;
+  });
   try {
     for (const name of config.agents) {
       const client = new SubstrateClient({
@@ -151,8 +160,9 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
         config: { ...config.protocol, allowLegacy: config.allowLegacy },
         logger: log,
       });
-      const entry: Entry = { name, agent, handshake: new Histogram(), started: false };
-      agent.on("established", (e) => entry.handshake.observe(e.handshakeMs / 1000));
+      const entry: Entry = { name, agent, started: false };
+      agent.on("established", (e) => metrics.observeHandshake(name, e.handshakeMs / 1000));
+      web?.attach(name, agent);
       entries.push(entry);
       try {
         await agent.start();
@@ -167,11 +177,13 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
         );
       }
       entry.started = true;
+      web?.started(name, agent);
       log.info({ agentId: agent.agentId, name }, "agent started");
     }
   } catch (err) {
     stopping = true;
     await Promise.all(entries.map((e) => e.agent.stop().catch(() => {})));
+    await web?.close();
     await closeServer();
     throw err;
   }
@@ -184,6 +196,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
       return isReady();
     },
     metricsText,
+    webUrl: web?.url ?? null,
     stop() {
       stopped ??= (async () => {
         stopping = true;
@@ -199,6 +212,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
               }),
             ),
         );
+        await web?.close();
         await closeServer();
         return { purged: counts.reduce((a, b) => a + b, 0) };
       })();

@@ -3,6 +3,7 @@
 // process, with sessions completing live. `--sessions N` exits once every pair did N sessions.
 
 import { join } from "node:path";
+import type { FleetHost } from "@hsagent/fleet-view";
 import type { RelayServer } from "@hsagent/relay";
 import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import { Flags } from "@oclif/core";
@@ -14,7 +15,7 @@ import { formatPair, PairTracker, percentile } from "../lib/progress.js";
 import { type Agent, type AgentEvent, loadCreateAgent } from "../lib/runtime.js";
 import { waitForSignal } from "../lib/signals.js";
 import { loginSubstrate } from "../lib/substrate.js";
-import { defaultWebArg, startUpWeb, type UpWeb } from "../lib/web.js";
+import { defaultWebArg, startUpWeb } from "../lib/web.js";
 
 const NAME_RE = /^[A-Za-z0-9_.~-]{1,64}$/;
 
@@ -135,7 +136,7 @@ export default class Up extends BaseCommand {
         this.log(`relay      ${relayAddr}`);
       }
 
-      let web: UpWeb | null = null;
+      let web: FleetHost | null = null;
       if (flags.web !== undefined) {
         web = await startUpWeb({
           listen: flags.web,
@@ -143,7 +144,7 @@ export default class Up extends BaseCommand {
           substrateUrl: substrate.url,
           relay: relay.address,
         });
-        cleanups.push(() => (web as UpWeb).close());
+        cleanups.push(() => (web as FleetHost).close());
         if (json) this.note(`fleet view: ${web.url}`);
         else this.log(`fleet view: ${web.url}`);
       }
