@@ -16,6 +16,8 @@ Options:
   --rate-limit N            lines per minute per client, 0 = off (default 1000)
   --idle-timeout-ms N       disconnect clients silent for N ms, 0 = never (default 0)
   --max-queue-bytes N       disconnect clients with more than N unsent bytes (default 8388608)
+  --http-port PORT          also serve /healthz, /readyz and /metrics over HTTP on PORT (0 = any)
+  --http-host HOST          interface of that HTTP port (default 127.0.0.1)
   --verbose                 log connections and drops to stderr
   --help                    show this help
 `;
@@ -23,7 +25,13 @@ Options:
 /** Result of {@link parseArgs}. */
 export type ParsedArgs =
   | { kind: "help" }
-  | { kind: "run"; options: RelayServerOptions & { host: string; port: number }; verbose: boolean };
+  | {
+      kind: "run";
+      options: RelayServerOptions & { host: string; port: number };
+      verbose: boolean;
+      /** The health/metrics HTTP port, when asked for. */
+      http: { host: string; port: number } | null;
+    };
 
 const INT_FLAGS = {
   "--port": "port",
@@ -42,6 +50,8 @@ const MIN: Record<string, number> = { "--max-line-bytes": 1, "--max-queue-bytes"
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const options: RelayServerOptions & { host: string; port: number } = { host: "127.0.0.1", port: 8888 };
   let verbose = false;
+  let http: { host: string; port: number } | null = null;
+  let httpHost = "127.0.0.1";
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf("=");
@@ -64,6 +74,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       options.host = v;
       continue;
     }
+    if (flag === "--http-host") {
+      httpHost = takeValue();
+      if (httpHost === "") throw new RelayError("INVALID_OPTION", "--http-host must not be empty");
+      continue;
+    }
+    if (flag === "--http-port") {
+      const v = takeValue();
+      if (!/^\d{1,5}$/.test(v) || Number(v) > 65535)
+        throw new RelayError("INVALID_OPTION", `--http-port must be a port number (0-65535), got "${v}"`);
+      http = { host: "", port: Number(v) };
+      continue;
+    }
     if (Object.hasOwn(INT_FLAGS, flag)) {
       const key = INT_FLAGS[flag as keyof typeof INT_FLAGS];
       const v = takeValue();
@@ -80,5 +102,5 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     throw new RelayError("INVALID_OPTION", `unknown argument "${arg}" (see --help)`);
   }
-  return { kind: "run", options, verbose };
+  return { kind: "run", options, verbose, http: http ? { host: httpHost, port: http.port } : null };
 }
