@@ -13,7 +13,7 @@ const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 10);
 
 const model = new FleetModel({ title: "bench" });
 const names = Array.from({ length: N }, (_, i) => `agent${i}`);
-names.forEach((n, i) => model.started(n, `id-${i}`));
+for (const [i, n] of names.entries()) model.started(n, `id-${i}`);
 const pairs: [number, number][] = [];
 for (let i = 0; i < N; i++) for (let j = i + 1; j < N; j++) pairs.push([i, j]);
 let next = 0;
