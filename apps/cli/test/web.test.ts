@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connectRelay } from "@hsagent/relay";
 import { afterAll, describe, expect, it } from "vitest";
+import { defaultWebArg } from "../src/lib/web.js";
 import { openPage, type WatchedPage } from "./browser.js";
-import { type CliChild, startCli, waitFor } from "./helpers.js";
+import { type CliChild, runCli, startCli, waitFor } from "./helpers.js";
 
 const ARTIFACTS = fileURLToPath(new URL("../../../artifacts/", import.meta.url));
 
@@ -101,4 +102,51 @@ describe("hsagent up --web", () => {
       JSON.stringify({ fleetViewLineMs: lineMs, threeRowsMs: rowsMs, sessionsTotal: { before, after6s } }),
     );
   }, 180_000);
+
+  it("beyond loopback: refuses to start without a token; with one, the URL never carries it", async () => {
+    const args = ["up", "--data-dir", join(dir, "data2"), "--relay-port", "0", "--substrate-port", "0"];
+    const refused = await runCli([...args, "--web", "0.0.0.0:0"], { timeoutMs: 90_000 });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/needs a token: set HSAGENT_WEB_TOKEN or give a token file/);
+    const token = "web-token-for-the-test-0123456789";
+    const short = await runCli([...args, "--web", "0.0.0.0:0"], {
+      env: { HSAGENT_WEB_TOKEN: "short" },
+      timeoutMs: 90_000,
+    });
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/at least 16 characters/);
+    expect(short.stderr).not.toContain("short\n");
+    const ok = startCli([...args, "--web", "0.0.0.0:0", "--agents", "alpha"], {
+      env: { HSAGENT_WEB_TOKEN: token },
+    });
+    try {
+      await waitFor(
+        () => /^fleet view: /m.test(ok.out.stdout) || ok.child.exitCode !== null,
+        60_000,
+        "the line",
+      );
+      const url = /^fleet view: (\S+)$/m.exec(ok.out.stdout)?.[1] as string;
+      expect(url).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/$/);
+      const local = url.replace("0.0.0.0", "127.0.0.1");
+      expect((await fetch(`${local}api/snapshot`)).status).toBe(401);
+      const authed = await fetch(`${local}api/snapshot`, { headers: { authorization: `Bearer ${token}` } });
+      expect(authed.status).toBe(200);
+      expect(ok.out.stdout + ok.out.stderr).not.toContain(token);
+    } finally {
+      ok.child.kill("SIGINT");
+      await ok.done;
+    }
+  }, 180_000);
+
+  it("a bare --web gets the default address", () => {
+    expect(defaultWebArg(["up", "--web"])).toEqual(["up", "--web", "127.0.0.1:7790"]);
+    expect(defaultWebArg(["up", "--web", "--agents", "a,b"])).toEqual([
+      "up",
+      "--web",
+      "127.0.0.1:7790",
+      "--agents",
+      "a,b",
+    ]);
+    expect(defaultWebArg(["up", "--web", "0.0.0.0:1"])).toEqual(["up", "--web", "0.0.0.0:1"]);
+  });
 });

@@ -7,29 +7,13 @@
 
 import { spawn } from "node:child_process";
 import { FleetModel, startFleetViewServer } from "../src/index.js";
+import { feedSyntheticFleet } from "./synthetic.js";
 
 const N = Number(process.env.BENCH_AGENTS ?? 50);
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 10);
 
 const model = new FleetModel({ title: "bench" });
-const names = Array.from({ length: N }, (_, i) => `agent${i}`);
-for (const [i, n] of names.entries()) model.started(n, `id-${i}`);
-const pairs: [number, number][] = [];
-for (let i = 0; i < N; i++) for (let j = i + 1; j < N; j++) pairs.push([i, j]);
-let next = 0;
-const perTick = Math.max(1, Math.round(pairs.length / 2 / 20)); // all pairs every ~2 s, 20 ticks/s
-const feeder = setInterval(() => {
-  for (let k = 0; k < perTick; k++) {
-    const [i, j] = pairs[next++ % pairs.length] as [number, number];
-    const a = names[i] as string;
-    const b = names[j] as string;
-    model.established(a, 20 + Math.random() * 30);
-    model.established(b, 20 + Math.random() * 30);
-    model.closed(a, `id-${j}`, "initiator", 60 + Math.random() * 40);
-    model.closed(b, `id-${i}`, "responder", 60 + Math.random() * 40);
-    if (next % 97 === 0) model.rejected(a, "replay");
-  }
-}, 50);
+const stopFeed = feedSyntheticFleet(model, N);
 
 const server = await startFleetViewServer({ model });
 const MARK = Buffer.from("event: snapshot");
@@ -64,7 +48,7 @@ for (let i = 0; i < reps; i++) size = JSON.stringify(model.snapshot()).length;
 const t = process.cpuUsage(t0);
 const snapshotMs = (t.user + t.system) / 1000 / reps;
 
-clearInterval(feeder);
+stopFeed();
 await server.close();
 console.log(
   JSON.stringify({

@@ -16,7 +16,11 @@ const agents = new AgentsTable(
     }).catch(() => setText(byId("conn"), "audit request failed"));
   },
 );
-const pairs = new PairMatrix(byId<HTMLTableElement>("pairs"));
+const pairs = new PairMatrix(
+  byId<HTMLTableElement>("pairs"),
+  byId<HTMLCanvasElement>("pairs-canvas"),
+  byId("pairs-text"),
+);
 const chart = new LatencyChart(byId("chart"), byId("latency-text"));
 const total = byId("sessions-total");
 const conn = byId("conn");

@@ -39,6 +39,7 @@ export class LatencyChart {
         width: Math.max(300, host.clientWidth || 600),
         height: 220,
         scales: { x: { time: true } },
+        legend: { live: false },
         axes: [
           { stroke: "currentColor", grid: { stroke: "#8884" } },
           { stroke: "currentColor", grid: { stroke: "#8884" } },

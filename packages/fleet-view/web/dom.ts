@@ -43,6 +43,9 @@ export function ms(v: number | null | undefined): string {
 /** Fill a two-column reason → count table body, largest first. */
 export function renderCounts(tbody: HTMLTableSectionElement, counts: Readonly<Record<string, number>>): void {
   const entries = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const key = JSON.stringify(entries);
+  if (tbody.dataset.key === key) return;
+  tbody.dataset.key = key;
   if (entries.length === 0) {
     if (tbody.dataset.empty !== "1") {
       tbody.replaceChildren(el("tr", {}, el("td", { colspan: "2", class: "muted" }, "none")));
