@@ -3,7 +3,7 @@
 // without and with a real headless Chromium page open (Chromium's own CPU is not counted). Also
 // the page weight (gzip) as served. Build first. Last stdout line: one JSON object.
 //
-//   pnpm --filter @hsagent/cli bench:web     (BENCH_AGENTS, BENCH_WINDOW_S, BENCH_ROUNDS)
+//   pnpm --filter @hsagent/cli bench:web     (BENCH_AGENTS, BENCH_WINDOW_S, BENCH_ROUNDS, BENCH_REGISTER_MS)
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,6 +59,8 @@ const up = startCli([
   "0",
   "--substrate-port",
   "0",
+  "--register-interval-ms",
+  process.env.BENCH_REGISTER_MS ?? "3000",
 ]);
 try {
   const pid = up.child.pid as number;
