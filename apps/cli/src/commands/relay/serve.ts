@@ -1,6 +1,6 @@
 // `hsagent relay serve`: run the Summoner-compatible relay until a signal.
 
-import { startRelay } from "@hsagent/relay";
+import { type RelayHttp, startRelay, startRelayHttp } from "@hsagent/relay";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base.js";
 import { CliError } from "../../lib/errors.js";
@@ -17,6 +17,7 @@ export default class RelayServe extends BaseCommand {
     "<%= config.bin %> relay serve",
     "<%= config.bin %> relay serve --port 0",
     "<%= config.bin %> relay serve --host 0.0.0.0 --port 8888 --rate-limit 0",
+    "<%= config.bin %> relay serve --port 0 --http-port 0",
   ];
   static override flags = {
     host: Flags.string({ description: "Interface to bind.", default: "127.0.0.1" }),
@@ -30,6 +31,12 @@ export default class RelayServe extends BaseCommand {
       description: "Lines per minute per client; 0 turns the limit off.",
       default: 1000,
       min: 0,
+    }),
+    "http-port": Flags.integer({
+      description:
+        "Also serve /healthz, /readyz and Prometheus /metrics over HTTP on 127.0.0.1:PORT (0 = any).",
+      min: 0,
+      max: 65535,
     }),
   };
 
@@ -51,9 +58,22 @@ export default class RelayServe extends BaseCommand {
     }
     const { host, port } = relay.address;
     process.stdout.write(`relay listening on ${host.includes(":") ? `[${host}]` : host}:${port}\n`);
+    let http: RelayHttp | null = null;
+    if (flags["http-port"] !== undefined) {
+      try {
+        http = await startRelayHttp(relay, { port: flags["http-port"] });
+      } catch (err) {
+        await relay.close();
+        throw new CliError(
+          `the relay's HTTP port failed to start (${(err as NodeJS.ErrnoException).code})`,
+          "START_FAILED",
+        );
+      }
+      process.stdout.write(`relay http on ${http.url}\n`);
+    }
     const sig = await waitForSignal();
     this.note(`hsagent: ${sig}, closing the relay`);
-    await relay.close();
+    await Promise.all([relay.close(), http?.close()]);
     this.exit(0);
   }
 }
