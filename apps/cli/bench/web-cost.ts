@@ -64,7 +64,13 @@ const up = startCli([
 ]);
 try {
   const pid = up.child.pid as number;
-  await waitFor(() => names.every((n) => up.out.stdout.includes(`agent      ${n} (`)), 900_000, "all agents");
+  await waitFor(
+    () => names.every((n) => up.out.stdout.includes(`agent      ${n} (`)) || up.child.exitCode !== null,
+    900_000,
+    "all agents",
+  );
+  if (up.child.exitCode !== null)
+    throw new Error(`up exited ${up.child.exitCode}: ${up.out.stderr.slice(-2000)}`);
   const url = /^fleet view: (\S+)$/m.exec(up.out.stdout)?.[1] as string;
   await new Promise((r) => setTimeout(r, 10_000)); // let the first round of sessions settle
   const without: number[] = [];
