@@ -31,14 +31,27 @@ async function window(pid: number): Promise<number> {
   return ((cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000)) * 100;
 }
 
+/** GET `url` raw (node:http does not decompress), asking for gzip. */
+function rawGet(url: string): Promise<{ body: Buffer; gzip: boolean }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { "accept-encoding": "gzip" } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ body: Buffer.concat(chunks), gzip: res.headers["content-encoding"] === "gzip" }),
+        );
+      })
+      .on("error", reject);
+  });
+}
+
 async function pageWeight(url: string): Promise<{ files: number; gzipBytes: number; rawBytes: number }> {
   const paths = ["", "app.js", "app.css"];
   let gzip = 0;
   let raw = 0;
   for (const p of paths) {
-    const res = await fetch(`${url}${p}`, { headers: { "accept-encoding": "gzip" } });
-    const body = Buffer.from(await res.arrayBuffer());
-    const zipped = res.headers.get("content-encoding") === "gzip";
+    const { body, gzip: zipped } = await rawGet(`${url}${p}`);
     gzip += body.length;
     raw += zipped ? gunzipSync(body).length : body.length;
   }
