@@ -6,6 +6,7 @@
 //   pnpm --filter @hsagent/cli bench:web     (BENCH_AGENTS, BENCH_WINDOW_S, BENCH_ROUNDS, BENCH_REGISTER_MS)
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
