@@ -3,11 +3,13 @@
 //
 //   { "substrate": "http://127.0.0.1:7780", "relay": "127.0.0.1:8888",
 //     "agents": ["alpha", "beta"], "http": { "host": "127.0.0.1", "port": 9464 },
-//     "log_level": "info", "protocol": { "registerIntervalMs": 3000 }, "allow_legacy": false }
+//     "log_level": "info", "protocol": { "registerIntervalMs": 3000 }, "allow_legacy": false,
+//     "web": { "host": "127.0.0.1", "port": 9465 } }
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { isNatsUrl, parseNatsServers } from "@hsagent/transport-nats/settings";
+import { parseWebSection, type WebSettings } from "./web-config.js";
 
 /** A config problem; `field` names the offending field. */
 export class DaemonConfigError extends Error {
@@ -65,6 +67,8 @@ export interface DaemonConfig {
   readonly logLevel: string;
   readonly allowLegacy: boolean;
   readonly protocol: ProtocolSettings;
+  /** The fleet page (`web` section), or null when absent. */
+  readonly web: WebSettings | null;
 }
 
 const NAME_RE = /^[A-Za-z0-9_.~-]{1,255}$/;
@@ -148,6 +152,7 @@ export function parseDaemonConfig(raw: unknown, file: string | null = null): Dae
     logLevel,
     allowLegacy,
     protocol,
+    web: parseWebSection(raw.web, bad),
   };
 }
 

@@ -9,7 +9,8 @@ import type { Transport } from "@hsagent/relay";
 import { type Credentials, SubstrateClient } from "@hsagent/substrate-client";
 import type { Logger } from "pino";
 import type { DaemonConfig } from "./config.js";
-import { Histogram, renderMetrics } from "./metrics.js";
+import { DaemonMetrics } from "./metrics.js";
+import { startDaemonWeb } from "./web.js";
 
 /** Why the daemon cannot start; `code` is machine-readable. */
 export class DaemonError extends Error {
@@ -38,7 +39,9 @@ export interface Daemon {
   /** True once every agent started. */
   readonly ready: boolean;
   /** The Prometheus exposition text. */
-  metricsText(): string;
+  metricsText(): Promise<string>;
+  /** The fleet page's URL when the config has a `web` section, else null. */
+  readonly webUrl: string | null;
   /** Stop agents, purge their session state, close HTTP; resolves with the number of states purged. */
   stop(): Promise<{ purged: number }>;
 }
@@ -58,7 +61,6 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
 interface Entry {
   readonly name: string;
   readonly agent: Agent;
-  readonly handshake: Histogram;
   started: boolean;
   /** The agent's NATS transport (closed after the agent stops), if any. */
   transport?: Transport;
@@ -78,8 +80,8 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
 
   const isReady = () =>
     !stopping && entries.length === config.agents.length && entries.every((e) => e.started);
-  const metricsText = () =>
-    renderMetrics(
+  const metrics = new DaemonMetrics(
+    () =>
       entries.map((e) => {
         const m = e.agent.metrics();
         return {
@@ -90,15 +92,15 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
           substrateCalls: m.substrateCalls,
           relayReconnects: m.relayReconnects,
           droppedUnknownPeers: m.droppedUnknownPeers,
-          handshake: e.handshake,
           legacyRefusals: m.legacyRefusals,
           legacyIgnored: m.legacyIgnored,
           rejectionAuditBlocks: m.rejectionAuditBlocks,
           rejectionWarnsSuppressed: m.rejectionWarnsSuppressed,
         };
       }),
-      { uptimeSeconds: (Date.now() - startedAt) / 1000 },
-    );
+    startedAt,
+  );
+  const metricsText = () => metrics.text();
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -114,7 +116,10 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
         .writeHead(ready ? 200 : 503, { "content-type": "text/plain" })
         .end(ready ? "ready\n" : "not ready\n");
     } else if (path === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(metricsText());
+      metricsText().then(
+        (text) => res.writeHead(200, { "content-type": metrics.contentType }).end(text),
+        () => res.writeHead(500, { "content-type": "text/plain" }).end("metrics failed\n"),
+      );
     } else {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
     }
@@ -143,6 +148,10 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
       server.closeAllConnections();
     });
 
+  const web = await startDaemonWeb(config, env, log).catch(async (err: unknown) => {
+    await closeServer();
+    throw err;
+  });
   try {
     for (const name of config.agents) {
       const client = new SubstrateClient({
@@ -159,14 +168,9 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
         config: { ...config.protocol, allowLegacy: config.allowLegacy },
         logger: log,
       });
-      const entry: Entry = {
-        name,
-        agent,
-        handshake: new Histogram(),
-        started: false,
-        ...(transport ? { transport } : {}),
-      };
-      agent.on("established", (e) => entry.handshake.observe(e.handshakeMs / 1000));
+      const entry: Entry = { name, agent, started: false, ...(transport ? { transport } : {}) };
+      agent.on("established", (e) => metrics.observeHandshake(name, e.handshakeMs / 1000));
+      web?.attach(name, agent);
       entries.push(entry);
       try {
         await agent.start();
@@ -181,12 +185,14 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
         );
       }
       entry.started = true;
+      web?.started(name, agent);
       log.info({ agentId: agent.agentId, name }, "agent started");
     }
   } catch (err) {
     stopping = true;
     await Promise.all(entries.map((e) => e.agent.stop().catch(() => {})));
     await Promise.all(entries.map((e) => e.transport?.close()));
+    await web?.close();
     await closeServer();
     throw err;
   }
@@ -199,6 +205,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
       return isReady();
     },
     metricsText,
+    webUrl: web?.url ?? null,
     stop() {
       stopped ??= (async () => {
         stopping = true;
@@ -215,6 +222,7 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
               }),
             ),
         );
+        await web?.close();
         await closeServer();
         return { purged: counts.reduce((a, b) => a + b, 0) };
       })();

@@ -1,5 +1,5 @@
 // Public API of @hsagent/daemon beside the `hsagentd` bin: start the daemon in-process, load its
-// config, and render Prometheus metrics.
+// config, and its Prometheus metrics (prom-client).
 
 export {
   type DaemonConfig,
@@ -9,4 +9,5 @@ export {
   parseDaemonConfig,
 } from "./config.js";
 export { credentialsFromEnv, type Daemon, DaemonError, type DaemonOptions, startDaemon } from "./daemon.js";
-export { type AgentSample, escapeLabel, HANDSHAKE_BUCKETS, Histogram, renderMetrics } from "./metrics.js";
+export { type AgentSample, DaemonMetrics, HANDSHAKE_BUCKETS } from "./metrics.js";
+export type { WebSettings } from "./web-config.js";

@@ -120,7 +120,7 @@ describe("hsagentd", () => {
     expect(metric(text, "hsagent_handshake_duration_seconds_count", 'agent="alpha"')).toBeGreaterThanOrEqual(
       2,
     );
-    expect(metric(text, "hsagent_handshake_duration_seconds_bucket", 'agent="alpha",le="+Inf"')).toBe(
+    expect(metric(text, "hsagent_handshake_duration_seconds_bucket", 'le="+Inf",agent="alpha"')).toBe(
       metric(text, "hsagent_handshake_duration_seconds_count", 'agent="alpha"'),
     );
     expect(metric(text, "hsagent_substrate_calls_total", 'agent="alpha"')).toBeGreaterThan(0);

@@ -3,80 +3,100 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DaemonConfigError, escapeLabel, Histogram, parseDaemonConfig, renderMetrics } from "../src/index.js";
+import { type AgentSample, DaemonConfigError, DaemonMetrics, parseDaemonConfig } from "../src/index.js";
 
 const LINE =
   /^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{([a-z_]+="([^"\\\n]|\\["\\n])*",?)*\})? (-?[0-9.e+-]+|\+Inf|NaN))$/;
 
-function sample(name: string, h: Histogram) {
+function sample(
+  name: string,
+  rejections: Record<string, number> = { replay: 2, "bad-signature": 1 },
+): AgentSample {
   return {
     agent: name,
     ready: true,
     sessions: { started: 3, established: 3, closed: 2, aborted: 1, active: 0 },
-    rejections: { replay: 2, "bad-signature": 1 },
+    rejections,
     substrateCalls: 40,
     relayReconnects: 1,
     droppedUnknownPeers: 0,
-    handshake: h,
   };
 }
 
-describe("renderMetrics", () => {
-  it("every line is valid exposition syntax, buckets are cumulative and end at the count", () => {
-    fc.assert(
-      fc.property(
+function value(text: string, series: string): number | null {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : null;
+}
+
+describe("DaemonMetrics (prom-client)", () => {
+  it("every line is valid exposition syntax; buckets are cumulative and end at the count", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(fc.double({ min: 0, max: 60, noNaN: true }), { maxLength: 50 }),
         fc.string(),
-        (values, name) => {
-          const h = new Histogram();
-          for (const v of values) h.observe(v);
-          const text = renderMetrics([sample(name, h)], { uptimeSeconds: 1 });
-          for (const line of text.trimEnd().split("\n")) expect(line).toMatch(LINE);
-          let prev = 0;
-          for (const c of h.counts) {
-            expect(c).toBeGreaterThanOrEqual(prev);
-            prev = c;
-          }
-          expect(prev).toBeLessThanOrEqual(h.count);
-          expect(h.count).toBe(values.length);
+        fc.dictionary(fc.string(), fc.nat()),
+        async (values, name, rejections) => {
+          const m = new DaemonMetrics(() => [sample(name, rejections)]);
+          for (const v of values) m.observeHandshake(name, v);
+          m.observeHandshake(name, Number.NaN);
+          m.observeHandshake(name, -1);
+          const text = await m.text();
+          // blank lines are allowed between families
+          for (const line of text.trimEnd().split("\n")) if (line !== "") expect(line).toMatch(LINE);
+          const buckets = text
+            .split("\n")
+            .filter((l) => l.startsWith("hsagent_handshake_duration_seconds_bucket"))
+            .map((l) => Number(l.split(" ").pop()));
+          if (values.length === 0) return;
+          for (let i = 1; i < buckets.length; i++)
+            expect(buckets[i]).toBeGreaterThanOrEqual(buckets[i - 1] ?? 0);
+          expect(buckets.at(-1)).toBe(values.length);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
-  it("reports sessions by outcome and rejections by reason", () => {
-    const text = renderMetrics([sample("alpha", new Histogram())], { uptimeSeconds: 1 });
-    expect(text).toContain('hsagent_sessions_total{agent="alpha",outcome="closed"} 2');
-    expect(text).toContain('hsagent_sessions_total{agent="alpha",outcome="aborted"} 1');
-    expect(text).toContain('hsagent_rejections_total{agent="alpha",reason="replay"} 2');
-    expect(text).toContain('hsagent_substrate_calls_total{agent="alpha"} 40');
+  it("reports sessions by outcome, rejections by reason and the agent counters", async () => {
+    const text = await new DaemonMetrics(() => [sample("alpha")]).text();
+    expect(value(text, 'hsagent_sessions_total{agent="alpha",outcome="closed"}')).toBe(2);
+    expect(value(text, 'hsagent_sessions_total{agent="alpha",outcome="aborted"}')).toBe(1);
+    expect(value(text, 'hsagent_rejections_total{agent="alpha",reason="replay"}')).toBe(2);
+    expect(value(text, 'hsagent_substrate_calls_total{agent="alpha"}')).toBe(40);
+    expect(value(text, 'hsagent_agent_ready{agent="alpha"}')).toBe(1);
+    expect(text).toContain("# TYPE hsagent_sessions_total counter");
   });
 
-  it("reports legacy refusals and the bounded rejection reporting (0 when an agent has none)", () => {
-    const text = renderMetrics(
-      [
-        {
-          ...sample("alpha", new Histogram()),
-          legacyRefusals: 1,
-          legacyIgnored: 117,
-          rejectionAuditBlocks: 5,
-          rejectionWarnsSuppressed: 290,
-        },
-        sample("beta", new Histogram()),
-      ],
-      { uptimeSeconds: 1 },
-    );
+  it("reports legacy refusals and the bounded rejection reporting (0 when an agent has none)", async () => {
+    const text = await new DaemonMetrics(() => [
+      {
+        ...sample("alpha"),
+        legacyRefusals: 1,
+        legacyIgnored: 117,
+        rejectionAuditBlocks: 5,
+        rejectionWarnsSuppressed: 290,
+      },
+      sample("beta"),
+    ]).text();
     expect(text).toContain("# TYPE hsagent_legacy_refusals_total counter");
-    expect(text).toContain('hsagent_legacy_refusals_total{agent="alpha"} 1');
-    expect(text).toContain('hsagent_legacy_ignored_total{agent="alpha"} 117');
-    expect(text).toContain('hsagent_rejection_audit_blocks_total{agent="alpha"} 5');
-    expect(text).toContain('hsagent_rejection_warns_suppressed_total{agent="alpha"} 290');
-    expect(text).toContain('hsagent_legacy_refusals_total{agent="beta"} 0');
+    expect(value(text, 'hsagent_legacy_refusals_total{agent="alpha"}')).toBe(1);
+    expect(value(text, 'hsagent_legacy_ignored_total{agent="alpha"}')).toBe(117);
+    expect(value(text, 'hsagent_rejection_audit_blocks_total{agent="alpha"}')).toBe(5);
+    expect(value(text, 'hsagent_rejection_warns_suppressed_total{agent="alpha"}')).toBe(290);
+    expect(value(text, 'hsagent_legacy_refusals_total{agent="beta"}')).toBe(0);
   });
 
-  it("escapes label values", () => {
-    expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
+  it("follows the agents' counters from scrape to scrape", async () => {
+    let closed = 1;
+    const m = new DaemonMetrics(() => [{ ...sample("a"), sessions: { ...sample("a").sessions, closed } }]);
+    expect(value(await m.text(), 'hsagent_sessions_total{agent="a",outcome="closed"}')).toBe(1);
+    closed = 5;
+    expect(value(await m.text(), 'hsagent_sessions_total{agent="a",outcome="closed"}')).toBe(5);
+  });
+
+  it("escapes label values", async () => {
+    const text = await new DaemonMetrics(() => [sample("a", { 'x"y\\z\nw': 1 })]).text();
+    expect(text).toContain('reason="x\\"y\\\\z\\nw"');
   });
 });
 
@@ -86,6 +106,12 @@ describe("parseDaemonConfig", () => {
     expect(c.substrateUrl).toBe("http://127.0.0.1:7780");
     expect(c.relay).toEqual({ host: "127.0.0.1", port: 8888 });
     expect(c.http).toEqual({ host: "127.0.0.1", port: 9464 });
+    expect(c.web).toBeNull();
+    expect(parseDaemonConfig({ agents: ["a"], web: {} }).web).toEqual({
+      host: "127.0.0.1",
+      port: 9465,
+      tokenFile: null,
+    });
   });
 
   it.each([
@@ -98,6 +124,11 @@ describe("parseDaemonConfig", () => {
     [{ agents: ["a"], protocol: { registerIntervalMs: -1 } }, "protocol.registerIntervalMs"],
     [{ agents: ["a"], protocol: { bogus: 1 } }, "protocol.bogus"],
     [{ agents: ["a"], log_level: "loud" }, "log_level"],
+    [{ agents: ["a"], web: "yes" }, "web"],
+    [{ agents: ["a"], web: { port: -1 } }, "web.port"],
+    [{ agents: ["a"], web: { host: "" } }, "web.host"],
+    [{ agents: ["a"], web: { token_file: 7 } }, "web.token_file"],
+    [{ agents: ["a"], web: { token: "in-the-config" } }, "web.token"],
   ])("%j → %s", (raw, field) => {
     try {
       parseDaemonConfig(raw, "/d.json");

@@ -56,11 +56,11 @@ describe("hsagentd with a nats:// relay", () => {
       expect(daemon.ready).toBe(true);
       const end = Date.now() + 60_000;
       while (Date.now() < end) {
-        const text = daemon.metricsText();
+        const text = await daemon.metricsText();
         if (closed(text, "alpha") + closed(text, "beta") >= 4) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      const text = daemon.metricsText();
+      const text = await daemon.metricsText();
       expect(closed(text, "alpha") + closed(text, "beta")).toBeGreaterThanOrEqual(4);
     } finally {
       await daemon.stop();

@@ -21,6 +21,8 @@ Options:
                             most clients at once from one IP, 0 = no limit (default 512)
   --tls-cert FILE           serve TLS with this PEM certificate (needs --tls-key)
   --tls-key FILE            the PEM private key of --tls-cert
+  --http-port PORT          also serve /healthz, /readyz and /metrics over HTTP on PORT (0 = any)
+  --http-host HOST          interface of that HTTP port (default 127.0.0.1)
   --verbose                 log connections and drops to stderr
   --help                    show this help
 `;
@@ -34,6 +36,8 @@ export type ParsedArgs =
       verbose: boolean;
       /** Files of `--tls-cert` / `--tls-key` (read by the bin), when TLS is asked for. */
       tlsFiles?: { cert: string; key: string };
+      /** The health/metrics HTTP port, when asked for. */
+      http: { host: string; port: number } | null;
     };
 
 const INT_FLAGS = {
@@ -56,6 +60,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const options: RelayServerOptions & { host: string; port: number } = { host: "127.0.0.1", port: 8888 };
   let verbose = false;
   const files: { cert?: string; key?: string } = {};
+  let http: { host: string; port: number } | null = null;
+  let httpHost = "127.0.0.1";
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf("=");
@@ -84,6 +90,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       files[flag === "--tls-cert" ? "cert" : "key"] = v;
       continue;
     }
+    if (flag === "--http-host") {
+      httpHost = takeValue();
+      if (httpHost === "") throw new RelayError("INVALID_OPTION", "--http-host must not be empty");
+      continue;
+    }
+    if (flag === "--http-port") {
+      const v = takeValue();
+      if (!/^\d{1,5}$/.test(v) || Number(v) > 65535)
+        throw new RelayError("INVALID_OPTION", `--http-port must be a port number (0-65535), got "${v}"`);
+      http = { host: "", port: Number(v) };
+      continue;
+    }
     if (Object.hasOwn(INT_FLAGS, flag)) {
       const key = INT_FLAGS[flag as keyof typeof INT_FLAGS];
       const v = takeValue();
@@ -102,7 +120,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   if ((files.cert === undefined) !== (files.key === undefined))
     throw new RelayError("INVALID_OPTION", "--tls-cert and --tls-key go together");
+  const httpOut = http ? { host: httpHost, port: http.port } : null;
   if (files.cert !== undefined && files.key !== undefined)
-    return { kind: "run", options, verbose, tlsFiles: { cert: files.cert, key: files.key } };
-  return { kind: "run", options, verbose };
+    return { kind: "run", options, verbose, http: httpOut, tlsFiles: { cert: files.cert, key: files.key } };
+  return { kind: "run", options, verbose, http: httpOut };
 }

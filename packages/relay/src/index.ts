@@ -24,6 +24,7 @@ export {
   typeTree,
 } from "./envelope.js";
 export { RelayError, type RelayErrorCode } from "./errors.js";
+export { type RelayHttp, relayRegistry, startRelayHttp } from "./http-health.js";
 export {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,

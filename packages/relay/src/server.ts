@@ -100,6 +100,8 @@ export interface RelayServer {
   close(): Promise<void>;
   /** A snapshot of the counters. */
   metrics(): RelayMetrics;
+  /** True while the relay accepts connections (false once `close()` was called). */
+  readonly listening: boolean;
 }
 
 interface Conn {
@@ -375,6 +377,9 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
   return {
     address: { host: bound.address, port: bound.port },
     scheme: secure ? "tls" : "tcp",
+    get listening() {
+      return closing === null && server.listening;
+    },
     close(): Promise<void> {
       if (closing) return closing;
       closing = new Promise<void>((resolve) => {

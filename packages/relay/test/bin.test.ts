@@ -96,6 +96,7 @@ describe("parseArgs", () => {
       kind: "run",
       verbose: false,
       options: { host: "127.0.0.1", port: 8888 },
+      http: null,
     });
     expect(
       parseArgs([
@@ -113,6 +114,7 @@ describe("parseArgs", () => {
     ).toEqual({
       kind: "run",
       verbose: true,
+      http: null,
       options: {
         host: "0.0.0.0",
         port: 0,

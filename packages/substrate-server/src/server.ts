@@ -16,6 +16,7 @@ import { TokenService } from "./auth/tokens.js";
 import type { RouteContext } from "./context.js";
 import { ApiError, type ApiErrorCode } from "./errors.js";
 import { MAX_JSON_BODY_BYTES } from "./limits.js";
+import { registerObservability } from "./observability.js";
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBuckets } from "./rate-limit.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { chainRoutes } from "./routes/chains.js";
@@ -135,6 +136,8 @@ export async function buildSubstrateApp(
       done();
     });
   }
+
+  registerObservability(app, store);
 
   app.setErrorHandler((err: FastifyError | ApiError | Error, req, reply) => {
     if (err instanceof ApiError) {

@@ -3,6 +3,7 @@
 // process, with sessions completing live. `--sessions N` exits once every pair did N sessions.
 
 import { join } from "node:path";
+import type { FleetHost } from "@hsagent/fleet-view";
 import type { RelayServer } from "@hsagent/relay";
 import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import { Flags } from "@oclif/core";
@@ -16,6 +17,7 @@ import { formatPair, PairTracker, percentile } from "../lib/progress.js";
 import { type Agent, type AgentEvent, loadCreateAgent } from "../lib/runtime.js";
 import { waitForSignal } from "../lib/signals.js";
 import { loginSubstrate } from "../lib/substrate.js";
+import { defaultWebArg, startUpWeb } from "../lib/web.js";
 
 const NAME_RE = /^[A-Za-z0-9_.~-]{1,64}$/;
 
@@ -35,6 +37,7 @@ export default class Up extends BaseCommand {
     "<%= config.bin %> up --agents alpha,beta,gamma",
     "<%= config.bin %> up --sessions 2 --json --data-dir /tmp/hs --relay-port 0 --substrate-port 0",
     "<%= config.bin %> up --nats nats://127.0.0.1:4222",
+    "<%= config.bin %> up --web 127.0.0.1:0 --agents alpha,beta,gamma",
   ];
   static override enableJsonFlag = true;
   static override flags = {
@@ -75,9 +78,17 @@ export default class Up extends BaseCommand {
       default: 0,
       min: 0,
     }),
+    web: Flags.string({
+      description:
+        "Serve the live fleet page on HOST:PORT (a bare --web: 127.0.0.1:7790). Beyond loopback it needs a token: HSAGENT_WEB_TOKEN or --web-token-file.",
+    }),
+    "web-token-file": Flags.string({
+      description: "File whose first line is the fleet page's access token.",
+    }),
   };
 
   async run(): Promise<void> {
+    this.argv = defaultWebArg(this.argv);
     const { flags } = await this.parse(Up);
     const names = flags.agents
       .split(",")
@@ -143,6 +154,19 @@ export default class Up extends BaseCommand {
         this.log(`relay      ${relayAddr}`);
       }
 
+      let web: FleetHost | null = null;
+      if (flags.web !== undefined) {
+        web = await startUpWeb({
+          listen: flags.web,
+          tokenFile: flags["web-token-file"],
+          substrateUrl: substrate.url,
+          relay: relay.address,
+        });
+        cleanups.push(() => (web as FleetHost).close());
+        if (json) this.note(`fleet view: ${web.url}`);
+        else this.log(`fleet view: ${web.url}`);
+      }
+
       const tracker = new PairTracker(names);
       const agents: { name: string; agent: Agent }[] = [];
       const nameById = new Map<string, string>();
@@ -181,12 +205,14 @@ export default class Up extends BaseCommand {
           onChange();
         });
         cleanups.push(() => agent.stop());
+        web?.attach(name, agent);
         try {
           await agent.start();
         } catch (err) {
           throw new CliError(`agent ${name} failed to start: ${(err as Error).message}`, "START_FAILED");
         }
         nameById.set(agent.agentId, name);
+        web?.started(name, agent);
         agents.push({ name, agent });
         if (!json) this.log(`agent      ${name} (${agent.agentId})`);
       }

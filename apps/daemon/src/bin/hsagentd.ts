@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   process.off("SIGTERM", early);
   process.off("SIGINT", early);
   process.stdout.write(
-    `${JSON.stringify({ level: 30, time: Date.now(), msg: "listening", url: daemon.url })}\n`,
+    `${JSON.stringify({ level: 30, time: Date.now(), msg: "listening", url: daemon.url, ...(daemon.webUrl ? { web: daemon.webUrl } : {}) })}\n`,
   );
 
   const stop = (signal: string) => {

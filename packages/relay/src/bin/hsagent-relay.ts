@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs, USAGE } from "../cli-args.js";
 import { RelayError } from "../errors.js";
+import { type RelayHttp, startRelayHttp } from "../http-health.js";
 import type { Logger } from "../logger.js";
 import { type RelayServer, startRelay } from "../server.js";
 
@@ -55,11 +56,24 @@ async function main(): Promise<void> {
   const { host, port } = relay.address;
   const shown = host.includes(":") ? `[${host}]` : host;
   process.stdout.write(`relay listening on ${relay.scheme === "tls" ? "tls://" : ""}${shown}:${port}\n`);
+  let web: RelayHttp | null = null;
+  if (parsed.http) {
+    try {
+      web = await startRelayHttp(relay, parsed.http);
+    } catch (err) {
+      process.stderr.write(
+        `hsagent-relay: cannot listen on ${parsed.http.host}:${parsed.http.port} (HTTP): ${String((err as { code?: unknown }).code ?? err)}\n`,
+      );
+      await relay.close();
+      process.exit(1);
+    }
+    process.stdout.write(`relay http on ${web.url}\n`);
+  }
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    relay.close().then(
+    Promise.all([relay.close(), web?.close()]).then(
       () => process.exit(0),
       () => process.exit(1),
     );

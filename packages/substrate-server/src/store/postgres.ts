@@ -4,6 +4,7 @@
 
 import pg from "pg";
 import { buildBlock, chainAfter, placeBlock } from "./blocks.js";
+import { postgresHealth } from "./health.js";
 import { PG_MIGRATIONS } from "./postgres-schema.js";
 import type {
   AccountRecord,
@@ -446,6 +447,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
       );
       return (r.rows as Row[]).map(toChain);
     },
+    health: () => postgresHealth(pool, opts.poolSize ?? 10),
     async close() {
       await pool.end();
     },

@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { buildBlock, chainAfter, placeBlock } from "./blocks.js";
+import { sqliteHealth } from "./health.js";
 import { SQLITE_MIGRATIONS } from "./sqlite-schema.js";
 import type {
   AccountRecord,
@@ -351,6 +352,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
     async listChains(tenant) {
       return (q.listChains.all(tenant) as Row[]).map(toChain);
     },
+    health: () => sqliteHealth(db),
     async close() {
       if (db.open) db.close();
     },

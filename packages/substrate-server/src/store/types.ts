@@ -2,6 +2,7 @@
 // Routes only talk to this interface; the contract suite runs unchanged against both.
 
 import type { BlockSystem } from "../chain-hash.js";
+import type { StoreHealth } from "./health.js";
 
 /** A registered account (tenant). */
 export interface AccountRecord {
@@ -160,6 +161,9 @@ export interface SubstrateStore {
   /** Delete a chain and its blocks; the deleted metadata, or null if unknown. */
   deleteChain(key: ChainKey): Promise<ChainRecord | null>;
   listChains(tenant: string): Promise<ChainRecord[]>;
+
+  /** Does the database answer (and, for PostgreSQL, how busy is the pool)? */
+  health(): Promise<StoreHealth>;
 
   /** Close connections / the database file. */
   close(): Promise<void>;

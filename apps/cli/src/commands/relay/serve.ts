@@ -1,7 +1,7 @@
 // `hsagent relay serve`: run the Summoner-compatible relay until a signal.
 
 import { readFileSync } from "node:fs";
-import { startRelay } from "@hsagent/relay";
+import { type RelayHttp, startRelay, startRelayHttp } from "@hsagent/relay";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base.js";
 import { CliError } from "../../lib/errors.js";
@@ -20,6 +20,7 @@ export default class RelayServe extends BaseCommand {
     "<%= config.bin %> relay serve --port 0",
     "<%= config.bin %> relay serve --host 0.0.0.0 --port 8888 --rate-limit 0",
     "<%= config.bin %> relay serve --host 0.0.0.0 --tls-cert relay.crt --tls-key relay.key",
+    "<%= config.bin %> relay serve --port 0 --http-port 0",
   ];
   static override flags = {
     host: Flags.string({ description: "Interface to bind.", default: "127.0.0.1" }),
@@ -49,6 +50,12 @@ export default class RelayServe extends BaseCommand {
       dependsOn: ["tls-key"],
     }),
     "tls-key": Flags.string({ description: "PEM private key file of --tls-cert.", dependsOn: ["tls-cert"] }),
+    "http-port": Flags.integer({
+      description:
+        "Also serve /healthz, /readyz and Prometheus /metrics over HTTP on 127.0.0.1:PORT (0 = any).",
+      min: 0,
+      max: 65535,
+    }),
   };
 
   async run(): Promise<void> {
@@ -82,9 +89,22 @@ export default class RelayServe extends BaseCommand {
     const { host, port } = relay.address;
     const shown = `${host.includes(":") ? `[${host}]` : host}:${port}`;
     process.stdout.write(`relay listening on ${relay.scheme === "tls" ? "tls://" : ""}${shown}\n`);
+    let http: RelayHttp | null = null;
+    if (flags["http-port"] !== undefined) {
+      try {
+        http = await startRelayHttp(relay, { port: flags["http-port"] });
+      } catch (err) {
+        await relay.close();
+        throw new CliError(
+          `the relay's HTTP port failed to start (${(err as NodeJS.ErrnoException).code})`,
+          "START_FAILED",
+        );
+      }
+      process.stdout.write(`relay http on ${http.url}\n`);
+    }
     const sig = await waitForSignal();
     this.note(`hsagent: ${sig}, closing the relay`);
-    await relay.close();
+    await Promise.all([relay.close(), http?.close()]);
     this.exit(0);
   }
 }
