@@ -160,7 +160,7 @@ export default class Up extends BaseCommand {
           listen: flags.web,
           tokenFile: flags["web-token-file"],
           substrateUrl: substrate.url,
-          relay: relay.address,
+          ...(relay ? { relay: relay.address } : {}),
         });
         cleanups.push(() => (web as FleetHost).close());
         if (json) this.note(`fleet view: ${web.url}`);

@@ -25,7 +25,8 @@ export async function startUpWeb(options: {
   listen: string;
   tokenFile: string | undefined;
   substrateUrl: string;
-  relay: { host: string; port: number };
+  /** The relay to probe; absent when the agents use NATS. */
+  relay?: { host: string; port: number };
   env?: NodeJS.ProcessEnv;
 }): Promise<FleetHost> {
   const fv = await import("@hsagent/fleet-view");
@@ -38,7 +39,7 @@ export async function startUpWeb(options: {
       ...addr,
       token,
       title: "hsagent up",
-      relay: options.relay,
+      ...(options.relay ? { relay: options.relay } : {}),
       substrateUrl: options.substrateUrl,
     });
   } catch (err) {
