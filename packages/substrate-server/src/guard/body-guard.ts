@@ -1,0 +1,109 @@
+// Guards on request bodies being received: a deadline and a server-wide memory budget. A body must
+// arrive whole within `bodyMs` of its headers, else it is cut with 408 and the connection
+// closed. Each chunk that arrives is counted against the budget until its answer is sent; a body
+// that would take the total past the budget is cut at once with 429 and Retry-After. So the memory
+// that slow or stalled uploads can pin is bounded by the budget, not by connections × body limit,
+// and every reservation is returned within the deadline.
+
+import { Transform, type TransformCallback } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import { ApiError } from "../errors.js";
+import { DEFAULT_TIMEOUTS } from "./timeouts.js";
+
+/** Default budget: 96 MiB (one largest chain append, 50 MB, fits beside many small bodies). */
+export const DEFAULT_BODY_BUDGET_BYTES = 96 * 1024 * 1024;
+
+/** Counts body bytes held across all requests of one server. */
+export class BodyBudget {
+  readonly limit: number;
+  #used = 0;
+
+  constructor(limit: number = DEFAULT_BODY_BUDGET_BYTES) {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new Error("body budget must be a positive integer");
+    this.limit = limit;
+  }
+
+  /** Bytes held now. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Reserve `n` bytes; false (nothing reserved) if that would exceed the budget. */
+  tryTake(n: number): boolean {
+    if (this.#used + n > this.limit) return false;
+    this.#used += n;
+    return true;
+  }
+
+  /** Return `n` bytes. */
+  give(n: number): void {
+    this.#used = Math.max(0, this.#used - n);
+  }
+}
+
+/** The error a body gets when the budget is spent. */
+function budgetSpent(): ApiError {
+  return new ApiError(429, "RATE_LIMITED", "the server is receiving too much data right now; retry later");
+}
+
+/**
+ * Install the guards on `app`: every request body is counted chunk by chunk against `budget`, and
+ * the reservation is returned when the answer is finished or the connection closes; a body not
+ * received within `bodyMs` is answered with 408.
+ */
+export function installBodyGuard(
+  app: FastifyInstance,
+  budget: BodyBudget,
+  bodyMs: number = DEFAULT_TIMEOUTS.bodyMs,
+): void {
+  app.addHook("preParsing", (req, reply, payload, done) => {
+    if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) {
+      done(null, payload);
+      return;
+    }
+    // The rest of a refused body is not read: answer, then drop the connection.
+    const cut = (err: ApiError): ApiError => {
+      reply.header("Connection", "close");
+      reply.raw.once("finish", () => req.raw.destroy());
+      return err;
+    };
+    const refuse = (): ApiError => {
+      reply.header("Retry-After", "1");
+      return cut(budgetSpent());
+    };
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (Number.isFinite(declared) && declared > budget.limit) {
+      done(refuse());
+      return;
+    }
+    let held = 0;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      budget.give(held);
+    };
+    const counted = new Transform({
+      transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+        if (released || !budget.tryTake(chunk.length)) {
+          cb(refuse());
+          return;
+        }
+        held += chunk.length;
+        // Fastify checks the body limit against the raw bytes through this property.
+        (counted as Transform & { receivedEncodedLength: number }).receivedEncodedLength = held;
+        cb(null, chunk);
+      },
+    });
+    const timer = setTimeout(() => {
+      counted.destroy(cut(new ApiError(408, "REQUEST_TIMEOUT", "the request body did not arrive in time")));
+    }, bodyMs);
+    counted.once("end", () => clearTimeout(timer));
+    reply.raw.once("close", () => {
+      clearTimeout(timer);
+      release();
+    });
+    payload.on("error", (err) => counted.destroy(err));
+    done(null, payload.pipe(counted));
+  });
+}
