@@ -8,15 +8,17 @@
 import { Transform, type TransformCallback } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { ApiError } from "../errors.js";
+import { GcNudge } from "./gc-nudge.js";
 import { DEFAULT_TIMEOUTS } from "./timeouts.js";
 
-/** Default budget: 96 MiB (one largest chain append, 50 MB, fits beside many small bodies). */
-export const DEFAULT_BODY_BUDGET_BYTES = 96 * 1024 * 1024;
+/** Default budget: 64 MiB (one largest chain append, 50 MB, fits beside the small bodies). */
+export const DEFAULT_BODY_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /** Counts body bytes held across all requests of one server. */
 export class BodyBudget {
   readonly limit: number;
   #used = 0;
+  readonly #nudge = new GcNudge();
 
   constructor(limit: number = DEFAULT_BODY_BUDGET_BYTES) {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new Error("body budget must be a positive integer");
@@ -38,6 +40,7 @@ export class BodyBudget {
   /** Return `n` bytes. */
   give(n: number): void {
     this.#used = Math.max(0, this.#used - n);
+    this.#nudge.released(n);
   }
 }
 

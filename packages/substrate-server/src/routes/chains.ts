@@ -4,6 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { readChainBody } from "../chain-body.js";
 import { blockHash, decodePayloads, encodePayloads, GENESIS_PREV_HASH } from "../chain-hash.js";
 import { iso, makeAuthHook, principalOf, type RouteContext } from "../context.js";
 import { badRequest, notFound } from "../errors.js";
@@ -208,13 +209,12 @@ export async function chainRoutes(app: FastifyInstance, ctx: RouteContext): Prom
   const { store } = ctx;
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    "*",
-    { parseAs: "buffer", bodyLimit: MAX_CHAIN_BODY_BYTES },
-    (_req, body, done) => {
-      done(null, body);
-    },
-  );
+  app.addContentTypeParser("*", (req, payload, done) => {
+    readChainBody(payload, req.headers["content-length"], MAX_CHAIN_BODY_BYTES).then(
+      (body) => done(null, body),
+      (err: Error) => done(err),
+    );
+  });
 
   const write = (where: "append" | "prepend") => async (req: FastifyRequest) => {
     const p = principalOf(req);
