@@ -52,6 +52,7 @@ export default class Run extends BaseCommand {
       name: flags.name,
       relay: flags.relay,
       substrate: flags.substrate,
+      caFile: flags["ca-file"],
       allowLegacy: flags["allow-legacy"],
       exchangeLimit: flags["exchange-limit"],
       logFormat: flags["log-format"] as "pretty" | "json" | undefined,
@@ -75,7 +76,7 @@ export default class Run extends BaseCommand {
     const url = settings.substrateUrl;
     const { host, port } = settings.relay;
 
-    await probeSubstrate(url);
+    await probeSubstrate(url, undefined, settings.caFile);
     await probeRelay(host, port);
 
     if (!flags["skip-selftest"]) {
@@ -93,7 +94,10 @@ export default class Run extends BaseCommand {
       log.info({ event: "selftest", checks: report.checks.length, ms }, "pre-flight selftest passed");
     }
 
-    const client = await loginSubstrate(url, credentials, { autoRegister: "username" in credentials });
+    const client = await loginSubstrate(url, credentials, {
+      autoRegister: "username" in credentials,
+      caFile: settings.caFile,
+    });
     const { config, relay } = agentConfigFrom(
       settings.protocol,
       settings.allowLegacy,

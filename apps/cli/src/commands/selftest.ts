@@ -21,7 +21,9 @@ export default class SelfTest extends BaseCommand {
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    ...substrateFlags,
+    // The selftest's own HTTP calls trust the system CAs and NODE_EXTRA_CA_CERTS, not --ca-file.
+    config: substrateFlags.config,
+    substrate: substrateFlags.substrate,
     "timeout-ms": Flags.integer({ description: "Time limit of each check, ms.", default: 15000, min: 100 }),
   };
 

@@ -4,7 +4,7 @@
 // Every problem becomes one ConfigError sentence naming the file and the field.
 
 import { readFileSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Credentials } from "@hsagent/substrate-client";
 import { ConfigError } from "./errors.js";
 import { registerSecret } from "./secrets.js";
@@ -41,6 +41,8 @@ export interface FileConfig {
   readonly relayHost?: string;
   readonly relayPort?: number;
   readonly substrateUrl?: string;
+  /** `hsagent.ca_file`, resolved against the config file's directory. */
+  readonly caFile?: string;
   readonly credentials?: Credentials;
   readonly vaultPassphrase?: string;
   readonly name?: string;
@@ -59,6 +61,7 @@ export interface SettingsFlags {
   readonly name?: string | undefined;
   readonly relay?: string | undefined;
   readonly substrate?: string | undefined;
+  readonly caFile?: string | undefined;
   readonly allowLegacy?: boolean | undefined;
   readonly exchangeLimit?: number | undefined;
   readonly logFormat?: LogFormat | undefined;
@@ -70,6 +73,8 @@ export interface Settings {
   readonly name: string | null;
   readonly relay: { readonly host: string; readonly port: number };
   readonly substrateUrl: string;
+  /** PEM file of extra CAs to trust for an https:// substrate, or null. */
+  readonly caFile: string | null;
   /** Substrate credentials (secret), or null. */
   readonly credentials: Credentials | null;
   /** Vault passphrase (secret), or null. */
@@ -171,6 +176,7 @@ const HSAGENT_KEYS = new Set([
   "name",
   "relay",
   "substrate_url",
+  "ca_file",
   "vault_passphrase",
   "api_key",
   "allow_legacy",
@@ -190,6 +196,7 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
   }
   let relayPort = optInt(raw, "port", "port", file, 1, 65535);
   let substrateUrl: string | undefined;
+  let caFile: string | undefined;
   let credentials: Credentials | undefined;
 
   const api = optObj(raw, "api", "api", file);
@@ -273,6 +280,8 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     }
     const sub = optString(ours, "substrate_url", "hsagent.substrate_url", file);
     if (sub !== undefined) substrateUrl = checkUrl(sub, "hsagent.substrate_url", file);
+    const ca = optString(ours, "ca_file", "hsagent.ca_file", file);
+    if (ca !== undefined) caFile = resolve(dirname(file), ca);
     vaultPassphrase = optString(ours, "vault_passphrase", "hsagent.vault_passphrase", file);
     if (vaultPassphrase !== undefined) {
       registerSecret(vaultPassphrase);
@@ -312,6 +321,7 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     ...(relayHost !== undefined ? { relayHost } : {}),
     ...(relayPort !== undefined ? { relayPort } : {}),
     ...(substrateUrl !== undefined ? { substrateUrl } : {}),
+    ...(caFile !== undefined ? { caFile } : {}),
     ...(credentials !== undefined ? { credentials } : {}),
     ...(vaultPassphrase !== undefined ? { vaultPassphrase } : {}),
     ...(name !== undefined ? { name } : {}),
@@ -433,6 +443,7 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
   let substrateUrl = fc?.substrateUrl ?? DEFAULT_SUBSTRATE_URL;
   if (env.HSAGENT_SUBSTRATE_URL) substrateUrl = checkUrl(env.HSAGENT_SUBSTRATE_URL, "HSAGENT_SUBSTRATE_URL");
   if (flags.substrate !== undefined) substrateUrl = checkUrl(flags.substrate, "--substrate");
+  const caFile = flags.caFile ?? (env.HSAGENT_CA_FILE || undefined) ?? fc?.caFile ?? null;
 
   const credentials = credentialsFromEnv(env) ?? fc?.credentials ?? null;
   const envPass = env.HSAGENT_VAULT_PASSPHRASE || undefined;
@@ -465,6 +476,7 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
     name,
     relay,
     substrateUrl,
+    caFile,
     credentials,
     vaultPassphrase,
     allowLegacy,

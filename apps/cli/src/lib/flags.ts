@@ -12,6 +12,10 @@ export const substrateFlags = {
   substrate: Flags.string({
     description: "Substrate base URL (default http://127.0.0.1:7780). Env: HSAGENT_SUBSTRATE_URL.",
   }),
+  "ca-file": Flags.string({
+    description:
+      "PEM file of CA certificates to trust for an https:// substrate (besides the system ones). Env: HSAGENT_CA_FILE.",
+  }),
 };
 
 /** Where credentials come from, for help texts. */
