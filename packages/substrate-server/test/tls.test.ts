@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSubstrateServer, startSubstrateServer } from "../src/index.js";
-import { TEST_SCRYPT } from "./helpers.js";
+import { PKG, spawnBin, TEST_SCRYPT } from "./helpers.js";
 import { requestJson } from "./raw-http.js";
 import { makeTestCert, type TestCert } from "./tls-cert.js";
 
@@ -51,4 +51,43 @@ describe("HTTPS", () => {
       /self[- ]signed|certificate/i,
     );
   });
+});
+
+describe("hsagent-substrate --tls-cert --tls-key", () => {
+  it("prints an https:// URL and answers a bad login with 401; one flag alone exits 2", async () => {
+    const cert = makeTestCert();
+    const bin = spawnBin(
+      [
+        "--port",
+        "0",
+        "--db",
+        "sqlite::memory:",
+        "--log-level",
+        "silent",
+        "--tls-cert",
+        cert.certFile,
+        "--tls-key",
+        cert.keyFile,
+      ],
+      PKG,
+    );
+    try {
+      const url = await bin.ready;
+      expect(url).toMatch(/^https:\/\/127\.0\.0\.1:[0-9]+$/);
+      const bad = await requestJson(
+        url,
+        "POST",
+        "/api/auth/login",
+        { username: "nobody", password: "wrong-password" },
+        { ca: cert.cert },
+      );
+      expect(bad.status).toBe(401);
+    } finally {
+      bin.child.kill("SIGTERM");
+      await bin.exited;
+    }
+    const half = spawnBin(["--port", "0", "--db", "sqlite::memory:", "--tls-cert", cert.certFile], PKG);
+    expect(await half.exited).toBe(2);
+    expect(half.stderr()).toMatch(/--tls-cert and --tls-key go together/);
+  }, 60_000);
 });

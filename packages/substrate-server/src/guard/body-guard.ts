@@ -65,9 +65,13 @@ export function installBodyGuard(
       return;
     }
     // The rest of a refused body is not read: answer, then drop the connection.
+    // An answer sent before its body arrived whole (refused, too large, timed out) ends the
+    // connection once written: the rest of the body is never read, and nothing waits for it.
+    reply.raw.once("finish", () => {
+      if (!req.raw.complete) req.raw.destroy();
+    });
     const cut = (err: ApiError): ApiError => {
       reply.header("Connection", "close");
-      reply.raw.once("finish", () => req.raw.destroy());
       return err;
     };
     const refuse = (): ApiError => {
