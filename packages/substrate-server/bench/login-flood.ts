@@ -3,7 +3,8 @@
 // meanwhile another user logs in correctly from 127.0.0.2 every 250 ms, from a separate process (so
 // the flood generator's own event loop does not delay it). Prints one JSON line: the flood's answers
 // by status, 5xx and unanswered (15 s) counts, the other user's login statuses and latencies, the
-// 1-character registration's status, and the server's CPU seconds (from /proc) and load average.
+// 1-character registration's status, the server's CPU seconds (from /proc) and the load average;
+// and, as a baseline, the other user's login latencies for 5 s before the flood.
 // Usage: pnpm --filter @hsagent/substrate-server exec tsx bench/login-flood.ts
 
 import { spawn } from "node:child_process";
@@ -111,6 +112,8 @@ async function main(): Promise<void> {
       "127.0.0.2",
     );
 
+    // Baseline: the same logins with no flood, to tell the flood's effect from the machine's load.
+    const baseline = await runBystander(server.url, 5000);
     const cpuBefore = cpuSeconds(pid);
     const until = Date.now() + FLOOD_MS;
     const flood: Outcome[] = [];
@@ -134,7 +137,11 @@ async function main(): Promise<void> {
     const byStatus: Record<string, number> = {};
     for (const o of flood) byStatus[String(o.status)] = (byStatus[String(o.status)] ?? 0) + 1;
     const goodMs = good.map((o) => o.ms).sort((a, b) => a - b);
+    const baseMs = baseline.map((o) => o.ms).sort((a, b) => a - b);
     const result = {
+      baselineOtherUserLogins: baseline.length,
+      baselineOtherUserMaxMs: Math.round(baseMs[baseMs.length - 1] ?? Number.NaN),
+      baselineOtherUserMedianMs: Math.round(baseMs[Math.floor(baseMs.length / 2)] ?? Number.NaN),
       floodSeconds: FLOOD_MS / 1000,
       floodConcurrency: FLOOD_CONCURRENCY,
       floodRequests: flood.length,
