@@ -1,6 +1,6 @@
 // End-to-end, with the BUILT binary: `hsagent substrate serve --tls-cert --tls-key` serves HTTPS
-// with a certificate made at test time; two agents (`hsagent run --ca-file`) complete a session
-// through it; the agent's audit chain refuses another tenant's append (403); and where such a block
+// with a certificate made at test time; two agents (`hsagent run --ca-file`, one with the pre-flight
+// selftest over HTTPS) complete a session through it; the agent's audit chain refuses another tenant's append (403); and where such a block
 // got in anyway (hosted semantics, here: the owner-write-only mark removed), `inspect-session` counts
 // it as foreign, in words and in --json.
 
@@ -92,10 +92,11 @@ describe("hsagent over an https:// substrate", () => {
     fixture.api.credentials = { username: USERNAME, password: PASSWORD };
     writeFileSync(cfg, JSON.stringify(fixture), { mode: 0o600 });
     const env = { HSAGENT_VAULT_PASSPHRASE: PASSPHRASE };
-    const common = ["--config", cfg, "--ca-file", certFile, "--skip-selftest", "--log-format", "json"];
+    const common = ["--config", cfg, "--ca-file", certFile, "--log-format", "json"];
+    // alpha runs the pre-flight selftest over HTTPS (with the CA file); beta skips it.
     const alpha = startCli(["run", "--name", "alpha", ...common], { env });
-    await waitFor(() => jsonLines(alpha.out.stdout).length > 0, 60_000, "alpha to start");
-    const beta = startCli(["run", "--name", "beta", ...common], { env });
+    await waitFor(() => alpha.out.stdout.includes('"event":"selftest"'), 90_000, "alpha's pre-flight");
+    const beta = startCli(["run", "--name", "beta", ...common, "--skip-selftest"], { env });
     try {
       const closedWith = (out: { stdout: string }, peer: string) =>
         jsonLines(out.stdout).some((l) => l.event === "closed" && l.peerName === peer);

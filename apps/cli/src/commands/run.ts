@@ -6,6 +6,7 @@ import { Flags } from "@oclif/core";
 import type { Logger } from "pino";
 import { agentConfigFrom } from "../lib/agent-options.js";
 import { BaseCommand } from "../lib/base.js";
+import { readCaFile } from "../lib/ca-file.js";
 import { resolveSettings } from "../lib/config.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { CREDENTIALS_HELP, substrateFlags } from "../lib/flags.js";
@@ -81,7 +82,10 @@ export default class Run extends BaseCommand {
 
     if (!flags["skip-selftest"]) {
       const runSelfTest = await loadRunSelfTest();
-      const report = await runSelfTest({ baseUrl: url });
+      const report = await runSelfTest({
+        baseUrl: url,
+        ...(settings.caFile ? { ca: readCaFile(settings.caFile) } : {}),
+      });
       const ms = Math.round(report.checks.reduce((s, c) => s + c.ms, 0));
       if (!report.ok) {
         const failed = report.checks.filter((c) => !c.ok);
