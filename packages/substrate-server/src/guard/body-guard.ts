@@ -3,7 +3,9 @@
 // closed. Each chunk that arrives is counted against the budget until its answer is sent; a body
 // that would take the total past the budget is cut at once with 429 and Retry-After. So the memory
 // that slow or stalled uploads can pin is bounded by the budget, not by connections × body limit,
-// and every reservation is returned within the deadline.
+// and every reservation is returned within the deadline. Large bodies (over 1 MiB declared, or
+// chunked) may fill the budget only up to its last 1/6, which stays for small JSON requests, so
+// uploads in flight never starve ordinary calls.
 
 import { Transform, type TransformCallback } from "node:stream";
 import type { FastifyInstance } from "fastify";
@@ -11,8 +13,11 @@ import { ApiError } from "../errors.js";
 import { GcNudge } from "./gc-nudge.js";
 import { DEFAULT_TIMEOUTS } from "./timeouts.js";
 
-/** Default budget: 64 MiB (one largest chain append, 50 MB, fits beside the small bodies). */
-export const DEFAULT_BODY_BUDGET_BYTES = 64 * 1024 * 1024;
+/** Default budget: 96 MiB (one largest chain append, 50 MB, fits in the large share, 80 MiB). */
+export const DEFAULT_BODY_BUDGET_BYTES = 96 * 1024 * 1024;
+
+/** Bodies declaring more than this (or chunked ones) count as large. */
+export const LARGE_BODY_BYTES = 1024 * 1024;
 
 /** Counts body bytes held across all requests of one server. */
 export class BodyBudget {
@@ -30,9 +35,14 @@ export class BodyBudget {
     return this.#used;
   }
 
-  /** Reserve `n` bytes; false (nothing reserved) if that would exceed the budget. */
-  tryTake(n: number): boolean {
-    if (this.#used + n > this.limit) return false;
+  /** Most bytes large bodies may hold together: the budget less the share kept for small ones. */
+  get largeLimit(): number {
+    return this.limit - Math.floor(this.limit / 6);
+  }
+
+  /** Reserve `n` bytes for a small or `large` body; false (nothing reserved) if over its limit. */
+  tryTake(n: number, large = false): boolean {
+    if (this.#used + n > (large ? this.largeLimit : this.limit)) return false;
     this.#used += n;
     return true;
   }
@@ -64,7 +74,6 @@ export function installBodyGuard(
       done(null, payload);
       return;
     }
-    // The rest of a refused body is not read: answer, then drop the connection.
     // An answer sent before its body arrived whole (refused, too large, timed out) ends the
     // connection once written: the rest of the body is never read, and nothing waits for it.
     reply.raw.once("finish", () => {
@@ -79,7 +88,8 @@ export function installBodyGuard(
       return cut(budgetSpent());
     };
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (Number.isFinite(declared) && declared > budget.limit) {
+    const large = !(Number.isFinite(declared) && declared <= LARGE_BODY_BYTES);
+    if (Number.isFinite(declared) && declared > (large ? budget.largeLimit : budget.limit)) {
       done(refuse());
       return;
     }
@@ -92,7 +102,7 @@ export function installBodyGuard(
     };
     const counted = new Transform({
       transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-        if (released || !budget.tryTake(chunk.length)) {
+        if (released || !budget.tryTake(chunk.length, large)) {
           cb(refuse());
           return;
         }
