@@ -16,6 +16,9 @@ import { DEFAULT_TIMEOUTS } from "./timeouts.js";
 /** Default budget: 96 MiB (one largest chain append, 50 MB, fits in the large share, 80 MiB). */
 export const DEFAULT_BODY_BUDGET_BYTES = 96 * 1024 * 1024;
 
+/** How long a connection cut before its body arrived may linger so the client reads the answer. */
+const LINGER_MS = 2000;
+
 /** Bodies declaring more than this (or chunked ones) count as large. */
 export const LARGE_BODY_BYTES = 1024 * 1024;
 
@@ -75,9 +78,14 @@ export function installBodyGuard(
       return;
     }
     // An answer sent before its body arrived whole (refused, too large, timed out) ends the
-    // connection once written: the rest of the body is never read, and nothing waits for it.
+    // connection once written: the rest of the body is never read. A short lingering close (FIN,
+    // then destroy 2 s later) lets the client read the answer before the socket goes away; an
+    // immediate destroy with unread input would reset the connection and could lose the answer.
     reply.raw.once("finish", () => {
-      if (!req.raw.complete) req.raw.destroy();
+      if (req.raw.complete) return;
+      const socket = req.raw.socket;
+      socket.end();
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
     });
     const cut = (err: ApiError): ApiError => {
       reply.header("Connection", "close");

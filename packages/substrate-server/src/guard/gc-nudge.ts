@@ -1,8 +1,9 @@
 // Returns memory after a spike of large bodies. Buffers that held a big upload are freed only when
 // V8 collects them, and an idle server may not collect for a long time, so RSS would stay at the
-// spike's height. After large releases a full collection is scheduled once, a second later (timer
-// unref'd, debounced). The collector is `global.gc` when node runs with --expose-gc; otherwise it is
-// exposed at runtime (v8.setFlagsFromString) the first time it is needed.
+// spike's height. After large releases one full collection is scheduled 3 s later (after cut
+// connections have lingered and gone; timer unref'd, debounced). The collector is `global.gc` when
+// node runs with --expose-gc; otherwise it is exposed at runtime (v8.setFlagsFromString) the first
+// time it is needed.
 
 import v8 from "node:v8";
 import vm from "node:vm";
@@ -34,7 +35,7 @@ export class GcNudge {
   #timer: NodeJS.Timeout | null = null;
   readonly #delayMs: number;
 
-  constructor(delayMs = 1000) {
+  constructor(delayMs = 3000) {
     this.#delayMs = delayMs;
   }
 
