@@ -597,7 +597,7 @@ describe.each(BACKENDS)("contract ($name)", (backend) => {
       expect((await c.get(`/api/chains/validate/${alice.username}/big/0`)).body.validation.isValid).toBe(
         true,
       );
-    });
+    }, 90_000); // 130 MB of uploads and 60 MB answers: slow on a loaded 2-core machine
   });
 
   describe("errors and protection", () => {

@@ -17,7 +17,7 @@ import { DEFAULT_TIMEOUTS } from "./timeouts.js";
 export const DEFAULT_BODY_BUDGET_BYTES = 96 * 1024 * 1024;
 
 /** How long a connection cut before its body arrived may linger so the client reads the answer. */
-const LINGER_MS = 2000;
+const LINGER_MS = 10_000;
 
 /** Bodies declaring more than this (or chunked ones) count as large. */
 export const LARGE_BODY_BYTES = 1024 * 1024;
@@ -78,12 +78,14 @@ export function installBodyGuard(
       return;
     }
     // An answer sent before its body arrived whole (refused, too large, timed out) ends the
-    // connection once written: the rest of the body is never read. A short lingering close (FIN,
-    // then destroy 2 s later) lets the client read the answer before the socket goes away; an
-    // immediate destroy with unread input would reset the connection and could lose the answer.
+    // connection once written. The rest of the body is read and thrown away (nothing is kept) for
+    // a short lingering close, so the client can finish sending and read the answer; an immediate
+    // destroy with unread input would reset the connection and could lose the answer.
     reply.raw.once("finish", () => {
       if (req.raw.complete) return;
       const socket = req.raw.socket;
+      req.raw.unpipe();
+      req.raw.resume();
       socket.end();
       setTimeout(() => socket.destroy(), LINGER_MS).unref();
     });

@@ -1,7 +1,7 @@
 // Returns memory after a spike of large bodies. Buffers that held a big upload are freed only when
 // V8 collects them, and an idle server may not collect for a long time, so RSS would stay at the
-// spike's height. After large releases one full collection is scheduled 3 s later (after cut
-// connections have lingered and gone; timer unref'd, debounced). The collector is `global.gc` when
+// spike's height. After large releases one full collection is scheduled 3 s later (once the
+// bodies of cut connections are dropped; timer unref'd, debounced). The collector is `global.gc` when
 // node runs with --expose-gc; otherwise it is exposed at runtime (v8.setFlagsFromString) the first
 // time it is needed.
 
