@@ -28,6 +28,9 @@ export function readChainBody(
     let received = 0;
     const fail = (err: Error) => {
       payload.removeAllListeners("data");
+      // Drop what was received at once: the connection may linger a while after its answer.
+      whole = null;
+      chunks.length = 0;
       reject(err);
     };
     payload.on("data", (chunk: Buffer) => {

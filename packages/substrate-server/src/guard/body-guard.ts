@@ -10,7 +10,7 @@
 import { Transform, type TransformCallback } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { ApiError } from "../errors.js";
-import { GcNudge } from "./gc-nudge.js";
+import { GC_NUDGE_MIN_BYTES, GcNudge } from "./gc-nudge.js";
 import { DEFAULT_TIMEOUTS } from "./timeouts.js";
 
 /** Default budget: 96 MiB (one largest chain append, 50 MB, fits in the large share, 80 MiB). */
@@ -55,6 +55,11 @@ export class BodyBudget {
     this.#used = Math.max(0, this.#used - n);
     this.#nudge.released(n);
   }
+
+  /** A cut connection has gone (its drained input was garbage): schedule a collection. */
+  settled(): void {
+    this.#nudge.released(GC_NUDGE_MIN_BYTES);
+  }
 }
 
 /** The error a body gets when the budget is spent. */
@@ -78,15 +83,14 @@ export function installBodyGuard(
       return;
     }
     // An answer sent before its body arrived whole (refused, too large, timed out) ends the
-    // connection once written. The rest of the body is read and thrown away (nothing is kept) for
-    // a short lingering close, so the client can finish sending and read the answer; an immediate
-    // destroy with unread input would reset the connection and could lose the answer.
+    // connection once written: FIN at once, and the socket is destroyed after a lingering close,
+    // so the client has time to read the answer (an immediate destroy with unread input would
+    // reset the connection and could lose it). The rest of the body is never read.
     reply.raw.once("finish", () => {
       if (req.raw.complete) return;
       const socket = req.raw.socket;
-      req.raw.unpipe();
-      req.raw.resume();
       socket.end();
+      socket.once("close", () => budget.settled());
       setTimeout(() => socket.destroy(), LINGER_MS).unref();
     });
     const cut = (err: ApiError): ApiError => {
