@@ -145,6 +145,24 @@ describe("the hybrid post-quantum switch: --no-pq > HSAGENT_PQ > hsagent.pq > on
   });
 });
 
+describe("the CA file for https:// substrates", () => {
+  it("comes from --ca-file > HSAGENT_CA_FILE > hsagent.ca_file (relative to the config file)", () => {
+    const file = tmpFile(JSON.stringify({ hsagent: { ca_file: "certs/ca.pem" } }));
+    const fromFile = resolveSettings({ config: file }, {});
+    expect(fromFile.caFile).toBe(join(file, "..", "certs", "ca.pem"));
+    expect(resolveSettings({ config: file }, { HSAGENT_CA_FILE: "/env/ca.pem" }).caFile).toBe("/env/ca.pem");
+    expect(
+      resolveSettings({ config: file, caFile: "/flag/ca.pem" }, { HSAGENT_CA_FILE: "/env/ca.pem" }).caFile,
+    ).toBe("/flag/ca.pem");
+    expect(resolveSettings({}, {}).caFile).toBeNull();
+  });
+
+  it("rejects a non-string hsagent.ca_file naming the field", () => {
+    const file = tmpFile(JSON.stringify({ hsagent: { ca_file: 7 } }));
+    expect(() => resolveSettings({ config: file }, {})).toThrowError(/hsagent\.ca_file/);
+  });
+});
+
 describe("bad input: one sentence naming the file and field", () => {
   it("missing file", () => {
     expect(() => loadConfigFile("/nonexistent/dir/c.json")).toThrowError(

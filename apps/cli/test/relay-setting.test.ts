@@ -40,18 +40,24 @@ describe("relay setting", () => {
     expect(fromEnv.relayCaFile).toBe("/e/ca.pem");
     const fromFlag = resolveSettings({ config: file, caFile: "/x/ca.pem", relay: "127.0.0.1:1" }, {});
     expect(fromFlag.relay).toEqual({ host: "127.0.0.1", port: 1 });
-    expect(fromFlag.relayCaFile).toBe("/x/ca.pem");
+    expect(fromFlag.relayCaFile).toBe("/f/ca.pem"); // the relay-only CA of the file
+    expect(fromFlag.caFile).toBe("/x/ca.pem"); // --ca-file: trusted by every TLS connection
     writeFileSync(file, JSON.stringify({ hsagent: { relay: "udp://x:1" } }));
     expect(() => resolveSettings({ config: file }, {})).toThrowError(ConfigError);
   });
 
-  it("builds the client's TLS options: CA read for tls://, refused for plain TCP", () => {
+  it("builds the client's TLS options: CA read for tls://, a relay-only CA refused for plain TCP", () => {
     const ca = join(dir, "ca.pem");
     writeFileSync(ca, "-----BEGIN CERTIFICATE-----\n");
     expect(relayTlsOptions({ host: "h", port: 1 }, null)).toEqual({});
     expect(relayTlsOptions({ host: "h", port: 1, tls: true }, null)).toEqual({ tls: {} });
     expect(relayTlsOptions({ host: "h", port: 1, tls: true }, ca).tls?.ca?.toString()).toContain("BEGIN");
     expect(() => relayTlsOptions({ host: "h", port: 1 }, ca)).toThrowError(ConfigError);
+    // --ca-file is shared with an https:// substrate: harmless on a plain relay, used for tls://.
+    expect(relayTlsOptions({ host: "h", port: 1 }, null, ca)).toEqual({});
+    expect(relayTlsOptions({ host: "h", port: 1, tls: true }, null, ca).tls?.ca?.toString()).toContain(
+      "BEGIN",
+    );
     expect(() => relayTlsOptions({ host: "h", port: 1, tls: true }, join(dir, "missing.pem"))).toThrowError(
       /cannot read the relay CA file/,
     );

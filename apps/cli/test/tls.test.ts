@@ -92,10 +92,10 @@ describe("hsagent relay serve --tls-cert/--tls-key", () => {
     expect((await relay.done).code).toBe(0);
   }, 150_000);
 
-  it("a CA file without tls:// and a missing key file are usage errors", async () => {
+  it("a relay-only CA file without tls:// and a missing key file are usage errors", async () => {
     const env = { HSAGENT_VAULT_PASSPHRASE: "x-passphrase", HSAGENT_USERNAME: "u", HSAGENT_PASSWORD: "p" };
-    const r = await runCli(["run", "--name", "x", "--relay", "127.0.0.1:1", "--ca-file", cert.certFile], {
-      env,
+    const r = await runCli(["run", "--name", "x", "--relay", "127.0.0.1:1"], {
+      env: { ...env, HSAGENT_RELAY_CA_FILE: cert.certFile },
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("not tls://");

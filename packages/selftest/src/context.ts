@@ -128,6 +128,8 @@ export interface TempAccount {
 export class RunContext {
   readonly baseUrl: string;
   readonly timeoutMs: number;
+  /** Extra CA certificates (PEM) to trust for an https:// substrate. */
+  readonly ca: string | undefined;
   readonly redactor: Redactor;
   readonly backends: { readonly native: Backend; readonly noble: Backend };
   /** Random hex naming this run's associations and chains. */
@@ -142,8 +144,10 @@ export class RunContext {
     timeoutMs: number;
     redactor: Redactor;
     backends?: { native?: Backend; noble?: Backend };
+    ca?: string | undefined;
   }) {
     this.baseUrl = options.baseUrl;
+    this.ca = options.ca;
     this.timeoutMs = options.timeoutMs;
     this.redactor = options.redactor;
     this.backends = {
@@ -158,6 +162,7 @@ export class RunContext {
       baseUrl: this.baseUrl,
       timeoutMs: this.timeoutMs,
       retry: { limit: 2 },
+      ...(this.ca ? { ca: this.ca } : {}),
       ...(credentials ? { credentials } : {}),
     });
   }

@@ -3,6 +3,7 @@
 // paths (the client always targets its own tenant) to prove isolation.
 
 import { SelftestError } from "./errors.js";
+import { httpsRequest } from "./https-request.js";
 
 /** Status and body text of a raw request. */
 export interface RawResponse {
@@ -15,7 +16,7 @@ export async function rawRequest(
   baseUrl: string,
   method: string,
   path: string,
-  options: { token?: string; json?: unknown; timeoutMs: number },
+  options: { token?: string; json?: unknown; timeoutMs: number; ca?: string | undefined },
 ): Promise<RawResponse> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -24,7 +25,11 @@ export async function rawRequest(
     headers["content-type"] = "application/json";
     body = JSON.stringify(options.json);
   }
-  const response = await fetch(new URL(path, baseUrl), {
+  const url = new URL(path, baseUrl);
+  if (options.ca && url.protocol === "https:") {
+    return httpsRequest(url, method, headers, body, options.ca, options.timeoutMs);
+  }
+  const response = await fetch(url, {
     method,
     headers,
     ...(body !== undefined ? { body } : {}),
@@ -39,10 +44,12 @@ export async function rawLogin(
   username: string,
   password: string,
   timeoutMs: number,
+  ca?: string,
 ): Promise<string> {
   const r = await rawRequest(baseUrl, "POST", "/api/auth/login", {
     json: { username, password },
     timeoutMs,
+    ca,
   });
   let jwt: unknown;
   try {
@@ -69,9 +76,9 @@ function causeCode(error: unknown): string {
  * Throws SUBSTRATE_UNREACHABLE unless something answers HTTP at `baseUrl`
  * (any status counts: `GET /api/account/me` without a token is a 401).
  */
-export async function probeReachable(baseUrl: string, timeoutMs: number): Promise<void> {
+export async function probeReachable(baseUrl: string, timeoutMs: number, ca?: string): Promise<void> {
   try {
-    await rawRequest(baseUrl, "GET", "/api/account/me", { timeoutMs });
+    await rawRequest(baseUrl, "GET", "/api/account/me", { timeoutMs, ca });
   } catch (error) {
     throw new SelftestError(
       `cannot reach the substrate at ${baseUrl} (${causeCode(error)})`,

@@ -79,10 +79,11 @@ function checkOptions(options: SelfTestOptions): { baseUrl: string; timeoutMs: n
  */
 export async function runSelfTest(options: SelfTestOptions): Promise<SelfTestReport> {
   const { baseUrl, timeoutMs } = checkOptions(options);
-  await probeReachable(baseUrl, timeoutMs);
+  await probeReachable(baseUrl, timeoutMs, options.ca);
   const ctx = new RunContext({
     baseUrl,
     timeoutMs,
+    ca: options.ca,
     redactor: new Redactor(),
     ...(options.backends ? { backends: options.backends } : {}),
   });

@@ -61,4 +61,6 @@ export interface SelfTestOptions {
   readonly onCheck?: (result: CheckResult) => void;
   /** Crypto backends under test (default: the native and noble backends of @hsagent/crypto). */
   readonly backends?: SelfTestBackends;
+  /** Extra CA certificates (PEM) to trust for an `https://` substrate, besides the system roots. */
+  readonly ca?: string;
 }

@@ -11,6 +11,7 @@ import {
   acceptAnyPassword,
   acceptFutureVersions,
   dropSessionIndex,
+  foreignAuditBlock,
   forgetNonces,
   ignoreVersions,
   leakTenants,
@@ -114,6 +115,12 @@ describe("faulty substrates fail exactly the matching checks", () => {
     const report = await runThrough(loseEveryOtherAppend());
     expect(failed(report)).toEqual(["audit"]);
     expect(errorOf(report, "audit")).toMatch(/read back 4 of 8 audit events/);
+  });
+
+  it("another tenant's block in the audit chain (hosted semantics) fails audit, named as foreign", async () => {
+    const report = await runThrough(foreignAuditBlock);
+    expect(failed(report)).toEqual(["audit"]);
+    expect(errorOf(report, "audit")).toMatch(/1 foreign block\(s\), written by mallory/);
   });
 
   it("a server that lists associations in ascending order fails associations", async () => {

@@ -80,6 +80,8 @@ export interface SubstrateClientOptions {
    * node:http(s) with a keep-alive agent, which costs agents far less CPU per call than fetch.
    */
   readonly fetch?: typeof globalThis.fetch;
+  /** PEM certificate(s) to trust for an `https://` baseUrl (e.g. a self-signed server), besides the system CAs. */
+  readonly ca?: string | Uint8Array;
 }
 
 const NAME_RE = /^[A-Za-z0-9_.~-]{1,255}$/;
@@ -196,6 +198,7 @@ export class SubstrateClient {
       maxResponseBytes: options.maxResponseBytes ?? 64 * 1024 * 1024,
       stats: this.stats,
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.ca ? { ca: options.ca } : {}),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
   }
@@ -742,6 +745,24 @@ export class SubstrateClient {
           raw: v,
         };
       },
+    );
+  }
+
+  /**
+   * Marks one of our chains owner-write-only (our server's extension, SUBSTRATE-API.md §7): other
+   * tenants' appends then get 403. 1 round-trip. Throws ApiError 404 where the server lacks it.
+   */
+  async setChainOwnerWriteOnly(chain: string, on = true): Promise<void> {
+    await this.#call(
+      {
+        method: "PUT",
+        path: `/api/chains/policy/${seg(this.username)}/${seg(checkName(chain, "chain name"))}`,
+        route: "PUT /api/chains/policy/:tenant/:chain",
+        json: { ownerWriteOnly: on },
+        idempotent: true,
+        auth: true,
+      },
+      () => undefined,
     );
   }
 

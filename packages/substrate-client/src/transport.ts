@@ -12,6 +12,7 @@
 
 import http from "node:http";
 import https from "node:https";
+import tls from "node:tls";
 import ky, { TimeoutError as KyTimeoutError } from "ky";
 import { NetworkError, type RequestTarget, TimeoutError } from "./errors.js";
 
@@ -90,6 +91,8 @@ export interface TransportOptions {
   readonly retry: RetryOptions;
   readonly maxResponseBytes: number;
   readonly fetch?: typeof globalThis.fetch;
+  /** Extra trusted CA certificates (PEM) for https:// (node:https path only). */
+  readonly ca?: string | Uint8Array;
   readonly onRequest?: (event: RequestEvent) => void;
   readonly stats: ClientStats;
   /** Injected for tests; defaults to setTimeout-based sleep. */
@@ -152,6 +155,16 @@ async function readCapped(response: Response, max: number): Promise<{ body: Uint
   return { body, tooLarge: false };
 }
 
+/**
+ * The `ca` option for https.Agent: the given PEM plus the system's roots (Node's `ca` replaces the
+ * defaults, and a server certificate from a public CA should still verify).
+ */
+function caOption(ca: string | Uint8Array | undefined): { ca?: string[] } {
+  if (ca === undefined) return {};
+  const pem = typeof ca === "string" ? ca : Buffer.from(ca).toString("utf8");
+  return { ca: [...tls.rootCertificates, pem] };
+}
+
 /** Idle keep-alive sockets are closed after this long (below common server keep-alive timeouts). */
 const IDLE_SOCKET_MS = 4000;
 
@@ -179,7 +192,9 @@ export class Transport {
       this.#ky = null;
       const agentOptions = { keepAlive: true, scheduling: "lifo" as const, timeout: IDLE_SOCKET_MS };
       this.#agent =
-        this.#base.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+        this.#base.protocol === "https:"
+          ? new https.Agent({ ...agentOptions, ...caOption(options.ca) })
+          : new http.Agent(agentOptions);
     }
   }
 

@@ -2,9 +2,11 @@
 // authentication hook (401 on bad tokens, revocation check for key sessions, per-account 429).
 
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
+import type { LoginGuard } from "./auth/login-guard.js";
 import type { ScryptParams } from "./auth/password.js";
 import type { Principal, TokenService } from "./auth/tokens.js";
 import { ApiError, unauthorized } from "./errors.js";
+import type { TenantQuota } from "./guard/quota.js";
 import type { TokenBuckets } from "./rate-limit.js";
 import type { SubstrateStore } from "./store/types.js";
 
@@ -23,6 +25,10 @@ export interface RouteContext {
   /** Hash verified when a username is unknown, to keep login timing uniform. */
   dummyHash: Promise<string>;
   accountLimiter: TokenBuckets | null;
+  /** Login rate, per-username back-off and the bounded hash pool. */
+  login: LoginGuard;
+  /** Per-tenant storage quota, or null when off. */
+  quota: TenantQuota | null;
 }
 
 /** Extract the bearer token from the Authorization header. */
@@ -35,6 +41,12 @@ function bearer(req: FastifyRequest): string | null {
   }
   const m = /^Bearer\s+(\S+)$/i.exec(h);
   return m ? (m[1] as string) : null;
+}
+
+/** Whether the token's account exists under the token's username (checked once per new token). */
+async function accountExists(store: SubstrateStore, p: Principal): Promise<boolean> {
+  const account = await store.findAccountById(p.accountId);
+  return account !== null && account.username === p.username;
 }
 
 /**
@@ -56,7 +68,7 @@ export function makeAuthHook(ctx: RouteContext) {
     return null;
   };
   const slow = async (req: FastifyRequest, reply: FastifyReply, token: string): Promise<ApiError | null> => {
-    const p = await ctx.tokens.verify(token);
+    const p = await ctx.tokens.verify(token, (c) => accountExists(ctx.store, c));
     if (!p) return unauthorized("invalid or expired token");
     if (p.kind === "key" && !(await ctx.store.agentKeyExists(p.accountId, p.agentId ?? -1n))) {
       return unauthorized("agent key revoked");

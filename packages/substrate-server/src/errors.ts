@@ -13,6 +13,8 @@ export type ApiErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "UNSUPPORTED_MEDIA_TYPE"
   | "RATE_LIMITED"
+  | "QUOTA_EXCEEDED"
+  | "REQUEST_TIMEOUT"
   | "INTERNAL";
 
 /** An error that maps one-to-one onto an HTTP answer `{error, code}` with `status`. */

@@ -10,15 +10,20 @@ import Fastify, {
   type FastifyReply,
   type FastifyServerOptions,
 } from "fastify";
+import { LoginGuard, type LoginGuardOptions } from "./auth/login-guard.js";
 import { DEFAULT_SCRYPT, dummyHash, type ScryptParams } from "./auth/password.js";
 import { JWT_SECRET_ENV, resolveJwtSecret } from "./auth/secret.js";
 import { TokenService } from "./auth/tokens.js";
 import type { RouteContext } from "./context.js";
 import { ApiError, type ApiErrorCode } from "./errors.js";
+import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES, installBodyGuard } from "./guard/body-guard.js";
+import { DEFAULT_TENANT_QUOTA_BYTES, TenantQuota } from "./guard/quota.js";
+import { type ServerTimeouts, serverTimeoutOptions, type TlsFiles } from "./guard/timeouts.js";
 import { MAX_JSON_BODY_BYTES } from "./limits.js";
 import { registerObservability } from "./observability.js";
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBuckets } from "./rate-limit.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { chainPolicyRoutes } from "./routes/chain-policy.js";
 import { chainRoutes } from "./routes/chains.js";
 import { objectRoutes } from "./routes/objects.js";
 import { openStore, parseDbUrl } from "./store/open.js";
@@ -48,6 +53,16 @@ export interface SubstrateServerOptions {
   sqliteSynchronous?: "FULL" | "NORMAL";
   /** PostgreSQL pool size; default 10. */
   pgPoolSize?: number;
+  /** Login limits (hash pool, per-username back-off, per-address login rate); see login-guard.ts. */
+  login?: LoginGuardOptions;
+  /** Connection, header and body timeouts; see guard/timeouts.ts. */
+  timeouts?: Partial<ServerTimeouts>;
+  /** Body bytes held across all requests being received; default {@link DEFAULT_BODY_BUDGET_BYTES}. */
+  bodyBudgetBytes?: number;
+  /** Storage quota per tenant in bytes, or `false` for none; default {@link DEFAULT_TENANT_QUOTA_BYTES}. */
+  tenantQuotaBytes?: number | false;
+  /** Serve HTTPS with this certificate chain and private key (PEM). */
+  tls?: TlsFiles;
 }
 
 /** A running server. */
@@ -67,6 +82,7 @@ const STATUS_CODES: Record<number, ApiErrorCode> = {
   401: "UNAUTHORIZED",
   403: "FORBIDDEN",
   404: "NOT_FOUND",
+  408: "REQUEST_TIMEOUT",
   409: "CONFLICT",
   413: "PAYLOAD_TOO_LARGE",
   415: "UNSUPPORTED_MEDIA_TYPE",
@@ -92,6 +108,7 @@ export async function buildSubstrateApp(
   opts: Omit<SubstrateServerOptions, "db" | "host" | "port"> & { jwtSecret: Uint8Array },
 ): Promise<FastifyInstance> {
   const app = Fastify({
+    ...serverTimeoutOptions(opts.timeouts, opts.tls),
     logger: loggerOption(opts.logger),
     bodyLimit: MAX_JSON_BODY_BYTES,
     routerOptions: { maxParamLength: 300 },
@@ -122,7 +139,19 @@ export async function buildSubstrateApp(
     scrypt: opts.scrypt ?? DEFAULT_SCRYPT,
     dummyHash: dummyHash(opts.scrypt ?? DEFAULT_SCRYPT),
     accountLimiter: limits ? new TokenBuckets(limits.perAccount) : null,
+    login: new LoginGuard(
+      limits ? opts.login : { loginRate: false, backoff: false, hashPool: { queue: 100_000 }, ...opts.login },
+    ),
+    quota:
+      opts.tenantQuotaBytes === false
+        ? null
+        : new TenantQuota(store, opts.tenantQuotaBytes ?? DEFAULT_TENANT_QUOTA_BYTES),
   };
+  installBodyGuard(
+    app,
+    new BodyBudget(opts.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET_BYTES),
+    opts.timeouts?.bodyMs,
+  );
 
   if (ipLimiter) {
     // Callback-style (not async): this runs on every request, and a promise per request costs.
@@ -161,6 +190,7 @@ export async function buildSubstrateApp(
 
   accountRoutes(app, ctx);
   objectRoutes(app, ctx);
+  chainPolicyRoutes(app, ctx);
   await app.register(async (scope) => chainRoutes(scope, ctx));
   // While closing, answer in-flight requests with `Connection: close` so their sockets do not
   // linger as idle keep-alive connections and delay shutdown. This costs nothing per request: the
@@ -210,7 +240,7 @@ export async function startSubstrateServer(opts: SubstrateServerOptions): Promis
   const urlHost = host.includes(":") ? `[${host}]` : host;
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${opts.tls ? "https" : "http"}://${urlHost}:${port}`,
     store,
     app,
     close: () => {

@@ -48,7 +48,10 @@ describe("hsagent-substrate bin", () => {
   it("prints exactly one stdout line, serves requests, and exits 0 on SIGINT", async () => {
     const s = await start(["--port", "0", "--db", "sqlite::memory:", "--log-level", "silent"]);
     expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:[0-9]+$/);
-    const r = await new Client(s.url).post("/api/auth/register", { username: "binuser", password: "pw" });
+    const r = await new Client(s.url).post("/api/auth/register", {
+      username: "binuser",
+      password: "binuser-pw",
+    });
     expect(r.status).toBe(201);
     s.child.kill("SIGINT");
     expect(await s.exited).toBe(0);

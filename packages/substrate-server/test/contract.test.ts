@@ -49,18 +49,24 @@ describe.each(BACKENDS)("contract ($name)", (backend) => {
 
   describe("§1 accounts", () => {
     it("registers with a JWT and three recovery words, and rejects a taken username with 409", async () => {
-      const r = await anon.post("/api/auth/register", { username: "carol_1.x~y-z", password: "secret" });
+      const r = await anon.post("/api/auth/register", {
+        username: "carol_1.x~y-z",
+        password: "secret-password",
+      });
       expect(r.status).toBe(201);
       expect(typeof r.body.jwt).toBe("string");
       expect(r.body.words).toHaveLength(3);
-      const again = await anon.post("/api/auth/register", { username: "carol_1.x~y-z", password: "other" });
+      const again = await anon.post("/api/auth/register", {
+        username: "carol_1.x~y-z",
+        password: "other-password",
+      });
       expect(again.status).toBe(409);
       expect(again.body.error).toBe("username-taken");
     });
 
     it("rejects bad usernames and missing passwords with 400", async () => {
       for (const username of ["", "has space", "slash/name", "a".repeat(256), "ünï", "append", 42]) {
-        const r = await anon.post("/api/auth/register", { username, password: "pw" });
+        const r = await anon.post("/api/auth/register", { username, password: "long-enough-pw" });
         expect(r.status, String(username)).toBe(400);
       }
       expect((await anon.post("/api/auth/register", { username: "nopw" })).status).toBe(400);
@@ -591,7 +597,7 @@ describe.each(BACKENDS)("contract ($name)", (backend) => {
       expect((await c.get(`/api/chains/validate/${alice.username}/big/0`)).body.validation.isValid).toBe(
         true,
       );
-    });
+    }, 90_000); // 130 MB of uploads and 60 MB answers: slow on a loaded 2-core machine
   });
 
   describe("errors and protection", () => {

@@ -199,7 +199,7 @@ export function spawnBin(args: string[], cwd: string, env: NodeJS.ProcessEnv = {
   const ready = new Promise<string>((resolve, reject) => {
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
-      const m = /^substrate listening on (http:\/\/\S+)\n/.exec(out);
+      const m = /^substrate listening on (https?:\/\/\S+)\n/.exec(out);
       if (m) resolve(m[1] as string);
     });
     exited.then((code) => reject(new Error(`bin exited early (${code}): ${err}`)));

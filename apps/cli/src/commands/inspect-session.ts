@@ -1,7 +1,12 @@
 // `hsagent inspect-session`: an agent's live sessions and its recent audit trail, read from the
 // substrate, plus whether its hash-linked audit chain validates.
 
-import { type AuditEvent, createSubstrateAuditLog, SubstrateSessionStore } from "@hsagent/stores";
+import {
+  type AuditEvent,
+  createSubstrateAuditLog,
+  type ForeignBlock,
+  SubstrateSessionStore,
+} from "@hsagent/stores";
 import type { SubstrateClient } from "@hsagent/substrate-client";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../lib/base.js";
@@ -36,6 +41,10 @@ export interface AgentReport {
   readonly audit: (AuditEvent & { readonly peerName?: string })[];
   readonly auditChainValid: boolean;
   readonly auditChainError: string | null;
+  /** Blocks in the audit chain that another account wrote: never taken as the agent's events. */
+  readonly foreign: number;
+  /** Who wrote them, as the substrate says (sourceAgent), and where. */
+  readonly foreignBlocks: readonly ForeignBlock[];
 }
 
 function str(v: unknown): string | null {
@@ -51,7 +60,7 @@ function since(v: unknown): string | null {
 export default class InspectSession extends BaseCommand {
   static override summary = "Show an agent's sessions and audit trail.";
   static override description =
-    `For each agent of the account (or the one given by --name): its sessions as persisted in the substrate (role, state, peer name and id, protocol version, session id prefix, since when), its most recent audit events, and whether its audit chain validates. With --data-dir it reads the data directory of \`hsagent up\` (its account, and its substrate — live, or the SQLite file when up is not running). ${CREDENTIALS_HELP}`;
+    `For each agent of the account (or the one given by --name): its sessions as persisted in the substrate (role, state, peer name and id, protocol version, session id prefix, since when), its most recent audit events, whether its audit chain validates, and how many of its blocks another account wrote ("foreign": shown, never taken as the agent's events). With --data-dir it reads the data directory of \`hsagent up\` (its account, and its substrate — live, or the SQLite file when up is not running). ${CREDENTIALS_HELP}`;
   static override examples = [
     "<%= config.bin %> inspect-session --data-dir .hsagent --name alpha",
     "<%= config.bin %> inspect-session --name alpha --peer beta --audit 50 --json",
@@ -83,7 +92,12 @@ export default class InspectSession extends BaseCommand {
     let url: string;
     let creds: ReturnType<typeof requireCredentials>;
     let closeLocal: () => Promise<void> = async () => {};
-    const settings = resolveSettings({ config: flags.config, substrate: flags.substrate, name: flags.name });
+    const settings = resolveSettings({
+      config: flags.config,
+      substrate: flags.substrate,
+      caFile: flags["ca-file"],
+      name: flags.name,
+    });
     for (const w of settings.warnings) this.note(`hsagent: warning: ${w}`);
     if (flags["data-dir"] !== undefined) {
       const secrets = readSecrets(flags["data-dir"]);
@@ -105,7 +119,7 @@ export default class InspectSession extends BaseCommand {
       creds = requireCredentials(settings.credentials);
     }
     try {
-      const client = await loginSubstrate(url, creds);
+      const client = await loginSubstrate(url, creds, { caFile: settings.caFile });
       const reports = await this.#inspect(client, url, settings.name, flags.peer ?? null, flags.audit);
       if (this.jsonEnabled()) {
         process.stdout.write(`${JSON.stringify({ substrate: url, agents: reports }, null, 2)}\n`);
@@ -179,6 +193,7 @@ export default class InspectSession extends BaseCommand {
           return peerName ? { ...e, peerName } : e;
         });
         const validation = await audit.validate();
+        const foreignBlocks = await audit.foreignBlocks();
         await audit.close();
         reports.push({
           name: t.displayName,
@@ -187,6 +202,8 @@ export default class InspectSession extends BaseCommand {
           audit: named,
           auditChainValid: validation.isValid,
           auditChainError: validation.errorMessage,
+          foreign: foreignBlocks.length,
+          foreignBlocks,
         });
       }
       return reports;
@@ -209,6 +226,12 @@ export default class InspectSession extends BaseCommand {
     this.log(
       `  audit chain: ${r.auditChainValid ? "valid" : `INVALID (${r.auditChainError ?? "unknown reason"})`}`,
     );
+    if (r.foreign > 0) {
+      const who = [...new Set(r.foreignBlocks.map((f) => f.sourceAgent ?? "unknown"))].join(", ");
+      this.log(
+        `  WARNING: ${r.foreign} foreign block(s) in the audit chain, written by another account (${who}); not counted as this agent's events`,
+      );
+    } else this.log("  foreign blocks: none");
     this.log(`  recent audit events (${r.audit.length}):`);
     for (const e of r.audit) {
       const parts = [e.at, e.type];

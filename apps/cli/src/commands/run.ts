@@ -6,6 +6,7 @@ import { Flags } from "@oclif/core";
 import { agentConfigFrom } from "../lib/agent-options.js";
 import { openAgentTransport, probeAgentTransport } from "../lib/agent-transport.js";
 import { BaseCommand } from "../lib/base.js";
+import { readCaFile } from "../lib/ca-file.js";
 import { resolveSettings } from "../lib/config.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { CREDENTIALS_HELP, substrateFlags } from "../lib/flags.js";
@@ -35,9 +36,6 @@ export default class Run extends BaseCommand {
       description:
         "Relay HOST:PORT or tls://HOST:PORT (default 127.0.0.1:8888), or NATS servers nats://H1:4222,nats://H2:4222 (credentials: HSAGENT_NATS_*). Env: HSAGENT_RELAY.",
     }),
-    "ca-file": Flags.string({
-      description: "CA certificate (PEM) trusted for a tls:// relay. Env: HSAGENT_RELAY_CA_FILE.",
-    }),
     "skip-selftest": Flags.boolean({ description: "Skip the pre-flight selftest." }),
     "allow-legacy": Flags.boolean({ description: "Accept legacy protocol v1 (HSAgent_2) peers." }),
     pq: Flags.boolean({
@@ -62,8 +60,8 @@ export default class Run extends BaseCommand {
       config: flags.config,
       name: flags.name,
       relay: flags.relay,
-      caFile: flags["ca-file"],
       substrate: flags.substrate,
+      caFile: flags["ca-file"],
       allowLegacy: flags["allow-legacy"],
       pq: flags.pq,
       exchangeLimit: flags["exchange-limit"],
@@ -87,15 +85,19 @@ export default class Run extends BaseCommand {
     for (const w of settings.warnings) log.warn(w);
     const url = settings.substrateUrl;
     const { host, port } = settings.relay;
-    // A CA file belongs to a tls:// relay; NATS takes its own (HSAGENT_NATS_*).
-    const relayTls = settings.nats === null ? relayTlsOptions(settings.relay, settings.relayCaFile) : {};
+    // The CA file (--ca-file) is trusted for the https:// substrate and a tls:// relay; NATS takes its own (HSAGENT_NATS_*).
+    const relayTls =
+      settings.nats === null ? relayTlsOptions(settings.relay, settings.relayCaFile, settings.caFile) : {};
 
     await probeSubstrate(url);
     await probeAgentTransport(settings.nats, settings.relay);
 
     if (!flags["skip-selftest"]) {
       const runSelfTest = await loadRunSelfTest();
-      const report = await runSelfTest({ baseUrl: url });
+      const report = await runSelfTest({
+        baseUrl: url,
+        ...(settings.caFile ? { ca: readCaFile(settings.caFile) } : {}),
+      });
       const ms = Math.round(report.checks.reduce((s, c) => s + c.ms, 0));
       if (!report.ok) {
         const failed = report.checks.filter((c) => !c.ok);
@@ -108,7 +110,10 @@ export default class Run extends BaseCommand {
       log.info({ event: "selftest", checks: report.checks.length, ms }, "pre-flight selftest passed");
     }
 
-    const client = await loginSubstrate(url, credentials, { autoRegister: "username" in credentials });
+    const client = await loginSubstrate(url, credentials, {
+      autoRegister: "username" in credentials,
+      caFile: settings.caFile,
+    });
     const { config, relay } = agentConfigFrom(
       settings.protocol,
       settings.allowLegacy,

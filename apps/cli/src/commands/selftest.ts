@@ -2,6 +2,7 @@
 
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../lib/base.js";
+import { readCaFile } from "../lib/ca-file.js";
 import { resolveSettings } from "../lib/config.js";
 import { EXIT_FAILURE } from "../lib/errors.js";
 import { substrateFlags } from "../lib/flags.js";
@@ -27,15 +28,20 @@ export default class SelfTest extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(SelfTest);
-    const settings = resolveSettings({ config: flags.config, substrate: flags.substrate });
+    const settings = resolveSettings({
+      config: flags.config,
+      substrate: flags.substrate,
+      caFile: flags["ca-file"],
+    });
     for (const w of settings.warnings) this.note(`hsagent: warning: ${w}`);
     const url = settings.substrateUrl;
-    await probeSubstrate(url);
+    await probeSubstrate(url, undefined, settings.caFile);
     const runSelfTest = await loadRunSelfTest();
     const json = this.jsonEnabled();
     if (!json) this.log(`selftest against ${url}`);
     const report = await runSelfTest({
       baseUrl: url,
+      ...(settings.caFile ? { ca: readCaFile(settings.caFile) } : {}),
       timeoutMs: flags["timeout-ms"],
       onCheck: (c: SelfTestCheck) => {
         if (!json) this.log(formatCheck(c));

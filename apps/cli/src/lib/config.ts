@@ -4,7 +4,7 @@
 // Every problem becomes one ConfigError sentence naming the file and the field.
 
 import { readFileSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Credentials } from "@hsagent/substrate-client";
 import { ConfigError } from "./errors.js";
 import { natsRelaySetting, parseRelaySetting, type RelaySetting } from "./relay-setting.js";
@@ -48,6 +48,8 @@ export interface FileConfig {
   /** `hsagent.relay` as NATS servers (`nats://...`). */
   readonly nats?: string;
   readonly substrateUrl?: string;
+  /** `hsagent.ca_file`, resolved against the config file's directory. */
+  readonly caFile?: string;
   readonly credentials?: Credentials;
   readonly vaultPassphrase?: string;
   readonly name?: string;
@@ -67,9 +69,9 @@ export interface SettingsFlags {
   readonly config?: string | undefined;
   readonly name?: string | undefined;
   readonly relay?: string | undefined;
-  /** `--ca-file`: extra CA certificate (PEM) trusted for a `tls://` relay. */
-  readonly caFile?: string | undefined;
   readonly substrate?: string | undefined;
+  /** `--ca-file`: extra CA certificates (PEM) trusted for an `https://` substrate and a `tls://` relay. */
+  readonly caFile?: string | undefined;
   readonly allowLegacy?: boolean | undefined;
   /** `--pq` / `--no-pq` (undefined when neither was given). */
   readonly pq?: boolean | undefined;
@@ -87,6 +89,8 @@ export interface Settings {
   /** NATS servers (`nats://h1:4222,...`) when the relay setting names NATS instead of the TCP relay. */
   readonly nats: string | null;
   readonly substrateUrl: string;
+  /** PEM file of extra CAs to trust for an https:// substrate, or null. */
+  readonly caFile: string | null;
   /** Substrate credentials (secret), or null. */
   readonly credentials: Credentials | null;
   /** Vault passphrase (secret), or null. */
@@ -191,6 +195,7 @@ const HSAGENT_KEYS = new Set([
   "relay",
   "relay_ca_file",
   "substrate_url",
+  "ca_file",
   "vault_passphrase",
   "api_key",
   "pq",
@@ -214,6 +219,7 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
   let relayPort = optInt(raw, "port", "port", file, 1, 65535);
   let nats: string | undefined;
   let substrateUrl: string | undefined;
+  let caFile: string | undefined;
   let credentials: Credentials | undefined;
 
   const api = optObj(raw, "api", "api", file);
@@ -301,6 +307,8 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     relayCaFile = optString(ours, "relay_ca_file", "hsagent.relay_ca_file", file);
     const sub = optString(ours, "substrate_url", "hsagent.substrate_url", file);
     if (sub !== undefined) substrateUrl = checkUrl(sub, "hsagent.substrate_url", file);
+    const ca = optString(ours, "ca_file", "hsagent.ca_file", file);
+    if (ca !== undefined) caFile = resolve(dirname(file), ca);
     vaultPassphrase = optString(ours, "vault_passphrase", "hsagent.vault_passphrase", file);
     if (vaultPassphrase !== undefined) {
       registerSecret(vaultPassphrase);
@@ -344,6 +352,7 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
     ...(relayCaFile !== undefined ? { relayCaFile } : {}),
     ...(nats !== undefined ? { nats } : {}),
     ...(substrateUrl !== undefined ? { substrateUrl } : {}),
+    ...(caFile !== undefined ? { caFile } : {}),
     ...(credentials !== undefined ? { credentials } : {}),
     ...(vaultPassphrase !== undefined ? { vaultPassphrase } : {}),
     ...(name !== undefined ? { name } : {}),
@@ -471,11 +480,13 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
     nats = natsRelaySetting(text, what);
     if (nats === null) relay = parseRelaySetting(text, what);
   }
-  const relayCaFile = flags.caFile ?? (env.HSAGENT_RELAY_CA_FILE || undefined) ?? fc?.relayCaFile ?? null;
+  // The relay-only CA (HSAGENT_RELAY_CA_FILE, hsagent.relay_ca_file); otherwise the relay trusts `caFile` too.
+  const relayCaFile = (env.HSAGENT_RELAY_CA_FILE || undefined) ?? fc?.relayCaFile ?? null;
 
   let substrateUrl = fc?.substrateUrl ?? DEFAULT_SUBSTRATE_URL;
   if (env.HSAGENT_SUBSTRATE_URL) substrateUrl = checkUrl(env.HSAGENT_SUBSTRATE_URL, "HSAGENT_SUBSTRATE_URL");
   if (flags.substrate !== undefined) substrateUrl = checkUrl(flags.substrate, "--substrate");
+  const caFile = flags.caFile ?? (env.HSAGENT_CA_FILE || undefined) ?? fc?.caFile ?? null;
 
   const credentials = credentialsFromEnv(env) ?? fc?.credentials ?? null;
   const envPass = env.HSAGENT_VAULT_PASSPHRASE || undefined;
@@ -510,6 +521,7 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = p
     relayCaFile,
     nats,
     substrateUrl,
+    caFile,
     credentials,
     vaultPassphrase,
     allowLegacy,

@@ -12,6 +12,10 @@ export const substrateFlags = {
   substrate: Flags.string({
     description: "Substrate base URL (default http://127.0.0.1:7780). Env: HSAGENT_SUBSTRATE_URL.",
   }),
+  "ca-file": Flags.string({
+    description:
+      "PEM file of CA certificates to trust (besides the system ones) for an https:// substrate and a tls:// relay. Env: HSAGENT_CA_FILE.",
+  }),
 };
 
 /** Where credentials come from, for help texts. */

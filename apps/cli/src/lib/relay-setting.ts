@@ -1,7 +1,7 @@
 // The relay setting of `hsagent run` (flag --relay, HSAGENT_RELAY, hsagent.relay / host+port in
 // the config file). It names either the TCP relay — `HOST:PORT`, `tcp://HOST:PORT` or
-// `tls://HOST:PORT`, with an optional CA file (--ca-file, HSAGENT_RELAY_CA_FILE,
-// hsagent.relay_ca_file) trusted for a TLS relay — or NATS servers (`nats://` / `nats+tls://`,
+// `tls://HOST:PORT`, with an optional CA file (--ca-file / HSAGENT_CA_FILE, or the relay-only
+// HSAGENT_RELAY_CA_FILE / hsagent.relay_ca_file) trusted for a TLS relay — or NATS servers (`nats://` / `nats+tls://`,
 // comma-separated). This module tells them apart and validates each form.
 
 import { readFileSync } from "node:fs";
@@ -33,25 +33,31 @@ export function parseRelaySetting(text: string, what: string, file?: string): Re
 
 /**
  * The relay client's TLS options for a setting: none for plain TCP; for `tls://`, the system's
- * trusted CAs plus `caFile` if given. A CA file without `tls://` is a usage error.
- * @throws CliError `TLS_CA_FILE` if the file cannot be read; ConfigError for a CA file on plain TCP
+ * trusted CAs plus `relayCaFile` (the relay-only CA) or else `caFile` (the CA file every TLS
+ * connection trusts, `--ca-file`). A relay-only CA file without `tls://` is a usage error.
+ * @throws CliError `TLS_CA_FILE` if the file cannot be read; ConfigError for a relay-only CA file on plain TCP
  */
-export function relayTlsOptions(relay: RelaySetting, caFile: string | null): { tls?: { ca?: Buffer } } {
+export function relayTlsOptions(
+  relay: RelaySetting,
+  relayCaFile: string | null,
+  caFile: string | null = null,
+): { tls?: { ca?: Buffer } } {
   if (!relay.tls) {
-    if (caFile !== null)
+    if (relayCaFile !== null)
       throw new ConfigError(
         "a relay CA file is set but the relay is not tls://HOST:PORT",
         undefined,
-        "ca-file",
+        "relay_ca_file",
       );
     return {};
   }
-  if (caFile === null) return { tls: {} };
+  const file = relayCaFile ?? caFile;
+  if (file === null) return { tls: {} };
   try {
-    return { tls: { ca: readFileSync(caFile) } };
+    return { tls: { ca: readFileSync(file) } };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "EIO";
-    throw new CliError(`cannot read the relay CA file ${caFile} (${code})`, "TLS_CA_FILE");
+    throw new CliError(`cannot read the relay CA file ${file} (${code})`, "TLS_CA_FILE");
   }
 }
 

@@ -1,7 +1,10 @@
 // Logging in to a substrate with plain-words errors: "cannot reach the substrate at URL",
 // "the substrate refused the credentials" — never a stack trace, never a secret.
 
+import https from "node:https";
+import tls from "node:tls";
 import { type Credentials, SubstrateClient, SubstrateError } from "@hsagent/substrate-client";
+import { readCaFile } from "./ca-file.js";
 import { CliError } from "./errors.js";
 
 /** Options of {@link loginSubstrate}. */
@@ -10,6 +13,8 @@ export interface LoginOptions {
   readonly autoRegister?: boolean;
   /** Per-request timeout, ms (default 10000). */
   readonly timeoutMs?: number;
+  /** PEM file of extra CAs to trust for an https:// substrate. */
+  readonly caFile?: string | null;
 }
 
 /** Map a substrate-client error met while talking to `url` to a CliError. */
@@ -45,6 +50,7 @@ export async function loginSubstrate(
   options: LoginOptions = {},
 ): Promise<SubstrateClient> {
   const client = new SubstrateClient({
+    ...(options.caFile ? { ca: readCaFile(options.caFile) } : {}),
     baseUrl: url,
     credentials,
     autoRegister: options.autoRegister ?? false,
@@ -62,11 +68,20 @@ export async function loginSubstrate(
  * Check that something answers HTTP at `url` (any status counts: `/api/account/me` answers 401
  * without a token). Throws CliError `SUBSTRATE_UNREACHABLE` when nothing does within `timeoutMs`.
  */
-export async function probeSubstrate(url: string, timeoutMs = 5000): Promise<void> {
+export async function probeSubstrate(
+  url: string,
+  timeoutMs = 5000,
+  caFile: string | null = null,
+): Promise<void> {
   try {
-    const res = await fetch(`${url}/api/account/me`, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.body?.cancel();
+    if (caFile && url.startsWith("https:"))
+      await probeHttps(`${url}/api/account/me`, readCaFile(caFile), timeoutMs);
+    else {
+      const res = await fetch(`${url}/api/account/me`, { signal: AbortSignal.timeout(timeoutMs) });
+      await res.body?.cancel();
+    }
   } catch (err) {
+    if (err instanceof CliError) throw err;
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
     throw new CliError(`cannot reach the substrate at ${url} (${cause})`, "SUBSTRATE_UNREACHABLE");
   }
@@ -82,4 +97,16 @@ export function requireCredentials(credentials: Credentials | null): Credentials
     );
   }
   return credentials;
+}
+
+/** GET `url` over HTTPS trusting `ca`; resolves on any HTTP answer. */
+function probeHttps(url: string, ca: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca: [...tls.rootCertificates, ca], timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve();
+    });
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "TIMEOUT" })));
+    req.on("error", (err) => reject(Object.assign(new Error(err.message), { cause: err })));
+  });
 }

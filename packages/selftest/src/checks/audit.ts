@@ -1,8 +1,10 @@
 // Check `audit`: the agent's audit trail. Four batches of two events are
 // appended and flushed through the substrate AuditLog (one chain block per
-// flush); reading back must return all eight events in order, the chain must
-// hold exactly four blocks, and the server-side hash-chain validation must
-// pass. The chain is deleted afterwards.
+// flush); reading back must return all eight events in order, no block may be
+// foreign (written by another account: see @hsagent/stores foreign.ts), the
+// chain must hold exactly four blocks, and the server-side hash-chain
+// validation must pass. The chain (and its owner-write-only mark) is deleted
+// afterwards.
 
 import { randomUUID } from "node:crypto";
 import { auditChain, CHAIN_SHARD, createSubstrateAuditLog } from "@hsagent/stores";
@@ -35,6 +37,11 @@ export const auditCheck: CheckFn = async (ctx) => {
     expect(got.length === sent.length, `read back ${got.length} of ${sent.length} audit events`);
     expect(got.join(",") === sent.join(","), "audit events read back out of order or altered");
 
+    const foreign = await log.foreignBlocks();
+    expect(
+      foreign.length === 0,
+      `the audit chain holds ${foreign.length} foreign block(s), written by ${[...new Set(foreign.map((f) => f.sourceAgent ?? "unknown"))].join(", ")}`,
+    );
     const meta = await client.chainMetadata(chain, CHAIN_SHARD);
     expect(meta !== null, "the audit chain does not exist");
     expect(meta.blockCount === BATCHES, `the audit chain has ${meta.blockCount} blocks, expected ${BATCHES}`);
@@ -47,5 +54,7 @@ export const auditCheck: CheckFn = async (ctx) => {
       // nothing pending matters: the chain is deleted next
     }
     await ledger.dropChain(client, chain, CHAIN_SHARD);
+    // The log marked its chain owner-write-only (kept as an association on our server): remove it.
+    await client.setChainOwnerWriteOnly(chain, false).catch(() => undefined);
   }
 };

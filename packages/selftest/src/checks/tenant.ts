@@ -44,7 +44,7 @@ export const tenantIsolationCheck: CheckFn = async (ctx) => {
   b.ledger.chain(chain, 0);
   const appended = await b.client.appendBlock(chain, 0, JSON.stringify({ marker }));
 
-  const tokenA = await rawLogin(ctx.baseUrl, a.username, a.password, ctx.timeoutMs);
+  const tokenA = await rawLogin(ctx.baseUrl, a.username, a.password, ctx.timeoutMs, ctx.ca);
   ctx.redactor.add(tokenA);
   const enc = encodeURIComponent;
   const bUser = enc(b.username);
@@ -76,6 +76,7 @@ export const tenantIsolationCheck: CheckFn = async (ctx) => {
     const r = await rawRequest(ctx.baseUrl, method, path, {
       token: tokenA,
       timeoutMs: ctx.timeoutMs,
+      ca: ctx.ca,
       ...(json !== undefined ? { json } : {}),
     });
     if (method === "PUT" && r.status >= 200 && r.status < 300) track(b, path, r.text, assocType);

@@ -86,6 +86,28 @@ export function loseEveryOtherAppend(): Fault {
   };
 }
 
+/**
+ * Hosted semantics, exploited: another tenant ("mallory") appended a block to the agent's audit
+ * chain; it shows up in the chain's recent blocks (its payload is not an audit batch).
+ */
+export const foreignAuditBlock: Fault = async (req, forward) => {
+  const res = await forward(req);
+  if (req.method === "GET" && /^\/api\/chains\/recent\/[^/]+\/hsagent-audit-/.test(pathOf(req.url))) {
+    const body = parseBody(res.body) as { blocks?: Array<Record<string, unknown>> } | undefined;
+    const last = body?.blocks?.[body.blocks.length - 1];
+    if (body?.blocks && last) {
+      const forged = {
+        ...last,
+        blockIdx: String(BigInt(String(last.blockIdx)) + 1n),
+        payloads_b64: [Buffer.from("not an audit batch").toString("base64")],
+        system: { eventId: randomUUID(), timestamp: String(Date.now()), sourceAgent: "mallory" },
+      };
+      return json(200, { ...body, blocks: [...body.blocks, forged], count: body.blocks.length + 1 });
+    }
+  }
+  return res;
+};
+
 /** Broken index order: association lists come back ascending instead of descending. */
 export const reverseAssociationOrder: Fault = async (req, forward) => {
   const res = await forward(req);

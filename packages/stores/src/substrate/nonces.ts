@@ -27,6 +27,7 @@ import { FAN_OUT, mapLimit } from "../limit.js";
 import { checkNonce } from "../memory/nonces.js";
 import { DEFAULT_NONCE_CACHE_TTL_MS, isNonceLike, NonceTtlCache } from "../nonce-cache.js";
 import type { NonceStore } from "../types.js";
+import { isOwnBlock } from "./foreign.js";
 
 /** Options of {@link SubstrateNonceStore}. */
 export interface SubstrateNonceOptions {
@@ -277,6 +278,8 @@ export class SubstrateNonceStore implements NonceStore {
       const blocks = await client.recentBlocks(chain, CHAIN_SHARD, 1000);
       const older = new Set<string>();
       for (const block of blocks) {
+        // A block another tenant appended is foreign: never taken as one of our nonces.
+        if (!isOwnBlock(block, client.username)) continue;
         for (const payload of block.payloads) {
           const nonce = journalNonce(payload);
           if (nonce && !known.has(nonce)) older.add(nonce);

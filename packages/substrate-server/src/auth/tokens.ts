@@ -64,11 +64,15 @@ export class TokenService {
     return null;
   }
 
-  /** Verify a token; null if invalid, expired or malformed. */
-  async verify(token: string): Promise<Principal | null> {
+  /**
+   * Verify a token; null if invalid, expired, without `exp`, or malformed. A token that was not
+   * verified before is remembered only if `accept` (e.g. "the account exists") agrees; else null.
+   */
+  async verify(token: string, accept?: (p: Principal) => Promise<boolean>): Promise<Principal | null> {
     const hit = this.cached(token);
     if (hit !== undefined) return hit;
     const p = await this.#verifyUncached(token);
+    if (p && accept && !(await accept(p.p))) return null;
     if (p) {
       if (this.#verified.size >= CACHE_SIZE) {
         const oldest = this.#verified.keys().next().value;
@@ -82,8 +86,13 @@ export class TokenService {
 
   async #verifyUncached(token: string): Promise<{ p: Principal; expMs: number } | null> {
     try {
-      const { payload } = await jwtVerify(token, this.#key, { algorithms: ["HS256"], issuer: ISSUER });
-      const expMs = (payload.exp ?? 0) * 1000;
+      const { payload } = await jwtVerify(token, this.#key, {
+        algorithms: ["HS256"],
+        issuer: ISSUER,
+        requiredClaims: ["exp"],
+      });
+      if (typeof payload.exp !== "number") return null;
+      const expMs = payload.exp * 1000;
       const sub = payload.sub;
       const usr = payload.usr;
       const knd = payload.knd;

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `hsagent-substrate`: run the substrate API server. Prints exactly one stdout line
-// `substrate listening on http://HOST:PORT` once it accepts requests; logs go to stderr.
+// `substrate listening on http(s)://HOST:PORT` once it accepts requests; logs go to stderr.
 // SIGINT/SIGTERM close gracefully (exit 0). Bad flags: one error line on stderr, exit 2.
 // `--workers <n>` runs n server processes (node:cluster) on one port; see workers.ts.
 
 import cluster from "node:cluster";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { startSubstrateServer } from "../server.js";
@@ -28,6 +29,8 @@ Options:
                       SQLite fsync policy (default normal: every acknowledged write survives
                       kill -9 / crashes of the process; full: also survives power loss, slower)
   --log-level <lvl>   fatal|error|warn|info|debug|silent (default info; logs go to stderr)
+  --tls-cert <file>   serve HTTPS with this PEM certificate (chain); needs --tls-key
+  --tls-key <file>    PEM private key of --tls-cert
   --no-rate-limit     turn per-IP/per-account rate limits off (benchmarks)
   --workers <n|auto>  server processes sharing the port (default 1; auto = one per CPU); needs a
                       SQLite file or PostgreSQL. Rate limits then apply per process.
@@ -55,6 +58,8 @@ async function main(): Promise<void> {
         "sqlite-synchronous": { type: "string" },
         "log-level": { type: "string" },
         "no-rate-limit": { type: "boolean" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
         workers: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -96,7 +101,20 @@ async function main(): Promise<void> {
     fail("--workers > 1 needs a shared database (a SQLite file or PostgreSQL), not sqlite::memory:");
   }
 
+  const certFile = values["tls-cert"] as string | undefined;
+  const keyFile = values["tls-key"] as string | undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) fail("--tls-cert and --tls-key go together");
+  let tls: { cert: string; key: string } | undefined;
+  if (certFile !== undefined && keyFile !== undefined) {
+    try {
+      tls = { cert: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8") };
+    } catch (err) {
+      fail(`cannot read the TLS files (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  }
+
   const serve: ServeOptions = {
+    ...(tls ? { tls } : {}),
     host,
     port: Number(portText),
     db,

@@ -3,6 +3,7 @@
 import { randomInt } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { hashSecret, parseAgentKey, parseSecret } from "../auth/keys.js";
+import { checkNewPassword, MAX_PASSWORD_LENGTH } from "../auth/login-guard.js";
 import { hashPassword, verifyPassword } from "../auth/password.js";
 import { makeAuthHook, principalOf, type RouteContext } from "../context.js";
 import { ApiError, badRequest, forbidden, notFound, unauthorized } from "../errors.js";
@@ -20,16 +21,19 @@ export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
   "metadata",
   "validate",
   "stats",
+  "policy",
 ]);
 
-const MAX_PASSWORD = 1024;
 const USERNAME = /^[A-Za-z0-9_.~-]{1,255}$/;
+
+/** Credentials are small: a large body on these unauthenticated routes is refused before it is read. */
+const CREDENTIALS_BODY_LIMIT = 16 * 1024;
 
 const credentialsBody = {
   type: "object",
   properties: {
     username: { type: "string", maxLength: 255 },
-    password: { type: "string", maxLength: MAX_PASSWORD },
+    password: { type: "string", maxLength: MAX_PASSWORD_LENGTH },
     key: { type: "string", maxLength: 400 },
   },
 } as const;
@@ -44,34 +48,29 @@ function recoveryWords(): string[] {
   return [0, 1, 2].map(() => RECOVERY_WORDS[randomInt(RECOVERY_WORDS.length)] as string);
 }
 
-function readPassword(v: unknown): string {
-  if (typeof v !== "string" || v.length === 0 || v.length > MAX_PASSWORD) {
-    throw badRequest(`password must be a string of 1..${MAX_PASSWORD} characters`);
-  }
-  return v;
-}
-
 /** Register account and agent-key routes. */
 export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const auth = makeAuthHook(ctx);
   const { store, tokens } = ctx;
 
-  app.post("/api/auth/register", { schema: { body: credentialsBody } }, async (req, reply) => {
+  const credentialRoute = { schema: { body: credentialsBody }, bodyLimit: CREDENTIALS_BODY_LIMIT };
+
+  app.post("/api/auth/register", credentialRoute, async (req, reply) => {
     const body = req.body as { username?: unknown; password?: unknown };
     const username = parseName(body.username, "username");
     if (RESERVED_USERNAMES.has(username)) throw badRequest("username is reserved");
-    const password = readPassword(body.password);
+    const password = checkNewPassword(body.password);
     if (await store.findAccountByUsername(username)) {
       throw new ApiError(409, "USERNAME_TAKEN", "username-taken");
     }
-    const hash = await hashPassword(password, ctx.scrypt);
+    const hash = await ctx.login.hash(req, reply, () => hashPassword(password, ctx.scrypt));
     const account = await store.createAccount(username, hash, Date.now());
     if (!account) throw new ApiError(409, "USERNAME_TAKEN", "username-taken");
     const jwt = await tokens.sign({ accountId: account.id, username, kind: "password" });
     return reply.code(201).send({ jwt, words: recoveryWords() });
   });
 
-  app.post("/api/auth/login", { schema: { body: credentialsBody } }, async (req) => {
+  app.post("/api/auth/login", credentialRoute, async (req, reply) => {
     const body = req.body as { username?: unknown; password?: unknown; key?: unknown };
     if (body.key !== undefined) {
       const key = parseAgentKey(body.key);
@@ -91,8 +90,10 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
       throw badRequest("username and password (or key) are required");
     }
     // A username that could never have been registered is not looked up (and never reaches SQL).
-    const account = USERNAME.test(body.username) ? await store.findAccountByUsername(body.username) : null;
-    const ok = await verifyPassword(body.password, account?.passwordHash ?? (await ctx.dummyHash));
+    const { username, password } = body;
+    const account = USERNAME.test(username) ? await store.findAccountByUsername(username) : null;
+    const stored = account?.passwordHash ?? (await ctx.dummyHash);
+    const ok = await ctx.login.check(req, reply, username, () => verifyPassword(password, stored));
     if (!account || !ok) throw unauthorized("invalid credentials");
     return {
       jwt: await tokens.sign({ accountId: account.id, username: account.username, kind: "password" }),

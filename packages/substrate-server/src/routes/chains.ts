@@ -4,9 +4,11 @@
 
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { readChainBody } from "../chain-body.js";
 import { blockHash, decodePayloads, encodePayloads, GENESIS_PREV_HASH } from "../chain-hash.js";
 import { iso, makeAuthHook, principalOf, type RouteContext } from "../context.js";
 import { badRequest, notFound } from "../errors.js";
+import { checkChainWrite } from "../guard/write-checks.js";
 import { MAX_CHAIN_BODY_BYTES, MAX_LIST_LIMIT, MAX_RANGE_BLOCKS } from "../limits.js";
 import { blockParams, chainParams, chainTenantParams, rangeQuery, recentQuery } from "../schemas.js";
 import type { BlockRecord, ChainKey, ChainRecord, SubstrateStore } from "../store/types.js";
@@ -207,22 +209,19 @@ export async function chainRoutes(app: FastifyInstance, ctx: RouteContext): Prom
   const { store } = ctx;
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    "*",
-    { parseAs: "buffer", bodyLimit: MAX_CHAIN_BODY_BYTES },
-    (_req, body, done) => {
-      done(null, body);
-    },
-  );
+  app.addContentTypeParser("*", (req, payload, done) => {
+    readChainBody(payload, req.headers["content-length"], MAX_CHAIN_BODY_BYTES).then(
+      (body) => done(null, body),
+      (err: Error) => done(err),
+    );
+  });
 
   const write = (where: "append" | "prepend") => async (req: FastifyRequest) => {
     const p = principalOf(req);
     const key = chainKey(req);
     const body = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0) throw badRequest("body must be non-empty raw bytes");
-    if (key.tenant !== p.username && !(await store.findAccountByUsername(key.tenant))) {
-      throw notFound("unknown tenant");
-    }
+    await checkChainWrite(ctx, p, key, body.length);
     const sourceAgent = p.kind === "key" ? `${p.username}/agent:${p.agentId}` : p.username;
     const eventId = randomUUID();
     const b = await store.addBlock(key, where, {

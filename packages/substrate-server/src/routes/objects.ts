@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { iso, makeAuthHook, principalOf, type RouteContext } from "../context.js";
 import { ApiError, badRequest, forbidden, notFound, tooLarge } from "../errors.js";
+import { checkObjectWrite } from "../guard/write-checks.js";
 import {
   DEFAULT_LIST_LIMIT,
   MAX_ASSOCIATION_DATA_BYTES,
@@ -129,6 +130,7 @@ export function objectRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const type = parseType(body.type);
       const id = body.id === undefined || body.id === null ? 0n : parseId(body.id, "id");
       const data = readData(body.data, "data", MAX_OBJECT_DATA_BYTES);
+      await checkObjectWrite(ctx, principalOf(req), data.length);
       const now = Date.now();
       if (id === 0n) {
         const version =
@@ -175,6 +177,7 @@ export function objectRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const time = body.time === undefined ? BigInt(Date.now()) : parseBigint(body.time, "time");
       const position = body.position === undefined ? time : parseBigint(body.position, "position");
       const data = readData(body.data, "data", MAX_ASSOCIATION_DATA_BYTES);
+      await checkObjectWrite(ctx, principalOf(req), data.length);
       await store.putAssociation({ tenant, type, sourceId, targetId, time, position, data });
       return reply.code(201).send({ success: true });
     },

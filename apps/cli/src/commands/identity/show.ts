@@ -23,9 +23,15 @@ export default class IdentityShow extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(IdentityShow);
-    const settings = resolveSettings({ config: flags.config, substrate: flags.substrate });
+    const settings = resolveSettings({
+      config: flags.config,
+      substrate: flags.substrate,
+      caFile: flags["ca-file"],
+    });
     for (const w of settings.warnings) this.note(`hsagent: warning: ${w}`);
-    const client = await loginSubstrate(settings.substrateUrl, requireCredentials(settings.credentials));
+    const client = await loginSubstrate(settings.substrateUrl, requireCredentials(settings.credentials), {
+      caFile: settings.caFile,
+    });
     let identity: Awaited<ReturnType<typeof findIdentity>>;
     try {
       identity = await findIdentity(client, args.name);

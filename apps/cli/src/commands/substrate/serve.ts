@@ -6,6 +6,7 @@ import { BaseCommand } from "../../lib/base.js";
 import { CliError, UsageError } from "../../lib/errors.js";
 import { registerSecret } from "../../lib/secrets.js";
 import { waitForSignal } from "../../lib/signals.js";
+import { readTlsFlags } from "../../lib/tls-files.js";
 
 /** `hsagent substrate serve`. */
 export default class SubstrateServe extends BaseCommand {
@@ -13,12 +14,13 @@ export default class SubstrateServe extends BaseCommand {
   static override description =
     "Serves the substrate HTTP API (accounts, objects and associations, chains) that agents keep their state in, " +
     "on an embedded SQLite file or on PostgreSQL. Prints one line `substrate listening on URL` once it accepts " +
-    "requests and stops gracefully on SIGINT/SIGTERM. The JWT secret comes from HSAGENT_SUBSTRATE_JWT_SECRET, or a " +
+    "requests (https:// with --tls-cert and --tls-key) and stops gracefully on SIGINT/SIGTERM. The JWT secret comes from HSAGENT_SUBSTRATE_JWT_SECRET, or a " +
     "0600 file `jwt-secret` beside the SQLite database.";
   static override examples = [
     "<%= config.bin %> substrate serve",
     "<%= config.bin %> substrate serve --port 0 --db sqlite:/tmp/hs/substrate.db",
     "<%= config.bin %> substrate serve --host 0.0.0.0 --db postgres://hsagent@db:5432/hsagent",
+    "<%= config.bin %> substrate serve --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem",
   ];
   static override flags = {
     host: Flags.string({ description: "Interface to bind.", default: "127.0.0.1" }),
@@ -29,6 +31,10 @@ export default class SubstrateServe extends BaseCommand {
       env: "HSAGENT_SUBSTRATE_DB",
     }),
     "pg-schema": Flags.string({ description: "PostgreSQL schema (created if missing)." }),
+    "tls-cert": Flags.string({
+      description: "Serve HTTPS with this PEM certificate (chain); needs --tls-key.",
+    }),
+    "tls-key": Flags.string({ description: "PEM private key of --tls-cert." }),
     "log-level": Flags.string({
       description: "Request log level (logs go to stderr).",
       options: ["fatal", "error", "warn", "info", "debug", "silent"],
@@ -53,6 +59,7 @@ export default class SubstrateServe extends BaseCommand {
         );
       }
     }
+    const tls = readTlsFlags(flags["tls-cert"], flags["tls-key"]);
     const level = flags["log-level"];
     let server: RunningSubstrateServer;
     try {
@@ -62,6 +69,7 @@ export default class SubstrateServe extends BaseCommand {
         db: flags.db,
         logger: level === "silent" ? false : { level, stream: process.stderr },
         ...(flags["pg-schema"] ? { pgSchema: flags["pg-schema"] } : {}),
+        ...(tls ? { tls } : {}),
       });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
