@@ -18,6 +18,7 @@ import { ApiError, type ApiErrorCode } from "./errors.js";
 import { MAX_JSON_BODY_BYTES } from "./limits.js";
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBuckets } from "./rate-limit.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { batchRoutes } from "./routes/batch.js";
 import { chainRoutes } from "./routes/chains.js";
 import { objectRoutes } from "./routes/objects.js";
 import { openStore, parseDbUrl } from "./store/open.js";
@@ -158,6 +159,7 @@ export async function buildSubstrateApp(
 
   accountRoutes(app, ctx);
   objectRoutes(app, ctx);
+  batchRoutes(app, ctx);
   await app.register(async (scope) => chainRoutes(scope, ctx));
   // While closing, answer in-flight requests with `Connection: close` so their sockets do not
   // linger as idle keep-alive connections and delay shutdown. This costs nothing per request: the

@@ -2,6 +2,7 @@
 // Routes only talk to this interface; the contract suite runs unchanged against both.
 
 import type { BlockSystem } from "../chain-hash.js";
+import type { BatchOp, BatchOutcome } from "./batch.js";
 
 /** A registered account (tenant). */
 export interface AccountRecord {
@@ -160,6 +161,13 @@ export interface SubstrateStore {
   /** Delete a chain and its blocks; the deleted metadata, or null if unknown. */
   deleteChain(key: ChainKey): Promise<ChainRecord | null>;
   listChains(tenant: string): Promise<ChainRecord[]>;
+
+  /**
+   * Apply several writes in ONE transaction, all or nothing (the batch extension): a version clash
+   * or a missing object at item `index` rolls every item back and is answered as `{ok:false}`.
+   * Items may reference objects created by earlier items (see batch.ts).
+   */
+  applyBatch(tenant: bigint, ops: readonly BatchOp[]): Promise<BatchOutcome>;
 
   /** Close connections / the database file. */
   close(): Promise<void>;
