@@ -50,6 +50,7 @@ import { Lane } from "./lane.js";
 import { type AgentMetrics, SampleRing } from "./metrics.js";
 import { MilestoneWriter } from "./milestones.js";
 import { PeerDirectory } from "./peer-directory.js";
+import { checkReplay } from "./replay-check.js";
 
 /** Application hooks: what each exchange round says. Called synchronously inside the machine. */
 export interface AgentHooks {
@@ -691,7 +692,7 @@ export class Agent extends EventEmitter {
         const budgetMs = Math.max(1, started + this.config.sessionTimeoutMs - Date.now());
         try {
           fresh = await withDeadline(
-            this.stores.nonces.recordIfNew(effect.nonce, entry.identity.identityObjId),
+            checkReplay(this.stores.nonces, entry.identity.identityObjId, effect),
             budgetMs,
           );
         } catch (error) {

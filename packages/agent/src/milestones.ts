@@ -146,14 +146,16 @@ export class MilestoneWriter {
         const purgeState = this.#saved && !this.#conflicted;
         this.#saved = false;
         this.#conflicted = false;
+        // A high-water mark (admitHandshake) leaves nothing per session to purge.
+        const marks = this.#stores.nonces.admitHandshake !== undefined;
         const [nonces, state] = await Promise.allSettled([
-          this.#stores.nonces.purgePeer(this.#peerObjId),
+          marks ? Promise.resolve(0) : this.#stores.nonces.purgePeer(this.#peerObjId),
           purgeState ? this.#stores.sessions.purge(end.role, this.#peerObjId) : Promise.resolve(false),
         ]);
         if (nonces.status === "rejected") this.#hooks.onError(nonces.reason, "nonce purge");
         // The next session with this peer records its nonce in one round-trip wait (a spare
         // marker written now, off the latency path; a no-op once the agent is stopping).
-        void this.#stores.nonces.prepare?.(this.#peerObjId);
+        if (!marks) void this.#stores.nonces.prepare?.(this.#peerObjId);
         if (state.status === "rejected") {
           this.#hooks.onError(state.reason, "session purge");
           this.#retryEnd = { role: end.role };

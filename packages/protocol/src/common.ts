@@ -3,7 +3,7 @@
  * the persisted record. Every helper returns new state objects; nothing here mutates its input
  * state, which is what makes "a rejected message cannot change state" hold by construction.
  */
-import { b64encode, canonicalJson, formatTimestamp, hexEncode } from "@hsagent/crypto";
+import { b64encode, canonicalJson, hexEncode } from "@hsagent/crypto";
 import type { Intent } from "./messages.js";
 import type {
   Effect,
@@ -78,9 +78,22 @@ export function freshRef(ctx: MachineContext): string {
   return b64encode(ctx.deps.randomBytes(12)).replaceAll("+", "-").replaceAll("/", "_");
 }
 
-/** The injected clock as a wire timestamp. */
+/** Last handshake timestamp this process issued, ms (see {@link nowTimestamp}). */
+let lastStampMs = 0;
+
+/**
+ * The injected clock as a wire timestamp with milliseconds (`…T12:00:00.123+00:00`), strictly
+ * increasing within this process: peers keep the last accepted one as a replay high-water mark
+ * (PROTOCOL.md §7), so two handshakes in one millisecond must not share it. A clock that went
+ * back by more than a second (a test's fake clock) is followed rather than outrun.
+ */
 export function nowTimestamp(ctx: MachineContext): string {
-  return formatTimestamp(new Date(ctx.deps.now()));
+  const now = ctx.deps.now();
+  const ms = now > lastStampMs || lastStampMs - now > 1000 ? now : lastStampMs + 1;
+  lastStampMs = ms;
+  // A whole second keeps the classic form (HSAgent_2's, byte for byte); peers read either.
+  const iso = new Date(ms).toISOString();
+  return ms % 1000 === 0 ? iso.replace(".000Z", "+00:00") : iso.replace("Z", "+00:00");
 }
 
 /** Arm `timer` with a new generation (after `ms`, default: the timer's configured period). */

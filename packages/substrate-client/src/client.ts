@@ -598,6 +598,11 @@ export class SubstrateClient {
     return this.#capabilities;
   }
 
+  /** True when {@link batch} goes out as one batched call (allowed here and offered by the server). */
+  async batchSupported(): Promise<boolean> {
+    return this.#batchAllowed && (await this.capabilities()).batch !== null;
+  }
+
   /**
    * Several writes in ONE round-trip and one transaction, all or nothing, when the server offers
    * the batch extension; else (or with `batch: false` / `HSAGENT_SUBSTRATE_BATCH=off`) the same

@@ -1,0 +1,28 @@
+/**
+ * The replay check of a peer's handshake (PROTOCOL.md §7), the one substrate write a handshake
+ * waits for: the peer's durable high-water mark when the nonce store keeps one (one conditional
+ * write per handshake, nothing to purge after the session), else the older per-nonce record.
+ */
+import { parseTimestampMs } from "@hsagent/crypto";
+import type { NonceStore } from "@hsagent/stores";
+
+/** True when a wire timestamp carries no fraction of a second (HSAgent_2, v1 peers). */
+export function isWholeSecond(timestamp: string): boolean {
+  return !/[T ]?\d{2}:?\d{2}:?\d{2}[.,]\d/.test(timestamp);
+}
+
+/**
+ * Resolves true when the handshake is fresh and durably recorded, false for a replay. The
+ * timestamp was verified (signature, freshness window) by the machine before this check.
+ */
+export function checkReplay(
+  nonces: NonceStore,
+  peerIdentityObjId: string,
+  check: { readonly nonce: string; readonly timestamp: string },
+): Promise<boolean> {
+  if (!nonces.admitHandshake) return nonces.recordIfNew(check.nonce, peerIdentityObjId);
+  const ms = parseTimestampMs(check.timestamp);
+  return nonces.admitHandshake(peerIdentityObjId, check.nonce, ms, {
+    wholeSecond: isWholeSecond(check.timestamp),
+  });
+}
