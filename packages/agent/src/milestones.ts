@@ -55,6 +55,7 @@ export class MilestoneWriter {
 
   /** Queue a milestone of the current session. */
   record(milestone: Milestone, record: MachineRecord): void {
+    const marks = this.#stores.nonces.admitHandshake !== undefined;
     if (milestone === "ended") {
       this.#pending = null;
       this.#end = { role: record.role };
@@ -63,6 +64,9 @@ export class MilestoneWriter {
       this.#kick();
       return;
     }
+    // With a replay high-water mark the state only tells a restarted agent that a session was
+    // running (to audit and purge it): its first save is enough, later milestones add nothing.
+    if (marks && this.#saved && !this.#end) return;
     this.#pending = {
       role: record.role,
       peerIdentityObjId: this.#peerObjId,
