@@ -1,5 +1,5 @@
 /**
- * The replay check of a peer's handshake (PROTOCOL.md §7), the one substrate write a handshake
+ * The replay check of a peer's handshake (PROTOCOL.md §8), the one substrate write a handshake
  * waits for: the peer's durable high-water mark when the nonce store keeps one (one conditional
  * write per handshake, nothing to purge after the session), else the older per-nonce record.
  */

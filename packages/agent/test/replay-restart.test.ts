@@ -60,7 +60,7 @@ it("a handshake message replayed after a restart is refused, with nothing writte
     const markOf = async () => {
       const links = await admin.listAssociations(`replay_mark-${peer.identityObjId}`, self.identityObjId);
       expect(links.count).toBe(1);
-      const mark = await admin.getJson(7006, links.associations[0]!.targetId);
+      const mark = await admin.getJson(7007, links.associations[0]!.targetId);
       return { version: mark!.version, value: mark!.value };
     };
 

@@ -84,7 +84,7 @@ let lastStampMs = 0;
 /**
  * The injected clock as a wire timestamp with milliseconds (`…T12:00:00.123+00:00`), strictly
  * increasing within this process: peers keep the last accepted one as a replay high-water mark
- * (PROTOCOL.md §7), so two handshakes in one millisecond must not share it. A clock that went
+ * (PROTOCOL.md §8), so two handshakes in one millisecond must not share it. A clock that went
  * back by more than a second (a test's fake clock) is followed rather than outrun.
  */
 export function nowTimestamp(ctx: MachineContext): string {

@@ -7,8 +7,8 @@ export const ObjectTypes = {
   AgentSecretVault: 7002,
   NonceMarker: 7004,
   HandshakeSessionState: 7005,
-  /** A peer's replay high-water mark (hsagent only; HSAgent_2 neither reads nor writes it). */
-  ReplayMark: 7006,
+  /** A peer's replay high-water mark (hsagent only; 7006 was HSAgent_2's receive-half state). */
+  ReplayMark: 7007,
 } as const;
 
 /** Association from the account id to each of its identities (attrs `{agentId}`). */

@@ -143,7 +143,7 @@ export interface NonceStore {
    */
   purgeSpares?(options?: { readonly scan?: boolean; readonly close?: boolean }): Promise<number>;
   /**
-   * Replay check by the peer's durable high-water mark (PROTOCOL.md §7): resolves true only when
+   * Replay check by the peer's durable high-water mark (PROTOCOL.md §8): resolves true only when
    * the handshake's `timestampMs` is above the peer's last accepted one and the mark has been
    * durably raised to it (a conditional write); false for a replay, with nothing written. For a
    * `wholeSecond` sender an equal timestamp passes unless the nonce was seen by this process.

@@ -1,4 +1,4 @@
-// Replay protection in O(1) durable state per peer (PROTOCOL.md §7): one ReplayMark object (7006,
+// Replay protection in O(1) durable state per peer (PROTOCOL.md §8): one ReplayMark object (7007,
 // hsagent only) per peer, linked from our identity by `replay_mark-<peerIdentityObjId>`, holding the
 // peer's last accepted handshake timestamp (ms). A handshake at or below the mark is a replay —
 // before and after a restart. Raising the mark is a conditional (versioned) PUT; a clash means
@@ -66,7 +66,7 @@ export class SubstrateReplayMarks {
     for (let attempt = 0; attempt <= CLASH_RETRIES; attempt++) {
       const mark = this.#marks.has(peer) ? (this.#marks.get(peer) ?? null) : await this.#load(peer);
       // Whole-second senders (HSAgent_2, v1) may send two handshakes within one second: an equal
-      // timestamp passes for them unless this process saw the nonce (PROTOCOL.md §7).
+      // timestamp passes for them unless this process saw the nonce (PROTOCOL.md §8).
       if (mark && (ms < mark.ms || (ms === mark.ms && !wholeSecond))) {
         this.#cache.add(nonce);
         return false;
