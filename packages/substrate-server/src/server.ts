@@ -17,6 +17,7 @@ import type { RouteContext } from "./context.js";
 import { ApiError, type ApiErrorCode } from "./errors.js";
 import { MAX_JSON_BODY_BYTES } from "./limits.js";
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBuckets } from "./rate-limit.js";
+import { requestLoggerOptions } from "./request-logger.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { batchRoutes } from "./routes/batch.js";
 import { chainRoutes } from "./routes/chains.js";
@@ -93,6 +94,9 @@ export async function buildSubstrateApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOption(opts.logger),
+    ...requestLoggerOptions(
+      opts.logger ? (typeof opts.logger === "object" ? (opts.logger.level ?? "info") : "info") : undefined,
+    ),
     bodyLimit: MAX_JSON_BODY_BYTES,
     routerOptions: { maxParamLength: 300 },
     forceCloseConnections: "idle",
@@ -150,7 +154,7 @@ export async function buildSubstrateApp(
       const code = STATUS_CODES[status] ?? "BAD_REQUEST";
       return reply.code(status).send({ error: (fe.message || "bad request").slice(0, 500), code });
     }
-    req.log.error({ err }, "request failed");
+    req.log.error({ err, reqId: req.id }, "request failed");
     return reply.code(500).send({ error: "internal error", code: "INTERNAL" });
   });
   app.setNotFoundHandler((_req, reply) =>
