@@ -31,8 +31,6 @@ export class SubstrateReplayMarks {
   readonly #cache: NonceTtlCache;
   readonly #audit: BatchingAuditLog | null;
   readonly #marks = new Map<string, Mark | null>();
-  /** Admits of one peer run one after another (they would clash with each other). */
-  readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(
     client: SubstrateClient,
@@ -48,17 +46,14 @@ export class SubstrateReplayMarks {
     this.#audit = audit;
   }
 
-  /** See {@link NonceStore.admitHandshake}. */
+  /**
+   * See {@link NonceStore.admitHandshake}. Admits of one peer are not queued behind each other:
+   * a write stuck on a failing substrate must not hold the next handshake (its caller gave up on
+   * it at the session deadline). Overlapping admits are safe: the loser of the version race
+   * re-reads the mark and decides again.
+   */
   admit(peer: string, nonce: string, timestampMs: number, wholeSecond: boolean): Promise<boolean> {
-    const prev = this.#queues.get(peer) ?? Promise.resolve();
-    const run = prev.catch(() => {}).then(() => this.#admit(peer, nonce, timestampMs, wholeSecond));
-    this.#queues.set(peer, run);
-    void run
-      .finally(() => {
-        if (this.#queues.get(peer) === run) this.#queues.delete(peer);
-      })
-      .catch(() => {});
-    return run;
+    return this.#admit(peer, nonce, timestampMs, wholeSecond);
   }
 
   async #admit(peer: string, nonce: string, ms: number, wholeSecond: boolean): Promise<boolean> {
