@@ -50,7 +50,7 @@ import { Lane } from "./lane.js";
 import { type AgentMetrics, SampleRing } from "./metrics.js";
 import { MilestoneWriter } from "./milestones.js";
 import { PeerDirectory } from "./peer-directory.js";
-import { checkReplay } from "./replay-check.js";
+import { checkReplay, strictNow } from "./replay-check.js";
 
 /** Application hooks: what each exchange round says. Called synchronously inside the machine. */
 export interface AgentHooks {
@@ -204,7 +204,7 @@ export class Agent extends EventEmitter {
     this.#options = options;
     this.#log = (options.logger ?? pino({ level: "silent" })).child({ agent: options.name });
     this.#deps = {
-      now: Date.now,
+      now: strictNow,
       randomBytes: (n) => randomBytes(n),
       generateKxKeyPair: () => generateKxKeyPair(),
     };

@@ -6,6 +6,19 @@
 import { parseTimestampMs } from "@hsagent/crypto";
 import type { NonceStore } from "@hsagent/stores";
 
+let lastNow = 0;
+
+/**
+ * `Date.now()` that never repeats or goes back within this process (+1 ms when it would), so the
+ * handshake timestamps an agent signs strictly increase (the peer's high-water mark, PROTOCOL.md
+ * §8). A wall clock that jumped back by more than a second is followed rather than outrun.
+ */
+export function strictNow(): number {
+  const now = Date.now();
+  lastNow = now > lastNow || lastNow - now > 1000 ? now : lastNow + 1;
+  return lastNow;
+}
+
 /** True when a wire timestamp carries no fraction of a second (HSAgent_2, v1 peers). */
 export function isWholeSecond(timestamp: string): boolean {
   return !/[T ]?\d{2}:?\d{2}:?\d{2}[.,]\d/.test(timestamp);

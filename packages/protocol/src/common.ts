@@ -78,19 +78,13 @@ export function freshRef(ctx: MachineContext): string {
   return b64encode(ctx.deps.randomBytes(12)).replaceAll("+", "-").replaceAll("/", "_");
 }
 
-/** Last handshake timestamp this process issued, ms (see {@link nowTimestamp}). */
-let lastStampMs = 0;
-
 /**
- * The injected clock as a wire timestamp with milliseconds (`…T12:00:00.123+00:00`), strictly
- * increasing within this process: peers keep the last accepted one as a replay high-water mark
- * (PROTOCOL.md §8), so two handshakes in one millisecond must not share it. A clock that went
- * back by more than a second (a test's fake clock) is followed rather than outrun.
+ * The injected clock as a wire timestamp with milliseconds (`…T12:00:00.123+00:00`). Peers keep
+ * the last accepted one as a replay high-water mark (PROTOCOL.md §8), so a runtime must inject a
+ * clock that never repeats a millisecond (the agent does).
  */
 export function nowTimestamp(ctx: MachineContext): string {
-  const now = ctx.deps.now();
-  const ms = now > lastStampMs || lastStampMs - now > 1000 ? now : lastStampMs + 1;
-  lastStampMs = ms;
+  const ms = ctx.deps.now();
   // A whole second keeps the classic form (HSAgent_2's, byte for byte); peers read either.
   const iso = new Date(ms).toISOString();
   return ms % 1000 === 0 ? iso.replace(".000Z", "+00:00") : iso.replace("Z", "+00:00");
