@@ -21,7 +21,16 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRelay } from "@hsagent/relay";
-import { SubstrateClient } from "@hsagent/substrate-client";
+import { type RequestEvent, SubstrateClient } from "@hsagent/substrate-client";
+
+const routes = new Map<string, number>();
+function countRoute(route: string): void {
+  routes.set(route, (routes.get(route) ?? 0) + 1);
+}
+process.on("exit", () => {
+  if (routes.size > 0) process.stderr.write(`${JSON.stringify(Object.fromEntries(routes))}\n`);
+});
+
 import { startSubstrateServer } from "@hsagent/substrate-server";
 import { type Agent, createAgent, percentile } from "../src/index.js";
 
@@ -110,6 +119,8 @@ async function runBench(pq: boolean): Promise<Record<string, unknown>> {
       baseUrl: substrate.url,
       credentials: { username: "bench", password: "bench-password-1" },
       autoRegister: true,
+      // BENCH_ROUTES=1: count calls per route (stderr at the end), to see where the calls go.
+      ...(process.env.BENCH_ROUTES === "1" ? { onRequest: (e: RequestEvent) => countRoute(e.route) } : {}),
     });
     await client.login();
     clients.push(client);

@@ -55,6 +55,7 @@ import { MilestoneWriter } from "./milestones.js";
 import { PeerDirectory } from "./peer-directory.js";
 import { createRegisterGate, type RegisterGate } from "./register-gate.js";
 import { blockAuditInput, RejectionReport } from "./rejection-report.js";
+import { checkReplay, strictNow } from "./replay-check.js";
 
 /** Application hooks: what each exchange round says. Called synchronously inside the machine. */
 export interface AgentHooks {
@@ -219,7 +220,7 @@ export class Agent extends EventEmitter {
       backoffMs: this.config.legacyBackoffMs,
     });
     this.#deps = {
-      now: Date.now,
+      now: strictNow,
       randomBytes: (n) => randomBytes(n),
       generateKxKeyPair: () => generateKxKeyPair(),
     };
@@ -779,7 +780,7 @@ export class Agent extends EventEmitter {
         const budgetMs = Math.max(1, started + this.config.sessionTimeoutMs - Date.now());
         try {
           fresh = await withDeadline(
-            this.stores.nonces.recordIfNew(effect.nonce, entry.identity.identityObjId),
+            checkReplay(this.stores.nonces, entry.identity.identityObjId, effect),
             budgetMs,
           );
         } catch (error) {

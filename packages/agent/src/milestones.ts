@@ -55,6 +55,7 @@ export class MilestoneWriter {
 
   /** Queue a milestone of the current session. */
   record(milestone: Milestone, record: MachineRecord): void {
+    const marks = this.#stores.nonces.admitHandshake !== undefined;
     if (milestone === "ended") {
       this.#pending = null;
       this.#end = { role: record.role };
@@ -63,6 +64,9 @@ export class MilestoneWriter {
       this.#kick();
       return;
     }
+    // With a replay high-water mark the state only tells a restarted agent that a session was
+    // running (to audit and purge it): its first save is enough, later milestones add nothing.
+    if (marks && this.#saved && !this.#end) return;
     this.#pending = {
       role: record.role,
       peerIdentityObjId: this.#peerObjId,
@@ -147,14 +151,16 @@ export class MilestoneWriter {
         const purgeState = this.#saved && !this.#conflicted;
         this.#saved = false;
         this.#conflicted = false;
+        // A high-water mark (admitHandshake) leaves nothing per session to purge.
+        const marks = this.#stores.nonces.admitHandshake !== undefined;
         const [nonces, state] = await Promise.allSettled([
-          this.#stores.nonces.purgePeer(this.#peerObjId),
+          marks ? Promise.resolve(0) : this.#stores.nonces.purgePeer(this.#peerObjId),
           purgeState ? this.#stores.sessions.purge(end.role, this.#peerObjId) : Promise.resolve(false),
         ]);
         if (nonces.status === "rejected") this.#hooks.onError(nonces.reason, "nonce purge");
         // The next session with this peer records its nonce in one round-trip wait (a spare
         // marker written now, off the latency path; a no-op once the agent is stopping).
-        void this.#stores.nonces.prepare?.(this.#peerObjId);
+        if (!marks) void this.#stores.nonces.prepare?.(this.#peerObjId);
         if (state.status === "rejected") {
           this.#hooks.onError(state.reason, "session purge");
           this.#retryEnd = { role: end.role };

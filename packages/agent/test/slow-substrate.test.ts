@@ -1,5 +1,6 @@
 /**
- * A substrate too slow for the durable nonce check (its answer takes longer than a whole session)
+ * A substrate too slow for the durable replay check (the peer's high-water mark write, a batched
+ * call; its first read lists `replay_mark-…`) (its answer takes longer than a whole session)
  * must not hold a session past sessionTimeoutMs: the check is bounded by the session's remaining
  * time, the session aborts with `timeout`, and sessions complete again once the substrate is fast.
  */
@@ -15,7 +16,8 @@ describe("slow substrate on the handshake path", () => {
   let slowNonces = false;
   const slowFetch: typeof globalThis.fetch = async (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    if (slowNonces && url.includes("nonce_seen-")) await new Promise((r) => setTimeout(r, NONCE_DELAY_MS));
+    const replayCheck = url.includes("/api/batch/") || url.includes("replay_mark-");
+    if (slowNonces && replayCheck) await new Promise((r) => setTimeout(r, NONCE_DELAY_MS));
     return fetch(input, init);
   };
 

@@ -3,7 +3,7 @@
  * the persisted record. Every helper returns new state objects; nothing here mutates its input
  * state, which is what makes "a rejected message cannot change state" hold by construction.
  */
-import { b64encode, canonicalJson, formatTimestamp, hexEncode } from "@hsagent/crypto";
+import { b64encode, canonicalJson, hexEncode } from "@hsagent/crypto";
 import type { Intent } from "./messages.js";
 import type {
   Effect,
@@ -78,9 +78,16 @@ export function freshRef(ctx: MachineContext): string {
   return b64encode(ctx.deps.randomBytes(12)).replaceAll("+", "-").replaceAll("/", "_");
 }
 
-/** The injected clock as a wire timestamp. */
+/**
+ * The injected clock as a wire timestamp with milliseconds (`…T12:00:00.123+00:00`). Peers keep
+ * the last accepted one as a replay high-water mark (PROTOCOL.md §8), so a runtime must inject a
+ * clock that never repeats a millisecond (the agent does).
+ */
 export function nowTimestamp(ctx: MachineContext): string {
-  return formatTimestamp(new Date(ctx.deps.now()));
+  const ms = ctx.deps.now();
+  // A whole second keeps the classic form (HSAgent_2's, byte for byte); peers read either.
+  const iso = new Date(ms).toISOString();
+  return ms % 1000 === 0 ? iso.replace(".000Z", "+00:00") : iso.replace("Z", "+00:00");
 }
 
 /** Arm `timer` with a new generation (after `ms`, default: the timer's configured period). */

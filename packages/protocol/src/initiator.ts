@@ -174,7 +174,7 @@ export function consumeConfirm(
   next = sendNew(ctx, next, "init_exchange", sent, sealed.payload, effects);
   return {
     state: { ...st, pending: { nonce: peerHs.nonce, intent: "confirm", next, effects } },
-    effects: [{ type: "checkNonce", nonce: peerHs.nonce }],
+    effects: [{ type: "checkNonce", nonce: peerHs.nonce, timestamp: peerHs.timestamp }],
   };
 }
 

@@ -70,7 +70,7 @@ export const REJECTION_REASONS = Object.freeze([
   }),
   Object.freeze({
     name: "replay",
-    when: "handshake nonce already in the nonce store (a replayed handshake, §8)",
+    when: "handshake timestamp at or below the peer's durable high-water mark, or a nonce seen already (a replayed handshake, §8)",
     audit: H,
   }),
   Object.freeze({

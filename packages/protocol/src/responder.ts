@@ -209,7 +209,7 @@ export function consumeFirstRequest(
   const next = createRespond(ctx, st, established, msg, opened.message, fin, effects);
   return {
     state: { ...st, pending: { nonce: peerHs.nonce, intent: "request", next, effects } },
-    effects: [{ type: "checkNonce", nonce: peerHs.nonce }],
+    effects: [{ type: "checkNonce", nonce: peerHs.nonce, timestamp: peerHs.timestamp }],
   };
 }
 

@@ -204,7 +204,8 @@ export type Effect =
   | { type: "audit"; event: AuditEvent }
   | { type: "armTimer"; timer: TimerName; ms: number; gen: number }
   | { type: "cancelTimer"; timer: TimerName }
-  | { type: "checkNonce"; nonce: string }
+  /** Replay check of the peer's handshake: its nonce and its signed timestamp (the high-water mark's input). */
+  | { type: "checkNonce"; nonce: string; timestamp: string }
   | { type: "purge" }
   | { type: "deliver"; message: unknown; round: number }
   | { type: "established"; sid: string; version: 1 | 2; keys: SessionKeys; keyAgreement: KeyAgreement }

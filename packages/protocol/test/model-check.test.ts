@@ -61,7 +61,7 @@ function mutants(p: Payload): [string, Payload][] {
     out.push(["hs-sig", { ...p, hs: { ...hs, sig: flipFirst(hs.sig as string) } }]);
     out.push([
       "hs-ts",
-      { ...p, hs: { ...hs, timestamp: (hs.timestamp as string).replace(/:(\d)(\d)\+/, ":$1$2.5+") } },
+      { ...p, hs: { ...hs, timestamp: (hs.timestamp as string).replace(/:(\d)(\d)(\.\d+)?\+/, ":$1$2.5+") } },
     ]);
     out.push(["hs-kx", { ...p, hs: { ...hs, kx_pub: flipFirst(hs.kx_pub as string) } }]);
   }

@@ -113,7 +113,7 @@ describe("handshake rejections", () => {
     const before = a.state;
     const effects = apply(a, { type: "receive", payload: confirm, peer: a.peer });
     expect(effects).toEqual([
-      { type: "checkNonce", nonce: confirm.my_nonce },
+      { type: "checkNonce", nonce: confirm.my_nonce, timestamp: expect.any(String) },
       { type: "rejected", reason: "replay", intent: "confirm" },
     ]);
     expect(a.state).toEqual(before);
@@ -152,7 +152,9 @@ describe("handshake rejections", () => {
     const { a, b } = pair();
     const confirm = one(deliver(b, registerOf(alice)));
     const t1 = step(a.ctx, a.state, { type: "receive", payload: confirm, peer: a.peer });
-    expect(t1.effects).toEqual([{ type: "checkNonce", nonce: confirm.my_nonce }]);
+    expect(t1.effects).toEqual([
+      { type: "checkNonce", nonce: confirm.my_nonce, timestamp: expect.any(String) },
+    ]);
     expect(t1.state.name).toBe("init_ready");
     const t2 = step(a.ctx, t1.state, { type: "receive", payload: { ...confirm }, peer: a.peer });
     expect(t2.effects).toEqual([{ type: "rejected", reason: "busy", intent: "confirm" }]);

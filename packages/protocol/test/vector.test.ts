@@ -86,7 +86,9 @@ describe("v2-session.json vector through create/consume", () => {
       payload: confirm,
       peer: alicePeer,
     });
-    expect(a.effects).toEqual([{ type: "checkNonce", nonce: v.confirm.my_nonce }]);
+    expect(a.effects).toEqual([
+      { type: "checkNonce", nonce: v.confirm.my_nonce, timestamp: expect.any(String) },
+    ]);
     expect(a.state.name).toBe("init_ready");
     a = step(aliceCtx, a.state, { type: "nonce-checked", nonce: v.confirm.my_nonce, fresh: true });
     expect(a.state.name).toBe("init_exchange");
@@ -96,7 +98,9 @@ describe("v2-session.json vector through create/consume", () => {
     // 3. Bob consumes request #1 (one second later on his clock) and answers respond #1 with fin.
     bobNow = v.request1.hs.timestamp;
     b = step(bobCtx, b.state, { type: "receive", payload: v.request1, peer: bobPeer });
-    expect(b.effects).toEqual([{ type: "checkNonce", nonce: v.request1.my_nonce }]);
+    expect(b.effects).toEqual([
+      { type: "checkNonce", nonce: v.request1.my_nonce, timestamp: expect.any(String) },
+    ]);
     const checked: MachineEvent = { type: "nonce-checked", nonce: v.request1.my_nonce, fresh: true };
     b = step(bobCtx, b.state, checked);
     expect(b.state.name).toBe("resp_exchange");
@@ -153,7 +157,9 @@ describe("legacy vectors through the machine (HSAgent_2 interop)", () => {
       payload: confirmOf(hs.valid),
       peer: legacyBob,
     });
-    expect(t.effects).toEqual([{ type: "checkNonce", nonce: hs.expected_nonce }]);
+    expect(t.effects).toEqual([
+      { type: "checkNonce", nonce: hs.expected_nonce, timestamp: expect.any(String) },
+    ]);
     t = step(ctx, t.state, { type: "nonce-checked", nonce: hs.expected_nonce, fresh: true });
     const est = t.effects.find((e) => e.type === "established");
     if (est?.type !== "established") throw new Error("not established");
@@ -231,7 +237,9 @@ describe("legacy-envelope.json through the responder", () => {
       payload: request1,
       peer: { ...identityOf(alice), protocols: [1] },
     });
-    expect(t.effects).toEqual([{ type: "checkNonce", nonce: "0a".repeat(16) }]);
+    expect(t.effects).toEqual([
+      { type: "checkNonce", nonce: "0a".repeat(16), timestamp: expect.any(String) },
+    ]);
     t = step(ctx, t.state, { type: "nonce-checked", nonce: "0a".repeat(16), fresh: true });
     expect(t.effects).toContainEqual({ type: "deliver", message: "How are you? été", round: 1 });
     expect(t.state.name).toBe("resp_exchange");

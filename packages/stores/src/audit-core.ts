@@ -121,6 +121,46 @@ export class BatchingAuditLog implements AuditLog {
     await run;
   }
 
+  /**
+   * Run `write` in the flush order with the buffered events as one block payload (null if none),
+   * so a caller can carry them in its own write (one substrate batch). When `write` rejects, the
+   * events go back to the front of the buffer for the next flush.
+   */
+  async rideWith<R>(write: (payload: AuditBlockPayload | null) => Promise<R>): Promise<R> {
+    this.#disarm();
+    const run = this.#inFlight
+      .catch(() => {})
+      .then(async () => {
+        // A block that failed before goes first, whole (same batch id); else the buffered events.
+        const payload: AuditBlockPayload | null =
+          this.#failed ??
+          (this.#buffer.length === 0
+            ? null
+            : { v: 1, batch: randomUUID(), agentId: this.#agentId, events: this.#buffer.splice(0) });
+        this.#failed = null;
+        try {
+          const out = await write(payload);
+          if (payload) {
+            this.stats.blocks++;
+            this.stats.persisted += payload.events.length;
+          }
+          return out;
+        } catch (error) {
+          if (payload) {
+            this.stats.failedFlushes++;
+            this.#failed = payload;
+            this.#arm();
+          }
+          throw error;
+        }
+      });
+    this.#inFlight = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#disarm();

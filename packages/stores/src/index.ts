@@ -73,6 +73,7 @@ function checkAgent(options: AgentStoreOptions): void {
  */
 export function createSubstrateStores(client: SubstrateClient, options: AgentStoreOptions): AgentStores {
   checkAgent(options);
+  const audit = createSubstrateAuditLog(client, options.agentId, options.audit);
   return {
     identity: options.identity ?? new SubstrateIdentityRegistry(client),
     sessions: new SubstrateSessionStore(client, options.agentId, options.identityObjId, {
@@ -80,8 +81,9 @@ export function createSubstrateStores(client: SubstrateClient, options: AgentSto
     }),
     nonces: new SubstrateNonceStore(client, options.agentId, options.identityObjId, {
       ...(options.nonceCacheTtlMs !== undefined ? { cacheTtlMs: options.nonceCacheTtlMs } : {}),
+      audit,
     }),
-    audit: createSubstrateAuditLog(client, options.agentId, options.audit),
+    audit,
   };
 }
 

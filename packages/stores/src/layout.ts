@@ -7,6 +7,8 @@ export const ObjectTypes = {
   AgentSecretVault: 7002,
   NonceMarker: 7004,
   HandshakeSessionState: 7005,
+  /** A peer's replay high-water mark (hsagent only; 7006 was HSAgent_2's receive-half state). */
+  ReplayMark: 7007,
 } as const;
 
 /** Association from the account id to each of its identities (attrs `{agentId}`). */
@@ -26,6 +28,11 @@ export function sessionAssocType(role: string, peerIdentityObjId: string): strin
  * a marker written ahead of the nonce it will hold, so recording a nonce is one round-trip wait.
  */
 export const HAS_NONCE_SPARE = "has_nonce_spare";
+
+/** Association from our identity to a peer's ReplayMark: `replay_mark-<peerIdentityObjId>`. */
+export function replayMarkAssocType(peerIdentityObjId: string): string {
+  return `replay_mark-${peerIdentityObjId}`;
+}
 
 /** Association type marking a seen nonce: `nonce_seen-<nonce>`. */
 export function nonceAssocType(nonce: string): string {

@@ -151,6 +151,19 @@ export interface NonceStore {
    * Returns how many were deleted.
    */
   purgeSpares?(options?: { readonly scan?: boolean; readonly close?: boolean }): Promise<number>;
+  /**
+   * Replay check by the peer's durable high-water mark (PROTOCOL.md §8): resolves true only when
+   * the handshake's `timestampMs` is above the peer's last accepted one and the mark has been
+   * durably raised to it (a conditional write); false for a replay, with nothing written. For a
+   * `wholeSecond` sender an equal timestamp passes unless the nonce was seen by this process.
+   * Replaces {@link recordIfNew} (no nonce markers, spares or journal; nothing to purge).
+   */
+  admitHandshake?(
+    peerIdentityObjId: string,
+    nonce: string,
+    timestampMs: number,
+    options: { readonly wholeSecond: boolean },
+  ): Promise<boolean>;
 }
 
 /** Audit event types (PROTOCOL.md §7–§8); other UPPER_SNAKE names are accepted too. */

@@ -4,6 +4,22 @@
 // and session narrowing to an agent key.
 
 import { randomBytes } from "node:crypto";
+import {
+  BatchClashError,
+  type BatchItem,
+  type BatchResult,
+  batchDisabledByEnv,
+  batchRequest,
+  clashIndex,
+  parseBatchAnswer,
+  runSingly,
+} from "./batch.js";
+import {
+  CAPABILITIES_PATH,
+  NO_CAPABILITIES,
+  parseCapabilities,
+  type ServerCapabilities,
+} from "./capabilities.js";
 import { bytesToJson, fromBase64, jsonToBytes, toBase64, utf8 } from "./codec.js";
 import {
   ApiError,
@@ -82,6 +98,11 @@ export interface SubstrateClientOptions {
   readonly fetch?: typeof globalThis.fetch;
   /** PEM certificate(s) to trust for an `https://` baseUrl (e.g. a self-signed server), besides the system CAs. */
   readonly ca?: string | Uint8Array;
+  /**
+   * Use the batch extension when the server advertises it (default true, unless the environment
+   * says `HSAGENT_SUBSTRATE_BATCH=off`); false always sends batches as single calls.
+   */
+  readonly batch?: boolean;
 }
 
 const NAME_RE = /^[A-Za-z0-9_.~-]{1,255}$/;
@@ -184,6 +205,8 @@ export class SubstrateClient {
   #authMethod: AuthMethod | null = null;
   #account: AccountInfo | null = null;
   #relogin: Promise<void> | null = null;
+  readonly #batchAllowed: boolean;
+  #capabilities: Promise<ServerCapabilities> | null = null;
 
   constructor(options: SubstrateClientOptions) {
     if (!/^https?:\/\//.test(options.baseUrl)) {
@@ -191,6 +214,7 @@ export class SubstrateClient {
     }
     this.#credentials = options.credentials ?? null;
     this.#autoRegister = options.autoRegister ?? false;
+    this.#batchAllowed = options.batch ?? !batchDisabledByEnv();
     this.#transport = new Transport({
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs ?? 10_000,
@@ -551,6 +575,58 @@ export class SubstrateClient {
       },
       parseDelete,
     ).then((r) => r ?? { success: false, message: "not found" });
+  }
+
+  // ------------------------------------------------------ extensions (ours)
+
+  /**
+   * What the server offers beyond SUBSTRATE-API.md (GET /.well-known/hsagent-substrate, 1
+   * round-trip, asked once per client; a server without the document offers nothing).
+   */
+  capabilities(): Promise<ServerCapabilities> {
+    this.#capabilities ??= this.#call(
+      {
+        method: "GET",
+        path: CAPABILITIES_PATH,
+        route: `GET ${CAPABILITIES_PATH}`,
+        idempotent: true,
+        auth: false,
+        nullOn404: true,
+      },
+      parseCapabilities,
+    ).then(
+      (c) => c ?? NO_CAPABILITIES,
+      () => NO_CAPABILITIES,
+    );
+    return this.#capabilities;
+  }
+
+  /** True when {@link batch} goes out as one batched call (allowed here and offered by the server). */
+  async batchSupported(): Promise<boolean> {
+    return this.#batchAllowed && (await this.capabilities()).batch !== null;
+  }
+
+  /**
+   * Several writes in ONE round-trip and one transaction, all or nothing, when the server offers
+   * the batch extension; else (or with `batch: false` / `HSAGENT_SUBSTRATE_BATCH=off`) the same
+   * items as single calls in order, which is neither atomic nor one round-trip. A lost version
+   * race throws {@link BatchClashError} (batched: nothing was written). See batch.ts.
+   */
+  async batch(items: readonly BatchItem[]): Promise<BatchResult[]> {
+    if (items.length === 0) return [];
+    const caps = this.#batchAllowed ? await this.capabilities() : NO_CAPABILITIES;
+    if (!caps.batch) return runSingly(this, items);
+    if (items.length > caps.batch.maxItems) {
+      throw new SubstrateError(`a batch holds at most ${caps.batch.maxItems} items`, "INVALID_ARGUMENT");
+    }
+    try {
+      return await this.#call(batchRequest(this.accountId, items), (b) => parseBatchAnswer(b, items.length));
+    } catch (error) {
+      if (error instanceof VersionClashError && error.status === 409) {
+        throw new BatchClashError(error, error.status, error.body, clashIndex(error.body));
+      }
+      throw error;
+    }
   }
 
   // ----------------------------------------------------------------- chains

@@ -2,6 +2,14 @@
 // HSAgent substrate (SUBSTRATE-API.md): accounts, agent keys, BOSS objects and
 // associations, Fathom chains; typed errors; round-trip counters.
 
+export {
+  BatchClashError,
+  type BatchId,
+  type BatchItem,
+  type BatchResult,
+  batchDisabledByEnv,
+} from "./batch.js";
+export { CAPABILITIES_PATH, type ServerCapabilities } from "./capabilities.js";
 export { SubstrateClient, type SubstrateClientOptions } from "./client.js";
 export { bytesToJson, fromBase64, fromUtf8, jsonToBytes, toBase64, utf8 } from "./codec.js";
 export {

@@ -14,3 +14,5 @@ export const MAX_LIST_LIMIT = 1000;
 export const DEFAULT_LIST_LIMIT = 50;
 /** Largest number of blocks returned by one range query. */
 export const MAX_RANGE_BLOCKS = 1000;
+/** Most items one batch (the batch extension) may carry. */
+export const MAX_BATCH_ITEMS = 64;

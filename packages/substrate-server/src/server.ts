@@ -22,7 +22,9 @@ import { type ServerTimeouts, serverTimeoutOptions, type TlsFiles } from "./guar
 import { MAX_JSON_BODY_BYTES } from "./limits.js";
 import { registerObservability } from "./observability.js";
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBuckets } from "./rate-limit.js";
+import { requestLoggerOptions } from "./request-logger.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { batchRoutes } from "./routes/batch.js";
 import { chainPolicyRoutes } from "./routes/chain-policy.js";
 import { chainRoutes } from "./routes/chains.js";
 import { objectRoutes } from "./routes/objects.js";
@@ -110,6 +112,9 @@ export async function buildSubstrateApp(
   const app = Fastify({
     ...serverTimeoutOptions(opts.timeouts, opts.tls),
     logger: loggerOption(opts.logger),
+    ...requestLoggerOptions(
+      opts.logger ? (typeof opts.logger === "object" ? (opts.logger.level ?? "info") : "info") : undefined,
+    ),
     bodyLimit: MAX_JSON_BODY_BYTES,
     routerOptions: { maxParamLength: 300 },
     forceCloseConnections: "idle",
@@ -181,7 +186,7 @@ export async function buildSubstrateApp(
       const code = STATUS_CODES[status] ?? "BAD_REQUEST";
       return reply.code(status).send({ error: (fe.message || "bad request").slice(0, 500), code });
     }
-    req.log.error({ err }, "request failed");
+    req.log.error({ err, reqId: req.id }, "request failed");
     return reply.code(500).send({ error: "internal error", code: "INTERNAL" });
   });
   app.setNotFoundHandler((_req, reply) =>
@@ -191,6 +196,7 @@ export async function buildSubstrateApp(
   accountRoutes(app, ctx);
   objectRoutes(app, ctx);
   chainPolicyRoutes(app, ctx);
+  batchRoutes(app, ctx);
   await app.register(async (scope) => chainRoutes(scope, ctx));
   // While closing, answer in-flight requests with `Connection: close` so their sockets do not
   // linger as idle keep-alive connections and delay shutdown. This costs nothing per request: the

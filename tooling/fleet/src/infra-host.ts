@@ -1,7 +1,7 @@
 /**
  * A substrate server or a relay as its own process, for fault injection (kill -9, restart on the
  * same port). `infra-host substrate` reads HSAGENT_FLEET_DB, HSAGENT_FLEET_PG_SCHEMA,
- * HSAGENT_FLEET_PORT, HSAGENT_FLEET_TOKEN_TTL and the JWT secret from the environment (never
+ * HSAGENT_FLEET_PORT, HSAGENT_FLEET_TOKEN_TTL, HSAGENT_FLEET_FAST_SCRYPT and the JWT secret from the environment (never
  * argv); `infra-host relay` reads HSAGENT_FLEET_PORT. Prints `listening <host:port>` when up;
  * SIGTERM closes gracefully.
  */
@@ -17,12 +17,15 @@ async function main(): Promise<void> {
     if (!db) throw new Error("HSAGENT_FLEET_DB is required");
     const schema = process.env.HSAGENT_FLEET_PG_SCHEMA;
     const ttl = process.env.HSAGENT_FLEET_TOKEN_TTL;
+    // Benches measure sessions, not logins: a cheap password hash keeps 20 parallel logins quick.
+    const fastScrypt = process.env.HSAGENT_FLEET_FAST_SCRYPT === "1";
     const server = await startSubstrateServer({
       host: "127.0.0.1",
       port,
       db,
       ...(schema ? { pgSchema: schema } : {}),
       ...(ttl ? { tokenTtlSeconds: Number(ttl) } : {}),
+      ...(fastScrypt ? { scrypt: { N: 1024, r: 8, p: 1 } } : {}),
       rateLimit: false,
     });
     close = () => server.close();

@@ -24,6 +24,11 @@ export class InfraProcess {
     readonly env: Record<string, string> = {},
   ) {}
 
+  /** Process id of the running process (CPU accounting), or null. */
+  get pid(): number | null {
+    return this.#child?.pid ?? null;
+  }
+
   /** host:port once started. */
   get address(): string {
     return `127.0.0.1:${this.#port}`;

@@ -1,10 +1,11 @@
 /**
- * Regenerate docs/BENCHMARKS.md from bench/results/latest.json and soak*.json (any may be
+ * Regenerate docs/BENCHMARKS.md from bench/results/latest.json, capacity.json and soak*.json (any may be
  * missing). Called by the bench and soak scripts; runnable alone (`pnpm --filter @hsagent/fleet docs`).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type CapacityResults, renderCapacity, renderCapacityChart } from "./capacity-report.js";
 import { BENCHMARKS_MD, RESULTS_DIR } from "./paths.js";
 import { renderBenchmarks } from "./report.js";
 import type { BenchResults, SoakResults } from "./results.js";
@@ -22,8 +23,14 @@ export function writeDocs(): string {
         .sort()
         .map((f) => readJson<SoakResults>(`${RESULTS_DIR}${f}`)!)
     : [];
+  const capacity = readJson<CapacityResults>(`${RESULTS_DIR}capacity.json`);
   mkdirSync(dirname(BENCHMARKS_MD), { recursive: true });
-  writeFileSync(BENCHMARKS_MD, renderBenchmarks(bench, soaks));
+  let text = renderBenchmarks(bench, soaks);
+  if (capacity) {
+    writeFileSync(`${RESULTS_DIR}capacity-chart.svg`, renderCapacityChart(capacity));
+    text = `${text.trimEnd()}\n\n${renderCapacity(capacity).join("\n")}`;
+  }
+  writeFileSync(BENCHMARKS_MD, text);
   return BENCHMARKS_MD;
 }
 

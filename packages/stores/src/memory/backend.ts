@@ -34,6 +34,8 @@ export class MemoryBackend {
   readonly sessions = new Map<string, Map<string, MemorySessionEntry>>();
   /** agentId → (nonce → peerIdentityObjId). */
   readonly nonces = new Map<string, Map<string, string>>();
+  /** agentId → (peerIdentityObjId → replay high-water mark, ms). */
+  readonly marks = new Map<string, Map<string, number>>();
   /** agentId → blocks of events. */
   readonly audit = new Map<string, AuditBlockPayload[]>();
 

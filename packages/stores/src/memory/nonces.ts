@@ -46,6 +46,31 @@ export class MemoryNonceStore implements NonceStore {
     return true;
   }
 
+  async admitHandshake(
+    peerIdentityObjId: string,
+    nonce: string,
+    timestampMs: number,
+    options: { readonly wholeSecond: boolean },
+  ): Promise<boolean> {
+    checkNonce(nonce);
+    assertObjId(peerIdentityObjId, "peerIdentityObjId");
+    checkTimestampMs(timestampMs);
+    if (this.#cache.has(nonce)) return false;
+    let marks = this.#backend.marks.get(this.#agentId);
+    if (!marks) {
+      marks = new Map();
+      this.#backend.marks.set(this.#agentId, marks);
+    }
+    const mark = marks.get(peerIdentityObjId);
+    if (mark !== undefined && (timestampMs < mark || (timestampMs === mark && !options.wholeSecond))) {
+      this.#cache.add(nonce);
+      return false;
+    }
+    marks.set(peerIdentityObjId, timestampMs);
+    this.#cache.add(nonce);
+    return true;
+  }
+
   async purgePeer(peerIdentityObjId: string): Promise<number> {
     assertObjId(peerIdentityObjId, "peerIdentityObjId");
     let n = 0;
@@ -58,6 +83,12 @@ export class MemoryNonceStore implements NonceStore {
     }
     return n;
   }
+}
+
+/** Throws `INVALID_ARGUMENT` for a handshake timestamp that is not a plausible epoch-ms value. */
+export function checkTimestampMs(ms: number): void {
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > 253_402_300_799_999)
+    throw new StoreError("timestamp must be epoch milliseconds within years 1970..9999", "INVALID_ARGUMENT");
 }
 
 /** Throws `INVALID_ARGUMENT` for a nonce that cannot be stored. */

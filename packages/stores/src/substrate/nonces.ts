@@ -21,16 +21,20 @@
 // the handshake freshness window bounds what a racing replay could achieve.
 
 import { bytesToJson, type SubstrateClient, VersionClashError } from "@hsagent/substrate-client";
+import type { BatchingAuditLog } from "../audit-core.js";
 import { assertObjId } from "../guard.js";
 import { CHAIN_SHARD, HAS_NONCE_SPARE, nonceAssocType, nonceJournalChain, ObjectTypes } from "../layout.js";
 import { FAN_OUT, mapLimit } from "../limit.js";
-import { checkNonce } from "../memory/nonces.js";
+import { checkNonce, checkTimestampMs } from "../memory/nonces.js";
 import { DEFAULT_NONCE_CACHE_TTL_MS, isNonceLike, NonceTtlCache } from "../nonce-cache.js";
 import type { NonceStore } from "../types.js";
 import { isOwnBlock } from "./foreign.js";
+import { SubstrateReplayMarks } from "./replay-marks.js";
 
 /** Options of {@link SubstrateNonceStore}. */
 export interface SubstrateNonceOptions {
+  /** The agent's audit log: its buffered events ride with replay-mark writes (one batched call). */
+  readonly audit?: BatchingAuditLog;
   /** How long a seen nonce is answered from memory, ms (default 120000). */
   readonly cacheTtlMs?: number;
   /** Clock (tests). */
@@ -50,6 +54,7 @@ export class SubstrateNonceStore implements NonceStore {
   /** Spare markers by peer: written ahead (see `prepare`); `id` once written and linked. */
   readonly #spares = new Map<string, { id: string | null; ready: Promise<void> }>();
   #sparesClosed = false;
+  readonly #marks: SubstrateReplayMarks;
 
   constructor(
     client: SubstrateClient,
@@ -62,6 +67,25 @@ export class SubstrateNonceStore implements NonceStore {
     this.#identityObjId = assertObjId(identityObjId, "identityObjId");
     this.#cache = new NonceTtlCache(options.cacheTtlMs ?? DEFAULT_NONCE_CACHE_TTL_MS);
     this.#now = options.now ?? (() => new Date());
+    this.#marks = new SubstrateReplayMarks(
+      client,
+      agentId,
+      this.#identityObjId,
+      this.#cache,
+      options.audit ?? null,
+    );
+  }
+
+  async admitHandshake(
+    peerIdentityObjId: string,
+    nonce: string,
+    timestampMs: number,
+    options: { readonly wholeSecond: boolean },
+  ): Promise<boolean> {
+    checkNonce(nonce);
+    assertObjId(peerIdentityObjId, "peerIdentityObjId");
+    checkTimestampMs(timestampMs);
+    return this.#marks.admit(peerIdentityObjId, nonce, timestampMs, options.wholeSecond);
   }
 
   async exists(nonce: string): Promise<boolean> {

@@ -4,6 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Principal } from "../auth/tokens.js";
 import { readChainBody } from "../chain-body.js";
 import { blockHash, decodePayloads, encodePayloads, GENESIS_PREV_HASH } from "../chain-hash.js";
 import { iso, makeAuthHook, principalOf, type RouteContext } from "../context.js";
@@ -11,18 +12,22 @@ import { badRequest, notFound } from "../errors.js";
 import { checkChainWrite } from "../guard/write-checks.js";
 import { MAX_CHAIN_BODY_BYTES, MAX_LIST_LIMIT, MAX_RANGE_BLOCKS } from "../limits.js";
 import { blockParams, chainParams, chainTenantParams, rangeQuery, recentQuery } from "../schemas.js";
-import type { BlockRecord, ChainKey, ChainRecord, SubstrateStore } from "../store/types.js";
+import type { BlockRecord, ChainKey, ChainRecord, NewBlock, SubstrateStore } from "../store/types.js";
 import { parseInt32, parseName, parseOptionalBigint } from "../wire.js";
 
 const INT32_MAX = 2_147_483_647;
 
-function chainKey(req: FastifyRequest): ChainKey {
-  const p = req.params as { tenant: unknown; chain: unknown; shard: unknown };
+/** Validate a chain key given as tenant (username), chain name and shard (routes and batch items). */
+export function parseChainKey(p: { tenant: unknown; chain: unknown; shard: unknown }): ChainKey {
   return {
     tenant: parseName(p.tenant, "tenant"),
     name: parseName(p.chain, "chain"),
     shard: parseInt32(p.shard, "shard", 0, INT32_MAX),
   };
+}
+
+function chainKey(req: FastifyRequest): ChainKey {
+  return parseChainKey(req.params as { tenant: unknown; chain: unknown; shard: unknown });
 }
 
 /** Chain key for a read/delete: 404 unless the tenant is the caller. */
@@ -203,6 +208,30 @@ export async function validateChain(
   };
 }
 
+/**
+ * Check a chain write (append/prepend, single or batched) and build its block: a non-empty body,
+ * and a tenant that is the caller or an existing account (cross-user messaging).
+ */
+export async function prepareBlock(
+  ctx: RouteContext,
+  p: Principal,
+  key: ChainKey,
+  body: unknown,
+): Promise<NewBlock> {
+  if (!Buffer.isBuffer(body) || body.length === 0) throw badRequest("body must be non-empty raw bytes");
+  // The checks every write passes (tenant exists, owner-write-only chains, quota): guard/write-checks.ts.
+  await checkChainWrite(ctx, p, key, body.length);
+  const sourceAgent = p.kind === "key" ? `${p.username}/agent:${p.agentId}` : p.username;
+  return {
+    payloads: encodePayloads([body]),
+    messageCount: 1,
+    payloadBytes: body.length,
+    eventId: randomUUID(),
+    sourceAgent,
+    now: Date.now(),
+  };
+}
+
 /** Register chain routes (in their own encapsulated scope: raw-body parser for any content-type). */
 export async function chainRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   const auth = makeAuthHook(ctx);
@@ -217,22 +246,10 @@ export async function chainRoutes(app: FastifyInstance, ctx: RouteContext): Prom
   });
 
   const write = (where: "append" | "prepend") => async (req: FastifyRequest) => {
-    const p = principalOf(req);
     const key = chainKey(req);
-    const body = req.body;
-    if (!Buffer.isBuffer(body) || body.length === 0) throw badRequest("body must be non-empty raw bytes");
-    await checkChainWrite(ctx, p, key, body.length);
-    const sourceAgent = p.kind === "key" ? `${p.username}/agent:${p.agentId}` : p.username;
-    const eventId = randomUUID();
-    const b = await store.addBlock(key, where, {
-      payloads: encodePayloads([body]),
-      messageCount: 1,
-      payloadBytes: body.length,
-      eventId,
-      sourceAgent,
-      now: Date.now(),
-    });
-    return { success: true, blockIdx: b.idx.toString(), eventId };
+    const block = await prepareBlock(ctx, principalOf(req), key, req.body);
+    const b = await store.addBlock(key, where, block);
+    return { success: true, blockIdx: b.idx.toString(), eventId: block.eventId };
   };
 
   for (const where of ["append", "prepend"] as const) {

@@ -1,16 +1,11 @@
 // §3 Objects and §4 associations (BOSS). `:tenant` must be the caller's account id (else 403),
 // checked before anything is read, so a stranger cannot learn whether an object exists.
 
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { iso, makeAuthHook, principalOf, type RouteContext } from "../context.js";
-import { ApiError, badRequest, forbidden, notFound, tooLarge } from "../errors.js";
+import { ApiError, notFound } from "../errors.js";
 import { checkObjectWrite } from "../guard/write-checks.js";
-import {
-  DEFAULT_LIST_LIMIT,
-  MAX_ASSOCIATION_DATA_BYTES,
-  MAX_LIST_LIMIT,
-  MAX_OBJECT_DATA_BYTES,
-} from "../limits.js";
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "../limits.js";
 import {
   associationListParams,
   associationParams,
@@ -19,37 +14,8 @@ import {
   tenantParams,
 } from "../schemas.js";
 import type { AssociationRecord } from "../store/types.js";
-import {
-  base64DecodedLength,
-  decodeBase64,
-  parseBigint,
-  parseId,
-  parseInt32,
-  parseName,
-  parseOptionalBigint,
-} from "../wire.js";
-
-/** The caller's tenant id, after checking the path names it (403 otherwise). */
-function ownTenant(req: FastifyRequest): bigint {
-  const p = principalOf(req);
-  const tenant = parseId((req.params as { tenant: unknown }).tenant, "tenant");
-  if (tenant !== p.accountId) throw forbidden("tenant does not match the authenticated account");
-  return tenant;
-}
-
-function readData(value: unknown, field: string, maxBytes: number): Buffer {
-  if (value === undefined || value === null) return Buffer.alloc(0);
-  if (typeof value !== "string") throw badRequest(`${field} must be a base64 string`);
-  if (value.length % 4 === 0 && base64DecodedLength(value) > maxBytes) {
-    throw tooLarge(`${field} exceeds ${maxBytes} bytes`);
-  }
-  if (value.length > Math.ceil(maxBytes / 3) * 4 + 4) throw tooLarge(`${field} exceeds ${maxBytes} bytes`);
-  const data = decodeBase64(value, field);
-  if (data.length > maxBytes) throw tooLarge(`${field} exceeds ${maxBytes} bytes`);
-  return data;
-}
-
-const parseType = (v: unknown): number => parseInt32(v, "type", 1, 1_000_000_000);
+import { parseId, parseInt32, parseName, parseOptionalBigint } from "../wire.js";
+import { ownTenant, parseAssociationWrite, parseObjectWrite, parseType } from "./object-input.js";
 
 function assocJson(a: AssociationRecord) {
   return {
@@ -126,20 +92,13 @@ export function objectRoutes(app: FastifyInstance, ctx: RouteContext): void {
     },
     async (req, reply) => {
       const tenant = ownTenant(req);
-      const body = req.body as { type: unknown; id?: unknown; version?: unknown; data: unknown };
-      const type = parseType(body.type);
-      const id = body.id === undefined || body.id === null ? 0n : parseId(body.id, "id");
-      const data = readData(body.data, "data", MAX_OBJECT_DATA_BYTES);
+      const { type, id, version, data } = parseObjectWrite(req.body as Record<string, unknown>, parseId);
       await checkObjectWrite(ctx, principalOf(req), data.length);
       const now = Date.now();
-      if (id === 0n) {
-        const version =
-          body.version === undefined ? 0 : parseInt32(body.version, "version", 0, 2_000_000_000);
+      if (id === null) {
         const newId = await store.createObject(tenant, type, version, data, now);
         return reply.code(201).send({ success: true, id: newId.toString() });
       }
-      if (body.version === undefined) throw badRequest("version is required to update an object");
-      const version = parseInt32(body.version, "version", 0, 2_000_000_000);
       const outcome = await store.updateObject(tenant, type, id, version, data, now);
       if (outcome === "missing") throw notFound("object not found");
       if (outcome === "clash") {
@@ -170,13 +129,8 @@ export function objectRoutes(app: FastifyInstance, ctx: RouteContext): void {
     },
     async (req, reply) => {
       const tenant = ownTenant(req);
-      const body = req.body as Record<string, unknown>;
-      const type = parseName(body.type, "type");
-      const sourceId = parseId(body.sourceId, "sourceId");
-      const targetId = parseId(body.targetId, "targetId");
-      const time = body.time === undefined ? BigInt(Date.now()) : parseBigint(body.time, "time");
-      const position = body.position === undefined ? time : parseBigint(body.position, "position");
-      const data = readData(body.data, "data", MAX_ASSOCIATION_DATA_BYTES);
+      const a = parseAssociationWrite(req.body as Record<string, unknown>, parseId);
+      const { type, sourceId, targetId, time, position, data } = a;
       await checkObjectWrite(ctx, principalOf(req), data.length);
       await store.putAssociation({ tenant, type, sourceId, targetId, time, position, data });
       return reply.code(201).send({ success: true });

@@ -3,17 +3,11 @@
 // (SELECT … FOR UPDATE) so concurrent appends on any replica never fork the hash chain.
 
 import pg from "pg";
-import { buildBlock, chainAfter, placeBlock } from "./blocks.js";
+import { BatchAbort, batchPlan, driveAsync } from "./batch.js";
 import { postgresHealth } from "./health.js";
 import { PG_MIGRATIONS } from "./postgres-schema.js";
-import type {
-  AccountRecord,
-  AssociationRecord,
-  BlockRecord,
-  ChainRecord,
-  ObjectRecord,
-  SubstrateStore,
-} from "./types.js";
+import { addBlockOn, deleteObjectOn, PG_SQL, runPgStep, toChain } from "./postgres-steps.js";
+import type { AccountRecord, AssociationRecord, BlockRecord, ObjectRecord, SubstrateStore } from "./types.js";
 
 /** Options for {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -63,21 +57,6 @@ function toAssociation(r: Row): AssociationRecord {
     time: big(r.time),
     position: big(r.position),
     data: r.data as Buffer,
-  };
-}
-
-function toChain(r: Row): ChainRecord {
-  return {
-    tenant: String(r.tenant),
-    name: String(r.name),
-    shard: num(r.shard),
-    headIdx: big(r.head_idx),
-    tailIdx: big(r.tail_idx),
-    blockCount: big(r.block_count),
-    messageCount: big(r.message_count),
-    payloadBytes: big(r.payload_bytes),
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
   };
 }
 
@@ -260,41 +239,20 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
       return row ? toObject(row) : null;
     },
     async createObject(tenant, type, version, data, now) {
-      const row = await one(
-        "obj_ins",
-        "INSERT INTO objects (tenant, type, version, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-        [s(tenant), type, version, data, now],
-      );
+      const row = await one(PG_SQL.objIns.name, PG_SQL.objIns.text, [s(tenant), type, version, data, now]);
       return big((row as Row).id);
     },
     async updateObject(tenant, type, id, expectedVersion, data, now) {
       const r = await pool.query({
-        name: "obj_upd",
-        text: "UPDATE objects SET version = version + 1, data = $1, updated_at = $2 WHERE id = $3 AND tenant = $4 AND type = $5 AND version = $6",
+        ...PG_SQL.objUpd,
         values: [data, now, s(id), s(tenant), type, expectedVersion],
       });
       if (r.rowCount === 1) return "ok";
-      const exists = await one(
-        "obj_exists",
-        "SELECT 1 FROM objects WHERE id = $1 AND tenant = $2 AND type = $3",
-        [s(id), s(tenant), type],
-      );
+      const exists = await one(PG_SQL.objExists.name, PG_SQL.objExists.text, [s(id), s(tenant), type]);
       return exists ? "clash" : "missing";
     },
     async deleteObject(tenant, type, id) {
-      return tx(pool, async (c) => {
-        const r = await c.query("DELETE FROM objects WHERE id = $1 AND tenant = $2 AND type = $3", [
-          s(id),
-          s(tenant),
-          type,
-        ]);
-        if (!r.rowCount) return false;
-        await c.query("DELETE FROM associations WHERE tenant = $1 AND (source_id = $2 OR target_id = $2)", [
-          s(tenant),
-          s(id),
-        ]);
-        return true;
-      });
+      return tx(pool, (c) => deleteObjectOn(c, tenant, type, id));
     },
     async objectStats(tenant) {
       const o = (await one(
@@ -316,9 +274,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
     },
     async putAssociation(a) {
       await pool.query({
-        name: "assoc_put",
-        text: `INSERT INTO associations (tenant, type, source_id, target_id, time, position, data) VALUES ($1, $2, $3, $4, $5, $6, $7)
-          ON CONFLICT (tenant, type, source_id, target_id) DO UPDATE SET time = EXCLUDED.time, position = EXCLUDED.position, data = EXCLUDED.data`,
+        ...PG_SQL.assocPut,
         values: [s(a.tenant), a.type, s(a.sourceId), s(a.targetId), s(a.time), s(a.position), a.data],
       });
     },
@@ -350,58 +306,17 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
       return (r.rowCount ?? 0) > 0;
     },
     async addBlock(key, where, nb) {
-      return tx(pool, async (c) => {
-        const k = [key.tenant, key.name, key.shard];
-        await c.query(
-          `INSERT INTO chains (tenant, name, shard, head_idx, tail_idx, block_count, message_count, payload_bytes, created_at, updated_at)
-           VALUES ($1, $2, $3, 0, 0, 0, 0, 0, $4, $4) ON CONFLICT (tenant, name, shard) DO NOTHING`,
-          [...k, nb.now],
+      return tx(pool, (c) => addBlockOn(c, key, where, nb));
+    },
+    async applyBatch(tenant, ops) {
+      try {
+        return await tx(pool, (c) =>
+          driveAsync(batchPlan(tenant, ops), (step) => runPgStep(c, tenant, step)),
         );
-        const locked = await c.query(`SELECT * FROM chains WHERE ${KEYCOLS} FOR UPDATE`, k);
-        const chain = toChain(locked.rows[0] as Row);
-        const placement = placeBlock(chain, where);
-        let neighbour: Buffer | null = null;
-        if (placement.linkIdx !== null) {
-          const n = await c.query(`SELECT hash FROM blocks WHERE ${KEYCOLS} AND idx = $4`, [
-            ...k,
-            s(placement.linkIdx),
-          ]);
-          neighbour = (n.rows[0]?.hash as Buffer | undefined) ?? null;
-        }
-        const b = buildBlock(key, placement, neighbour, nb);
-        await c.query(
-          `INSERT INTO blocks (tenant, name, shard, idx, payloads, event_id, timestamp, source_agent, created_at,
-             message_count, payload_bytes, hash, prev_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-          [
-            ...k,
-            s(b.idx),
-            b.payloads,
-            b.system.eventId,
-            s(b.system.timestamp),
-            b.system.sourceAgent,
-            b.createdAt,
-            b.messageCount,
-            b.payloadBytes,
-            b.hash,
-            b.prevHash,
-          ],
-        );
-        const after = chainAfter(key, chain.blockCount === 0n ? null : chain, b);
-        await c.query(
-          `UPDATE chains SET head_idx = $4, tail_idx = $5, block_count = $6, message_count = $7, payload_bytes = $8,
-             updated_at = $9 WHERE ${KEYCOLS}`,
-          [
-            ...k,
-            s(after.headIdx),
-            s(after.tailIdx),
-            s(after.blockCount),
-            s(after.messageCount),
-            s(after.payloadBytes),
-            after.updatedAt,
-          ],
-        );
-        return b;
-      });
+      } catch (error) {
+        if (error instanceof BatchAbort) return error.outcome;
+        throw error;
+      }
     },
     async getChain(key) {
       const row = await one("chain_get", `SELECT * FROM chains WHERE ${KEYCOLS} AND block_count > 0`, [

@@ -7,6 +7,15 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import {
+  BatchAbort,
+  type BatchOp,
+  type BatchOutcome,
+  batchPlan,
+  driveSync,
+  type Step,
+  type StepAnswer,
+} from "./batch.js";
 import { buildBlock, chainAfter, placeBlock } from "./blocks.js";
 import { sqliteHealth } from "./health.js";
 import { SQLITE_MIGRATIONS } from "./sqlite-schema.js";
@@ -148,9 +157,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
     ),
     objectExists: db.prepare("SELECT 1 FROM objects WHERE id = ? AND tenant = ? AND type = ?"),
     deleteObject: db.prepare("DELETE FROM objects WHERE id = ? AND tenant = ? AND type = ?"),
-    deleteObjectAssocs: db.prepare(
-      "DELETE FROM associations WHERE tenant = ? AND (source_id = ? OR target_id = ?)",
-    ),
+    // Two DELETEs, one per index: an OR across source_id and target_id is planned on the tenant
+    // prefix alone and scans every association of the tenant.
+    deleteSourceAssocs: db.prepare("DELETE FROM associations WHERE tenant = ? AND source_id = ?"),
+    deleteTargetAssocs: db.prepare("DELETE FROM associations WHERE tenant = ? AND target_id = ?"),
     objectStats: db.prepare(
       "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM objects WHERE tenant = ?",
     ),
@@ -237,9 +247,42 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
   const deleteObjectTx = db.transaction((tenant: bigint, type: number, id: bigint): boolean => {
     const r = q.deleteObject.run(id, tenant, type);
     if (r.changes === 0) return false;
-    q.deleteObjectAssocs.run(tenant, id, id);
+    q.deleteSourceAssocs.run(tenant, id);
+    q.deleteTargetAssocs.run(tenant, id);
     return true;
   });
+
+  // One step of a batch plan (see batch.ts), synchronous: the whole batch is one transaction.
+  const runStep = (tenant: bigint, step: Step): StepAnswer => {
+    switch (step.do) {
+      case "create":
+        return big(
+          q.insertObject.run(tenant, step.type, step.version, step.data, now(), now()).lastInsertRowid,
+        );
+      case "update":
+        if (q.updateObject.run(step.data, now(), step.id, tenant, step.type, step.version).changes === 1)
+          return "ok";
+        return q.objectExists.get(step.id, tenant, step.type) ? "clash" : "missing";
+      case "delete":
+        return deleteObjectTx(tenant, step.type, step.id);
+      case "putAssoc": {
+        const a = step.a;
+        q.putAssoc.run(a.tenant, a.type, a.sourceId, a.targetId, a.time, a.position, a.data);
+        return undefined;
+      }
+      case "deleteAssoc":
+        return q.deleteAssoc.run(tenant, step.type, step.sourceId, step.targetId).changes > 0;
+      case "append": {
+        const b = addBlockTx(step.key, "append", step.block);
+        return { idx: b.idx, eventId: b.system.eventId };
+      }
+    }
+  };
+  const now = (): number => Date.now();
+  const batchTx = db.transaction(
+    (tenant: bigint, ops: readonly BatchOp[]): BatchOutcome =>
+      driveSync(batchPlan(tenant, ops), (step) => runStep(tenant, step)),
+  );
 
   const deleteChainTx = db.transaction((key: ChainKey): ChainRecord | null => {
     const row = q.getChain.get(key.tenant, key.name, key.shard) as Row | undefined;
@@ -333,6 +376,14 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
     },
     async addBlock(key, where, nb) {
       return addBlockTx.immediate(key, where, nb);
+    },
+    async applyBatch(tenant, ops) {
+      try {
+        return batchTx.immediate(tenant, ops);
+      } catch (error) {
+        if (error instanceof BatchAbort) return error.outcome;
+        throw error;
+      }
     },
     async getChain(key) {
       const row = q.getChain.get(key.tenant, key.name, key.shard) as Row | undefined;

@@ -2,6 +2,7 @@
 // Routes only talk to this interface; the contract suite runs unchanged against both.
 
 import type { BlockSystem } from "../chain-hash.js";
+import type { BatchOp, BatchOutcome } from "./batch.js";
 import type { StoreHealth } from "./health.js";
 
 /** A registered account (tenant). */
@@ -164,6 +165,12 @@ export interface SubstrateStore {
 
   /** Does the database answer (and, for PostgreSQL, how busy is the pool)? */
   health(): Promise<StoreHealth>;
+  /**
+   * Apply several writes in ONE transaction, all or nothing (the batch extension): a version clash
+   * or a missing object at item `index` rolls every item back and is answered as `{ok:false}`.
+   * Items may reference objects created by earlier items (see batch.ts).
+   */
+  applyBatch(tenant: bigint, ops: readonly BatchOp[]): Promise<BatchOutcome>;
 
   /** Close connections / the database file. */
   close(): Promise<void>;

@@ -1,0 +1,240 @@
+// Batched writes, the client side of our substrate API extension (SUBSTRATE-API.md, "Extension:
+// batched writes"): several object puts/deletes, association puts/deletes and chain appends in
+// one round-trip, applied by the server in one transaction. Against a server that does not
+// advertise the extension (the hosted API), or with HSAGENT_SUBSTRATE_BATCH=off, the same items
+// go out as single calls in order — same results, but neither atomic nor one round-trip.
+
+import { jsonToBytes, toBase64, utf8 } from "./codec.js";
+import { type RequestTarget, SubstrateError, VersionClashError } from "./errors.js";
+import { arr, big, bool, type JsonObject, obj, sbig } from "./shape.js";
+import type { HttpRequest } from "./transport.js";
+import type { BigIntString, JsonValue, PutAssociationInput } from "./types.js";
+
+/** An object id, or `"$<k>"`: the id created by item `k` (an earlier object create) of the same batch. */
+export type BatchId = BigIntString | `$${number}`;
+
+/** One item of {@link SubstrateClient.batch}. */
+export type BatchItem =
+  | {
+      readonly op: "putObject";
+      readonly type: number;
+      /** Absent: create. Present: update iff the stored version is `version`. */
+      readonly id?: BatchId;
+      readonly version: number;
+      /** Raw data, or `json` (stored as the JSON text). */
+      readonly data?: Uint8Array;
+      readonly json?: JsonValue;
+    }
+  | { readonly op: "deleteObject"; readonly type: number; readonly id: BatchId }
+  | ({ readonly op: "putAssociation"; readonly sourceId: BatchId; readonly targetId: BatchId } & Omit<
+      PutAssociationInput,
+      "sourceId" | "targetId"
+    >)
+  | {
+      readonly op: "deleteAssociation";
+      readonly type: string;
+      readonly sourceId: BatchId;
+      readonly targetId: BatchId;
+    }
+  | {
+      readonly op: "appendBlock";
+      readonly chain: string;
+      readonly shard: number;
+      readonly payload: Uint8Array | string;
+      /** Chain owner (a username); default: ours. */
+      readonly tenant?: string;
+    };
+
+/** What one item answered: the object id (puts), whether something was deleted, or the block index. */
+export type BatchResult =
+  | { readonly id: BigIntString }
+  | { readonly deleted: boolean }
+  | { readonly blockIdx: BigIntString; readonly eventId: string | null }
+  | Record<string, never>;
+
+/** A batch lost a version race at item `index` (batched: nothing was written). */
+export class BatchClashError extends VersionClashError {
+  /** Index of the clashing item. */
+  readonly index: number;
+  constructor(target: RequestTarget, status: number, body: unknown, index: number) {
+    super(target, status, body, `batch item ${index}`);
+    this.index = index;
+  }
+}
+
+/** Most items per request the server takes when it does not say (ours says 64). */
+export const DEFAULT_MAX_BATCH_ITEMS = 64;
+
+/** The single calls a fallback batch is made of (the client's own methods). */
+export interface SingleCalls {
+  putObject(input: { type: number; id?: string; version: number; data: Uint8Array }): Promise<{ id: string }>;
+  deleteObject(type: number, id: string): Promise<{ success: boolean }>;
+  putAssociation(input: PutAssociationInput): Promise<void>;
+  deleteAssociation(type: string, sourceId: string, targetId: string): Promise<{ success: boolean }>;
+  appendBlock(
+    chain: string,
+    shard: number,
+    payload: Uint8Array | string,
+    options?: { tenant?: string },
+  ): Promise<{ blockIdx: string; eventId: string | null }>;
+}
+
+/** True when the environment forces single calls (`HSAGENT_SUBSTRATE_BATCH=off`). */
+export function batchDisabledByEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.HSAGENT_SUBSTRATE_BATCH?.trim().toLowerCase();
+  return v === "off" || v === "0" || v === "false" || v === "no";
+}
+
+const REF = /^\$([0-9]{1,4})$/;
+
+function checkRefs(items: readonly BatchItem[]): void {
+  items.forEach((item, i) => {
+    for (const v of [
+      "id" in item ? item.id : undefined,
+      "sourceId" in item ? item.sourceId : undefined,
+      "targetId" in item ? item.targetId : undefined,
+    ]) {
+      const m = typeof v === "string" ? REF.exec(v) : null;
+      if (typeof v === "string" && v.startsWith("$") && !m)
+        throw new SubstrateError(`batch item ${i}: bad reference ${v}`, "INVALID_ARGUMENT");
+      if (m) {
+        const k = Number(m[1]);
+        const target = items[k];
+        if (k >= i || target?.op !== "putObject" || target.id !== undefined) {
+          throw new SubstrateError(
+            `batch item ${i}: ${v} names no earlier object create`,
+            "INVALID_ARGUMENT",
+          );
+        }
+      }
+    }
+  });
+}
+
+function dataOf(item: { data?: Uint8Array; json?: JsonValue }): Uint8Array {
+  if (item.json !== undefined) return jsonToBytes(item.json);
+  return item.data ?? new Uint8Array(0);
+}
+
+/** The wire form of an item (the server validates it like the single call). */
+function wireItem(item: BatchItem): JsonObject {
+  switch (item.op) {
+    case "putObject": {
+      const o: JsonObject = {
+        op: item.op,
+        type: item.type,
+        version: item.version,
+        data: toBase64(dataOf(item)),
+      };
+      if (item.id !== undefined) o.id = item.id;
+      return o;
+    }
+    case "deleteObject":
+      return { op: item.op, type: item.type, id: item.id };
+    case "putAssociation": {
+      const time = item.time ?? String(Date.now());
+      return {
+        op: item.op,
+        type: item.type,
+        sourceId: item.sourceId,
+        targetId: item.targetId,
+        time,
+        position: item.position ?? time,
+        data: toBase64(dataOf(item)),
+      };
+    }
+    case "deleteAssociation":
+      return { op: item.op, type: item.type, sourceId: item.sourceId, targetId: item.targetId };
+    case "appendBlock": {
+      const payload = typeof item.payload === "string" ? utf8(item.payload) : item.payload;
+      if (payload.byteLength === 0)
+        throw new SubstrateError("chain payload must not be empty", "INVALID_ARGUMENT");
+      const o: JsonObject = { op: item.op, chain: item.chain, shard: item.shard, payload: toBase64(payload) };
+      if (item.tenant !== undefined) o.tenant = item.tenant;
+      return o;
+    }
+  }
+}
+
+function parseResult(v: JsonValue): BatchResult {
+  const o = obj(v, "result");
+  if (o.id !== undefined) return { id: big(o.id, "id") };
+  if (o.blockIdx !== undefined)
+    return { blockIdx: sbig(o.blockIdx, "blockIdx"), eventId: o.eventId == null ? null : String(o.eventId) };
+  if (o.deleted !== undefined) return { deleted: bool(o.deleted, "deleted") };
+  return {};
+}
+
+/** The request of a batched call (not idempotent: never retried). */
+export function batchRequest(
+  tenant: string,
+  items: readonly BatchItem[],
+): Omit<HttpRequest, "token"> & { versionClash: true } {
+  checkRefs(items);
+  return {
+    method: "POST",
+    path: `/api/batch/${encodeURIComponent(tenant)}`,
+    route: "POST /api/batch/:tenant",
+    json: { items: items.map(wireItem) },
+    idempotent: false,
+    versionClash: true,
+  };
+}
+
+/** Parse the answer of a batched call. */
+export function parseBatchAnswer(body: JsonValue, count: number): BatchResult[] {
+  const results = arr(obj(body, "answer").results, "results").map(parseResult);
+  if (results.length !== count)
+    throw new SubstrateError("batch answer has the wrong length", "INVALID_RESPONSE");
+  return results;
+}
+
+/** The clashing item's index from a 409 batch answer body (−1 if the server did not say). */
+export function clashIndex(body: unknown): number {
+  const i = (body as { index?: unknown } | null)?.index;
+  return typeof i === "number" && Number.isInteger(i) ? i : -1;
+}
+
+/** Run the items as single calls, in order, resolving `$k` references (the fallback). */
+export async function runSingly(calls: SingleCalls, items: readonly BatchItem[]): Promise<BatchResult[]> {
+  checkRefs(items);
+  const results: BatchResult[] = [];
+  const id = (v: BatchId): string => {
+    const m = REF.exec(v);
+    return m ? (results[Number(m[1])] as { id: string }).id : v;
+  };
+  for (const item of items) {
+    switch (item.op) {
+      case "putObject": {
+        const input = { type: item.type, version: item.version, data: dataOf(item) };
+        results.push(await calls.putObject(item.id === undefined ? input : { ...input, id: id(item.id) }));
+        break;
+      }
+      case "deleteObject":
+        results.push({ deleted: (await calls.deleteObject(item.type, id(item.id))).success });
+        break;
+      case "putAssociation": {
+        const { op: _op, sourceId, targetId, ...rest } = item;
+        await calls.putAssociation({ ...rest, sourceId: id(sourceId), targetId: id(targetId) });
+        results.push({});
+        break;
+      }
+      case "deleteAssociation":
+        results.push({
+          deleted: (await calls.deleteAssociation(item.type, id(item.sourceId), id(item.targetId))).success,
+        });
+        break;
+      case "appendBlock":
+        results.push(
+          await calls.appendBlock(
+            item.chain,
+            item.shard,
+            item.payload,
+            item.tenant ? { tenant: item.tenant } : {},
+          ),
+        );
+        break;
+    }
+  }
+  return results;
+}

@@ -1,0 +1,118 @@
+// The client's batch against the real server (SQLite, in this process): one round-trip with the
+// extension, the same results as single calls without it (option or HSAGENT_SUBSTRATE_BATCH=off),
+// the capabilities document asked once per client, a clash as BatchClashError with nothing
+// written, and a server without the document (404) handled as "no extension".
+
+import { randomBytes } from "node:crypto";
+import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BatchClashError,
+  type BatchItem,
+  batchDisabledByEnv,
+  fromUtf8,
+  SubstrateClient,
+} from "../src/index.js";
+
+let server: RunningSubstrateServer;
+beforeAll(async () => {
+  server = await startSubstrateServer({
+    db: "sqlite::memory:",
+    rateLimit: false,
+    logger: false,
+    scrypt: { N: 1024, r: 8, p: 1 },
+  });
+});
+afterAll(() => server?.close());
+
+async function fresh(batch?: boolean): Promise<SubstrateClient> {
+  const client = new SubstrateClient({
+    baseUrl: server.url,
+    credentials: {
+      username: `b${randomBytes(6).toString("hex")}`,
+      password: randomBytes(12).toString("hex"),
+    },
+    autoRegister: true,
+    ...(batch === undefined ? {} : { batch }),
+  });
+  await client.login();
+  return client;
+}
+
+const items = (): BatchItem[] => [
+  { op: "putObject", type: 7003, version: 0, json: { hello: 1 } },
+  { op: "putObject", type: 7003, version: 0, data: new Uint8Array([1, 2]) },
+  { op: "putAssociation", type: "pair", sourceId: "$0", targetId: "$1", json: { x: true } },
+  { op: "appendBlock", chain: "batched", shard: 0, payload: "event" },
+];
+
+describe.each([true, false])("batch (extension used: %s)", (useBatch) => {
+  it("writes every item and answers per item", async () => {
+    const client = await fresh(useBatch);
+    await client.capabilities();
+    const before = client.stats.requests;
+    const results = await client.batch(items());
+    expect(client.stats.requests - before).toBe(useBatch ? 1 : 4);
+    const [a, b, link, block] = results as [{ id: string }, { id: string }, object, { blockIdx: string }];
+    expect(link).toEqual({});
+    expect(block.blockIdx).toBe("0");
+    const list = await client.listAssociations("pair", a.id);
+    expect(list.associations.map((x) => x.targetId)).toEqual([b.id]);
+    expect((await client.getJson(7003, a.id))?.value).toEqual({ hello: 1 });
+    const [last] = await client.recentBlocks("batched", 0, 1);
+    expect(fromUtf8(last!.payloads[0]!)).toBe("event");
+    const del = await client.batch([
+      { op: "deleteAssociation", type: "pair", sourceId: a.id, targetId: b.id },
+      { op: "deleteObject", type: 7003, id: b.id },
+    ]);
+    expect(del).toEqual([{ deleted: true }, { deleted: true }]);
+  });
+});
+
+describe("batch semantics", () => {
+  it("asks for the capabilities once per client", async () => {
+    const client = await fresh();
+    const before = client.stats.requests;
+    await Promise.all([client.batch(items()), client.batch(items()), client.batch(items())]);
+    expect(client.stats.requests - before).toBe(4);
+  });
+
+  it("a clash throws BatchClashError naming the item, and nothing is written", async () => {
+    const client = await fresh();
+    const { id } = await client.putJson({ type: 7003, version: 0, value: "v0" });
+    const stats = await client.objectStats();
+    const error = await client
+      .batch([
+        { op: "putObject", type: 7003, version: 0, json: "new" },
+        { op: "appendBlock", chain: "never", shard: 0, payload: "x" },
+        { op: "putObject", type: 7003, id, version: 3, json: "stale" },
+      ])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BatchClashError);
+    expect((error as BatchClashError).index).toBe(2);
+    expect(await client.objectStats()).toEqual(stats);
+    expect(await client.chainMetadata("never", 0)).toBeNull();
+  });
+
+  it("refuses a reference to no earlier create before sending anything", async () => {
+    const client = await fresh();
+    await client.capabilities();
+    const before = client.stats.requests;
+    await expect(client.batch([{ op: "deleteObject", type: 7003, id: "$0" }])).rejects.toThrow(/earlier/);
+    expect(client.stats.requests).toBe(before);
+  });
+
+  it("treats a server without the document as one without the extension", async () => {
+    const client = await fresh();
+    // A path prefix the server does not serve stands in for a hosted API without the document.
+    const other = new SubstrateClient({ baseUrl: `${server.url}/nowhere` });
+    expect((await other.capabilities()).batch).toBeNull();
+    expect((await client.capabilities()).batch?.maxItems).toBeGreaterThan(1);
+  });
+
+  it("HSAGENT_SUBSTRATE_BATCH=off turns the extension off", () => {
+    expect(batchDisabledByEnv({ HSAGENT_SUBSTRATE_BATCH: "off" })).toBe(true);
+    expect(batchDisabledByEnv({ HSAGENT_SUBSTRATE_BATCH: "on" })).toBe(false);
+    expect(batchDisabledByEnv({})).toBe(false);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * The capacity section of docs/BENCHMARKS.md (from bench/results/capacity.json, written by
+ * `pnpm bench:capacity`): method, the numbers per backend, and an SVG bar chart of sessions/s.
+ */
+import type { CapacityPoint } from "./capacity-bench.js";
+
+/** bench/results/capacity.json. */
+export interface CapacityResults {
+  generatedAt: string;
+  method: Record<string, unknown>;
+  agents: number;
+  backends: Record<string, CapacityPoint>;
+  skipped?: Record<string, string>;
+}
+
+const fmt = (v: number | null | undefined, digits = 1): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits);
+
+/** A horizontal bar chart of sessions/s per backend (self-contained SVG). */
+export function renderCapacityChart(r: CapacityResults): string {
+  const entries = Object.entries(r.backends);
+  const max = Math.max(1, ...entries.map(([, p]) => p.sessionsPerSec));
+  const rowH = 34;
+  const width = 640;
+  const left = 110;
+  const height = 40 + entries.length * rowH;
+  const bars = entries.map(([name, p], i) => {
+    const y = 30 + i * rowH;
+    const w = Math.max(1, Math.round(((width - left - 90) * p.sessionsPerSec) / max));
+    return (
+      `<text x="${left - 8}" y="${y + 17}" text-anchor="end" font-size="13">${name}</text>` +
+      `<rect x="${left}" y="${y}" width="${w}" height="24" fill="${name === "sqlite" ? "#4c78a8" : "#f58518"}"/>` +
+      `<text x="${left + w + 6}" y="${y + 17}" font-size="13">${fmt(p.sessionsPerSec)} sessions/s</text>`
+    );
+  });
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">` +
+    `<text x="10" y="18" font-size="14">Capacity: ${r.agents} agents, sessions per second</text>${bars.join("")}</svg>\n`
+  );
+}
+
+/** Markdown lines of the capacity section. */
+export function renderCapacity(r: CapacityResults): string[] {
+  const rows = [
+    "| backend | sessions/s | handshake p50 / p99 (ms) | session p50 / p99 (ms) | CPU ms / session (all processes) | substrate calls / session / side | pairs with sessions | aborted |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const [name, p] of Object.entries(r.backends))
+    rows.push(
+      `| ${name} | ${fmt(p.sessionsPerSec)} | ${fmt(p.handshakeMs.p50)} / ${fmt(p.handshakeMs.p99)} | ${fmt(p.sessionMs.p50)} / ${fmt(p.sessionMs.p99)} | ` +
+        `${fmt(p.cpuMsPerSession, 2)} | ${fmt(p.substrateCallsPerSessionPerSide, 2)} | ${p.pairsWithSessions}/${p.pairs} | ${p.aborted} |`,
+    );
+  return [
+    "## Capacity",
+    "",
+    `Measured ${r.generatedAt} by \`pnpm bench:capacity\`: ${r.agents} agents, ${String(r.method.procs)} worker processes, ` +
+      `transport \`${String(r.method.transport)}\`, ${String(r.method.seconds)} s per backend after a warm-up.`,
+    `- ${String(r.method.limit)}.`,
+    `- ${String(r.method.processes)}.`,
+    "",
+    rows.join("\n"),
+    "",
+    "![Capacity: sessions per second](../bench/results/capacity-chart.svg)",
+    "",
+  ];
+}
