@@ -133,6 +133,12 @@ describe("a re-addressed confirm through the machine", () => {
       payload: confirm,
       peer: identityOf(bob),
     });
-    expect(a.effects).toEqual([{ type: "checkNonce", nonce: confirm!.my_nonce }]);
+    expect(a.effects).toEqual([
+      {
+        type: "checkNonce",
+        nonce: confirm!.my_nonce,
+        timestamp: (confirm!.hs as { timestamp: string }).timestamp,
+      },
+    ]);
   });
 });

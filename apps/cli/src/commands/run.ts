@@ -89,7 +89,7 @@ export default class Run extends BaseCommand {
     const relayTls =
       settings.nats === null ? relayTlsOptions(settings.relay, settings.relayCaFile, settings.caFile) : {};
 
-    await probeSubstrate(url);
+    await probeSubstrate(url, undefined, settings.caFile);
     await probeAgentTransport(settings.nats, settings.relay);
 
     if (!flags["skip-selftest"]) {
