@@ -181,13 +181,13 @@ describe("maxSessions (SQLite substrate, TCP relay)", () => {
     // dropped at its cap would never be answered; a held one is answered when a slot frees.
     // Timers are generous: with no second register, a session lost to a loaded CI machine could
     // not be retried.
-    // Long sessions (41 rounds) keep the hub busy while the other spokes' first registers arrive:
+    // Long sessions (301 rounds) keep the hub busy while the other spokes' first registers arrive:
     // sessions take a few ms now, so with 4 rounds a spoke could start after the previous one ended.
     const patient = {
       registerIntervalMs: 120_000,
       sessionTimeoutMs: 60_000,
       maxRetransmits: 30,
-      exchangeLimit: 40,
+      exchangeLimit: 300,
     };
     const hub = await startAgent(world, "hub", { ...patient, maxSessions: 1 });
     // Listen before any spoke starts: the first session can end before the last spoke is up.

@@ -32,7 +32,7 @@ describe.each(BACKENDS)("batch items pass the single calls' write checks ($name)
       ],
     });
     expect(r.status).toBe(403);
-    expect(String(r.body.message)).toContain("items[1]");
+    expect(r.body.error).toContain("items[1]");
     // Nothing of the batch was applied: no block in alice's chain, no object in bob's tenant.
     expect((await alice.client.get(`/api/chains/metadata/${alice.username}/hsagent-audit-b/0`)).status).toBe(
       404,
