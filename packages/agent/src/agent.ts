@@ -8,12 +8,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { canonicalJson, formatTimestamp, generateKxKeyPair, signingKeyFromPrivate } from "@hsagent/crypto";
+import { canonicalJson, generateKxKeyPair, signingKeyFromPrivate } from "@hsagent/crypto";
 import {
   acceptsV1,
   createPeerSession,
   createSignedRegister,
   type Effect,
+  formatWireTimestamp,
   isAgentId,
   type MachineEvent,
   type MachineState,
@@ -393,7 +394,8 @@ export class Agent extends EventEmitter {
     if (this.#stopping) return;
     this.#registerTimer = setTimeout(() => {
       this.#registerTimer = null;
-      const ts = formatTimestamp(new Date());
+      // Milliseconds, strictly increasing: peers drop a register whose ts is not above the last one.
+      const ts = formatWireTimestamp(strictNow());
       this.#send({
         ...createSignedRegister(
           this.agentId,

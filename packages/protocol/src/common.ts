@@ -84,8 +84,15 @@ export function freshRef(ctx: MachineContext): string {
  * clock that never repeats a millisecond (the agent does).
  */
 export function nowTimestamp(ctx: MachineContext): string {
-  const ms = ctx.deps.now();
-  // A whole second keeps the classic form (HSAgent_2's, byte for byte); peers read either.
+  return formatWireTimestamp(ctx.deps.now());
+}
+
+/**
+ * A moment (ms since the epoch) as a wire timestamp with milliseconds (`…T12:00:00.123+00:00`);
+ * a whole second keeps the classic form (HSAgent_2's, byte for byte). Peers read either. Used for
+ * handshake blobs and signed registers, whose timestamps peers keep as high-water marks.
+ */
+export function formatWireTimestamp(ms: number): string {
   const iso = new Date(ms).toISOString();
   return ms % 1000 === 0 ? iso.replace(".000Z", "+00:00") : iso.replace("Z", "+00:00");
 }

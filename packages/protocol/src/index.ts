@@ -17,7 +17,7 @@ export {
   verifyConfirmBind,
   verifyRegisterSignature,
 } from "./bindings.js";
-export { initialState, READY_STATE } from "./common.js";
+export { formatWireTimestamp, initialState, READY_STATE } from "./common.js";
 export {
   type AppMessage,
   acceptsV1,
