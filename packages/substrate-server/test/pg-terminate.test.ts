@@ -3,12 +3,13 @@
 // pg_terminate_backend. The server must answer the requests caught in the drop with an error (not
 // crash: pg emits 'error' on a checked-out client whose backend dies), then serve normally.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPostgresStore } from "../src/index.js";
 import { b64, dropSchema, newUser, PG_URL, randomSchema } from "./helpers.js";
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -95,21 +96,67 @@ describe.skipIf(!PG_URL)("PostgreSQL connections terminated mid-load", () => {
     } finally {
       stop = true;
       await Promise.all(load);
-      await admin.end();
     }
     expect(terminated, "server connections terminated").toBeGreaterThan(0);
     expect(exitCode, "server process still running").toBeUndefined();
     expect(statuses.get(0) ?? 0, "no request hit a dead server").toBe(0);
     expect(statuses.get(201) ?? 0).toBeGreaterThan(0);
 
-    // After the fault: writes and reads work, and every chain still validates.
-    const put = await user.client.put(`/api/objects/${user.id}`, { type: 7001, version: 0, data: b64("{}") });
-    expect(put.status).toBe(201);
+    // Right after a drop, idle pooled connections whose backend is gone may still look alive; the
+    // requests that pick them must be retried on a live connection, not answered with 500.
+    await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+      [appName],
+    );
+    const puts = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        user.client.put(`/api/objects/${user.id}`, { type: 7001, version: 0, data: b64("{}") }),
+      ),
+    );
+    expect(puts.map((p) => p.status)).toEqual(Array(8).fill(201));
     for (let w = 0; w < 6; w++) {
       const v = await user.client.get(`/api/chains/validate/${user.username}/term-${w}/0`);
       expect(v.status).toBe(200);
       expect(v.body.validation.isValid).toBe(true);
     }
     expect(exitCode).toBeUndefined();
+    await admin.end();
   }, 60_000);
+
+  it("retries a statement that lands on a pooled connection whose backend was already terminated", async () => {
+    const storeSchema = randomSchema();
+    const app = `hsagent_stale_${storeSchema}`;
+    const url = new URL(PG_URL as string);
+    url.searchParams.set("application_name", app);
+    const store = await openPostgresStore({ url: url.toString(), schema: storeSchema, poolSize: 4 });
+    try {
+      // Fill the pool with four idle connections.
+      await Promise.all(Array.from({ length: 4 }, () => store.findAccountByUsername("nobody")));
+      // Terminate them while this event loop is blocked, so none of the pool's sockets has read
+      // its FATAL yet when the next statements pick them up: every idle client is stale.
+      const kill = spawnSync(
+        process.execPath,
+        [
+          "-e",
+          `const pg = require("pg"); const c = new pg.Client(process.argv[1]);
+           c.connect().then(() => c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [process.argv[2]])).then((r) => { console.log(r.rowCount); return c.end(); });`,
+          PG_URL as string,
+          app,
+        ],
+        { cwd: pkg, encoding: "utf8" },
+      );
+      expect(kill.stdout.trim(), kill.stderr).toBe("4");
+      const created = await Promise.all([
+        store.createObject(1n, 7001, 0, Buffer.from("{}"), 1),
+        store.findAccountByUsername("nobody"),
+        store.createObject(1n, 7001, 0, Buffer.from("{}"), 1),
+        store.findAccountByUsername("nobody"),
+      ]);
+      expect(typeof created[0]).toBe("bigint");
+      expect(typeof created[2]).toBe("bigint");
+    } finally {
+      await store.close();
+      await dropSchema(storeSchema);
+    }
+  }, 30_000);
 });

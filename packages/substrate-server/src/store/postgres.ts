@@ -118,32 +118,65 @@ function isConnectionError(err: unknown): boolean {
 }
 
 /**
+ * True when the backend told us it was shut down (pg_terminate_backend, server restart) or the
+ * client was already broken before our statement ran. PostgreSQL only reports 57P0x for a
+ * statement it did not commit (a terminated statement rolls back; a committed one has already
+ * answered), so retrying it on another connection cannot apply it twice. Ambiguous failures (a
+ * socket reset mid-statement) are not in this class and are not retried.
+ */
+function isStaleConnection(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === "string") return /^57P0[123]$/.test(e.code);
+  return typeof e?.message === "string" && e.message.includes("not queryable");
+}
+
+/**
+ * Retry `op` while it fails on a stale pooled connection: after the database drops connections,
+ * idle pool clients may still look alive until their socket's close is read, and the first request
+ * to pick one would otherwise fail with a 500. Each stale client is destroyed when its query
+ * fails, so `attempts` (pool size + 1) bounds the loop.
+ */
+async function retryStale<T>(attempts: number, op: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (i >= attempts || !isStaleConnection(err)) throw err;
+    }
+  }
+}
+
+/**
  * Run `fn` in a transaction on one pooled client. While it is checked out the client has an
  * 'error' listener (pg only guards idle clients: a backend terminated mid-transaction would
  * otherwise emit an unhandled 'error' and take the whole server down), and a client whose
- * connection broke is destroyed on release instead of going back to the pool.
+ * connection broke is destroyed on release instead of going back to the pool. A connection lost
+ * before COMMIT was sent is retried on another client (nothing was committed); a loss during
+ * COMMIT is ambiguous and surfaces as an error.
  */
-async function tx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  let broken: Error | undefined;
-  const onError = (err: Error): void => {
-    broken = err;
-  };
-  c.on("error", onError);
-  try {
-    await c.query("BEGIN");
+async function tx<T>(pool: pg.Pool, attempts: number, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    const c = await pool.connect();
+    let broken: Error | undefined;
+    let committing = false;
+    const onError = (err: Error): void => {
+      broken = err;
+    };
+    c.on("error", onError);
     try {
+      await c.query("BEGIN");
       const out = await fn(c);
+      committing = true;
       await c.query("COMMIT");
       return out;
     } catch (err) {
       if (isConnectionError(err)) broken ??= err instanceof Error ? err : new Error("connection lost");
       else await c.query("ROLLBACK").catch(() => undefined);
-      throw err;
+      if (committing || i >= attempts || !isStaleConnection(err)) throw err;
+    } finally {
+      c.off("error", onError);
+      c.release(broken ?? false);
     }
-  } finally {
-    c.off("error", onError);
-    c.release(broken ?? false);
   }
 }
 
@@ -175,8 +208,12 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
     throw err;
   }
 
+  // Each stale client is destroyed when its query fails, so pool size + 1 tries reach a live one.
+  const attempts = (opts.poolSize ?? 10) + 1;
+  const query = (q: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult> =>
+    retryStale(attempts, () => (typeof q === "string" ? pool.query(q, values) : pool.query(q)));
   const one = async (name: string, text: string, values: unknown[]): Promise<Row | null> => {
-    const r = await pool.query({ name, text, values });
+    const r = await query({ name, text, values });
     return (r.rows[0] as Row | undefined) ?? null;
   };
   const KEYCOLS = "tenant = $1 AND name = $2 AND shard = $3";
@@ -208,7 +245,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
       return row ? { agentId: big(row.agent_id), accountId } : null;
     },
     async removeAgentKey(accountId, secretHash) {
-      const r = await pool.query("DELETE FROM agent_keys WHERE account_id = $1 AND secret_hash = $2", [
+      const r = await query("DELETE FROM agent_keys WHERE account_id = $1 AND secret_hash = $2", [
         s(accountId),
         secretHash,
       ]);
@@ -243,7 +280,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
       return big((row as Row).id);
     },
     async updateObject(tenant, type, id, expectedVersion, data, now) {
-      const r = await pool.query({
+      const r = await query({
         ...PG_SQL.objUpd,
         values: [data, now, s(id), s(tenant), type, expectedVersion],
       });
@@ -252,7 +289,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
       return exists ? "clash" : "missing";
     },
     async deleteObject(tenant, type, id) {
-      return tx(pool, (c) => deleteObjectOn(c, tenant, type, id));
+      return tx(pool, attempts, (c) => deleteObjectOn(c, tenant, type, id));
     },
     async objectStats(tenant) {
       const o = (await one(
@@ -273,7 +310,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
       };
     },
     async putAssociation(a) {
-      await pool.query({
+      await query({
         ...PG_SQL.assocPut,
         values: [s(a.tenant), a.type, s(a.sourceId), s(a.targetId), s(a.time), s(a.position), a.data],
       });
@@ -291,7 +328,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
       }
       values.push(q.limit);
       const text = `SELECT * FROM associations WHERE ${where.join(" AND ")} ORDER BY position DESC, target_id DESC LIMIT $${values.length}`;
-      const r = await pool.query({
+      const r = await query({
         name: `assoc_list_${where.length}_${q.targetId !== undefined}`,
         text,
         values,
@@ -299,18 +336,18 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
       return (r.rows as Row[]).map(toAssociation);
     },
     async deleteAssociation(tenant, type, sourceId, targetId) {
-      const r = await pool.query(
+      const r = await query(
         "DELETE FROM associations WHERE tenant = $1 AND type = $2 AND source_id = $3 AND target_id = $4",
         [s(tenant), type, s(sourceId), s(targetId)],
       );
       return (r.rowCount ?? 0) > 0;
     },
     async addBlock(key, where, nb) {
-      return tx(pool, (c) => addBlockOn(c, key, where, nb));
+      return tx(pool, attempts, (c) => addBlockOn(c, key, where, nb));
     },
     async applyBatch(tenant, ops) {
       try {
-        return await tx(pool, (c) =>
+        return await tx(pool, attempts, (c) =>
           driveAsync(batchPlan(tenant, ops), (step) => runPgStep(c, tenant, step)),
         );
       } catch (error) {
@@ -337,7 +374,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
     },
     async listBlocks(key, startIdx, endIdx, order, limit) {
       const dir = order === "ASC" ? "ASC" : "DESC";
-      const r = await pool.query({
+      const r = await query({
         name: `block_list_${dir}`,
         text: `SELECT * FROM blocks WHERE ${KEYCOLS} AND idx >= $4 AND idx <= $5 ORDER BY idx ${dir} LIMIT $6`,
         values: [key.tenant, key.name, key.shard, s(startIdx), s(endIdx), limit],
@@ -345,7 +382,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
       return (r.rows as Row[]).map(toBlock);
     },
     async deleteChain(key) {
-      return tx(pool, async (c) => {
+      return tx(pool, attempts, async (c) => {
         const k = [key.tenant, key.name, key.shard];
         const r = await c.query(`DELETE FROM chains WHERE ${KEYCOLS} RETURNING *`, k);
         const row = r.rows[0] as Row | undefined;
@@ -356,7 +393,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
       });
     },
     async listChains(tenant) {
-      const r = await pool.query(
+      const r = await query(
         "SELECT * FROM chains WHERE tenant = $1 AND block_count > 0 ORDER BY name, shard",
         [tenant],
       );
