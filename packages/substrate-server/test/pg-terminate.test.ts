@@ -104,10 +104,9 @@ describe.skipIf(!PG_URL)("PostgreSQL connections terminated mid-load", () => {
 
     // Right after a drop, idle pooled connections whose backend is gone may still look alive; the
     // requests that pick them must be retried on a live connection, not answered with 500.
-    await admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-      [appName],
-    );
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [
+      appName,
+    ]);
     const puts = await Promise.all(
       Array.from({ length: 8 }, () =>
         user.client.put(`/api/objects/${user.id}`, { type: 7001, version: 0, data: b64("{}") }),
