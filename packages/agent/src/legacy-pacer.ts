@@ -8,6 +8,7 @@
  * the latest one; one timer per held peer. The runtime notes only the close that ended a session
  * and exact copies of it (within the late-close window), so forged closes cannot stall a peer.
  */
+import { schedule } from "./timers.js";
 
 /** Options of {@link ClosePacer}. */
 export interface ClosePacerOptions {
@@ -32,12 +33,6 @@ interface PeerCloses {
   cancel: (() => void) | null;
 }
 
-function defaultSchedule(fn: () => void, ms: number): () => void {
-  const t = setTimeout(fn, ms);
-  t.unref();
-  return () => clearTimeout(t);
-}
-
 /** Holds v1 peers' registers while their `close` re-sends continue. */
 export class ClosePacer {
   readonly #defaultQuiet: number;
@@ -58,7 +53,7 @@ export class ClosePacer {
     this.#maxHold = options.maxHoldMs ?? 5000;
     this.#maxPeers = Math.max(1, options.maxPeers ?? 10_000);
     this.#now = options.now ?? Date.now;
-    this.#schedule = options.schedule ?? defaultSchedule;
+    this.#schedule = options.schedule ?? schedule;
   }
 
   /** A `close` (first or late copy) arrived from `peer`. */

@@ -8,6 +8,7 @@
  */
 import { type RejectionAudit, rejectionAudit } from "@hsagent/protocol";
 import type { AuditEventInput } from "@hsagent/stores";
+import { schedule } from "./timers.js";
 
 /** One aggregated audit block: `count` rejections of `reason` from `peer` within a window. */
 export interface RejectionBlock {
@@ -60,12 +61,6 @@ interface Pending {
   cancel: () => void;
 }
 
-function defaultSchedule(fn: () => void, ms: number): () => void {
-  const t = setTimeout(fn, ms);
-  t.unref();
-  return () => clearTimeout(t);
-}
-
 /** Aggregates rejections per (peer, reason) into one audit block per window; rations warn lines per peer. */
 export class RejectionReport {
   readonly #emit: (block: RejectionBlock) => void;
@@ -86,7 +81,7 @@ export class RejectionReport {
     this.#warns = options.warnsPerWindow ?? 2;
     this.#maxKeys = Math.max(1, options.maxKeys ?? 10_000);
     this.#now = options.now ?? Date.now;
-    this.#schedule = options.schedule ?? defaultSchedule;
+    this.#schedule = options.schedule ?? schedule;
   }
 
   /**
