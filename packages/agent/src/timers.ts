@@ -12,6 +12,19 @@ export function schedule(fn: () => void, ms: number): () => void {
   return () => clearTimeout(timer);
 }
 
+/** Injectable time (tests drive it by hand): a clock and a one-shot scheduler. */
+export interface Clock {
+  /** Now, ms (default Date.now). */
+  now: () => number;
+  /** Run `fn` after `ms`; returns a canceller (default {@link schedule}: an unref'd setTimeout). */
+  schedule: (fn: () => void, ms: number) => () => void;
+}
+
+/** The given parts of a clock, the real ones for the rest. */
+export function clockOf(options: Partial<Clock>): Clock {
+  return { now: options.now ?? Date.now, schedule: options.schedule ?? schedule };
+}
+
 /** One timer that is either pending or not: `start` does nothing while it is pending. */
 export class OneShot {
   #cancel: (() => void) | null = null;
