@@ -17,9 +17,9 @@ import { join } from "node:path";
 import { formatTimestamp, generateSigningKey } from "@hsagent/crypto";
 import { createSignedRegister } from "@hsagent/protocol";
 import { RelayClient, startRelay } from "@hsagent/relay";
-import { SubstrateClient } from "@hsagent/substrate-client";
 import { startSubstrateServer } from "@hsagent/substrate-server";
-import { type Agent, createAgent } from "../src/index.js";
+import type { Agent } from "../src/index.js";
+import { startBenchAgents } from "./agents.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const RATE = Number(process.env.BENCH_RATE ?? 50);
@@ -40,23 +40,11 @@ async function main(): Promise<void> {
   const attacker = new RelayClient({ host: relay.address.host, port: relay.address.port });
   await attacker.connect();
   const genuine: Payload[] = [];
-  const agents: Agent[] = [];
-  for (const name of ["forge-a", "forge-b"]) {
-    const client = new SubstrateClient({
-      baseUrl: substrate.url,
-      credentials: { username: "forge", password: "forge-password-1" },
-      autoRegister: true,
-    });
-    await client.login();
-    const agent = createAgent({
-      name,
-      relay: { host: relay.address.host, port: relay.address.port },
-      substrate: { client },
-      vaultPassphrase: `forge-vault-${name}`,
-    });
-    await agent.start();
-    agents.push(agent);
-  }
+  const { agents } = await startBenchAgents({
+    prefix: "forge",
+    substrateUrl: substrate.url,
+    relay: { host: relay.address.host, port: relay.address.port },
+  });
   const [I, R] = [...agents].sort((x, y) => (x.agentId < y.agentId ? -1 : 1)) as [Agent, Agent];
   attacker.onMessage(({ payload }) => {
     const p = payload as Payload;

@@ -21,7 +21,7 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRelay } from "@hsagent/relay";
-import { type RequestEvent, SubstrateClient } from "@hsagent/substrate-client";
+import type { RequestEvent } from "@hsagent/substrate-client";
 
 const routes = new Map<string, number>();
 function countRoute(route: string): void {
@@ -32,7 +32,8 @@ process.on("exit", () => {
 });
 
 import { startSubstrateServer } from "@hsagent/substrate-server";
-import { type Agent, createAgent, percentile } from "../src/index.js";
+import { percentile } from "../src/index.js";
+import { startBenchAgents } from "./agents.js";
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
@@ -112,29 +113,15 @@ async function runBench(pq: boolean): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "hsagent-bench-"));
   const substrate = await startSubstrate(dir);
   const relay = await startRelay({ host: "127.0.0.1", port: 0, rateLimitPerMinute: 0 });
-  const clients: SubstrateClient[] = [];
-  const agents: Agent[] = [];
-  for (const name of ["bench-a", "bench-b"]) {
-    const client = new SubstrateClient({
-      baseUrl: substrate.url,
-      credentials: { username: "bench", password: "bench-password-1" },
-      autoRegister: true,
-      // BENCH_ROUTES=1: count calls per route (stderr at the end), to see where the calls go.
-      ...(process.env.BENCH_ROUTES === "1" ? { onRequest: (e: RequestEvent) => countRoute(e.route) } : {}),
-    });
-    await client.login();
-    clients.push(client);
-    const agent = createAgent({
-      name,
-      relay: { host: relay.address.host, port: relay.address.port },
-      substrate: { client },
-      vaultPassphrase: `bench-vault-${name}`,
-      // Back-to-back sessions: a register every ~20 ms; §9 defaults otherwise.
-      config: { registerIntervalMs: 20, pq },
-    });
-    await agent.start();
-    agents.push(agent);
-  }
+  const { agents, clients } = await startBenchAgents({
+    prefix: "bench",
+    substrateUrl: substrate.url,
+    relay: { host: relay.address.host, port: relay.address.port },
+    // Back-to-back sessions: a register every ~20 ms; §9 defaults otherwise.
+    config: { registerIntervalMs: 20, pq },
+    // BENCH_ROUTES=1: count calls per route (stderr at the end), to see where the calls go.
+    ...(process.env.BENCH_ROUTES === "1" ? { onRequest: (e: RequestEvent) => countRoute(e.route) } : {}),
+  });
 
   const bySid = new Map<string, Timing>();
   const timing = (sid: string): Timing => {

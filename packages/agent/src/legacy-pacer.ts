@@ -8,9 +8,10 @@
  * the latest one; one timer per held peer. The runtime notes only the close that ended a session
  * and exact copies of it (within the late-close window), so forged closes cannot stall a peer.
  */
+import { type Clock, clockOf } from "./timers.js";
 
 /** Options of {@link ClosePacer}. */
-export interface ClosePacerOptions {
+export interface ClosePacerOptions extends Partial<Clock> {
   /** Quiet time assumed before two copies were seen, and its bounds, ms (defaults 1500, 500, 3000). */
   defaultQuietMs?: number;
   minQuietMs?: number;
@@ -19,10 +20,6 @@ export interface ClosePacerOptions {
   maxHoldMs?: number;
   /** Most peers tracked (default 10 000; the oldest is forgotten first). */
   maxPeers?: number;
-  /** Clock (default Date.now). */
-  now?: () => number;
-  /** Run `fn` after `ms`; returns a canceller (default: an unref'd setTimeout). */
-  schedule?: (fn: () => void, ms: number) => () => void;
 }
 
 interface PeerCloses {
@@ -32,12 +29,6 @@ interface PeerCloses {
   cancel: (() => void) | null;
 }
 
-function defaultSchedule(fn: () => void, ms: number): () => void {
-  const t = setTimeout(fn, ms);
-  t.unref();
-  return () => clearTimeout(t);
-}
-
 /** Holds v1 peers' registers while their `close` re-sends continue. */
 export class ClosePacer {
   readonly #defaultQuiet: number;
@@ -45,8 +36,7 @@ export class ClosePacer {
   readonly #maxQuiet: number;
   readonly #maxHold: number;
   readonly #maxPeers: number;
-  readonly #now: () => number;
-  readonly #schedule: (fn: () => void, ms: number) => () => void;
+  readonly #clock: Clock;
   readonly #peers = new Map<string, PeerCloses>();
   #held = 0;
   #closed = false;
@@ -57,13 +47,12 @@ export class ClosePacer {
     this.#defaultQuiet = options.defaultQuietMs ?? 1500;
     this.#maxHold = options.maxHoldMs ?? 5000;
     this.#maxPeers = Math.max(1, options.maxPeers ?? 10_000);
-    this.#now = options.now ?? Date.now;
-    this.#schedule = options.schedule ?? defaultSchedule;
+    this.#clock = clockOf(options);
   }
 
   /** A `close` (first or late copy) arrived from `peer`. */
   noteClose(peer: string): void {
-    const now = this.#now();
+    const now = this.#clock.now();
     const p = this.#peers.get(peer);
     if (p) {
       p.gapMs = now - p.lastAt > this.#maxQuiet ? null : now - p.lastAt;
@@ -88,7 +77,7 @@ export class ClosePacer {
   waitMs(peer: string): number {
     const p = this.#peers.get(peer);
     if (!p) return 0;
-    return Math.max(0, p.lastAt + this.#quietMs(p) - this.#now());
+    return Math.max(0, p.lastAt + this.#quietMs(p) - this.#clock.now());
   }
 
   /**
@@ -104,9 +93,9 @@ export class ClosePacer {
     const wait = this.waitMs(peer);
     const p = this.#peers.get(peer);
     if (wait <= 0 || !p) return false;
-    p.held = { payload, at: this.#now(), replay };
+    p.held = { payload, at: this.#clock.now(), replay };
     this.#held++;
-    if (!p.cancel) p.cancel = this.#schedule(() => this.#wake(peer), wait);
+    if (!p.cancel) p.cancel = this.#clock.schedule(() => this.#wake(peer), wait);
     return true;
   }
 
@@ -116,12 +105,12 @@ export class ClosePacer {
     p.cancel = null;
     const wait = this.waitMs(peer);
     if (wait > 0) {
-      p.cancel = this.#schedule(() => this.#wake(peer), wait); // another copy came meanwhile
+      p.cancel = this.#clock.schedule(() => this.#wake(peer), wait); // another copy came meanwhile
       return;
     }
     const held = p.held;
     p.held = null;
-    if (held && this.#now() - held.at <= this.#maxHold) held.replay(held.payload);
+    if (held && this.#clock.now() - held.at <= this.#maxHold) held.replay(held.payload);
   }
 
   /** Registers held so far (each held arrival counts). */

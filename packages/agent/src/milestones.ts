@@ -14,6 +14,7 @@
  */
 import type { SessionRecord as MachineRecord, Milestone } from "@hsagent/protocol";
 import { type AgentStores, SessionConflictError, type SessionRecord } from "@hsagent/stores";
+import { OneShot } from "./timers.js";
 
 /** What the writer reports back to the runtime. */
 export interface MilestoneHooks {
@@ -39,11 +40,12 @@ export class MilestoneWriter {
   /** The store refused our state (conflict): never delete it. */
   #conflicted = false;
   #running: Promise<void> | null = null;
-  #timer: NodeJS.Timeout | null = null;
+  /** The delayed write of the pending milestone. */
+  readonly #timer = new OneShot();
   readonly #delayMs: number;
   /** A refused session purge waiting for its retry (saves wait behind it). */
   #retryEnd: { role: MachineRecord["role"] } | null = null;
-  #retryTimer: NodeJS.Timeout | null = null;
+  readonly #retryTimer = new OneShot();
   #retryDelayMs = RETRY_MIN_MS;
 
   constructor(stores: AgentStores, peerObjId: string, hooks: MilestoneHooks, delayMs = 25) {
@@ -59,8 +61,7 @@ export class MilestoneWriter {
     if (milestone === "ended") {
       this.#pending = null;
       this.#end = { role: record.role };
-      if (this.#timer) clearTimeout(this.#timer);
-      this.#timer = null;
+      this.#timer.cancel();
       this.#kick();
       return;
     }
@@ -84,33 +85,23 @@ export class MilestoneWriter {
       this.#kick();
       return;
     }
-    if (this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#kick();
-    }, this.#delayMs);
-    this.#timer.unref();
+    this.#timer.start(this.#delayMs, () => this.#kick());
   }
 
   /** Write what is queued now and resolve when every write has been attempted. */
   async drain(): Promise<void> {
-    if (this.#timer || this.#retryTimer) {
-      if (this.#timer) clearTimeout(this.#timer);
-      if (this.#retryTimer) clearTimeout(this.#retryTimer);
-      this.#timer = null;
-      this.#retryTimer = null;
+    if (this.#timer.pending || this.#retryTimer.pending) {
+      this.#timer.cancel();
+      this.#retryTimer.cancel();
       this.#kick();
     }
     while (this.#running) await this.#running;
-    if (this.#retryTimer) {
-      // Stopping: no more retries from this process; a restart purges what is left.
-      clearTimeout(this.#retryTimer);
-      this.#retryTimer = null;
-    }
+    // Stopping: no more retries from this process; a restart purges what is left.
+    this.#retryTimer.cancel();
   }
 
   #kick(): void {
-    if (this.#running || this.#retryTimer) return;
+    if (this.#running || this.#retryTimer.pending) return;
     this.#running = this.#loop().finally(() => {
       this.#running = null;
       if (this.#pending || this.#end || this.#retryEnd) this.#kick();
@@ -118,12 +109,8 @@ export class MilestoneWriter {
   }
 
   #scheduleRetry(): void {
-    if (this.#retryTimer) return;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null;
-      this.#kick();
-    }, this.#retryDelayMs);
-    this.#retryTimer.unref();
+    if (this.#retryTimer.pending) return;
+    this.#retryTimer.start(this.#retryDelayMs, () => this.#kick());
     this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, RETRY_MAX_MS);
   }
 

@@ -8,6 +8,7 @@
  */
 import { type RejectionAudit, rejectionAudit } from "@hsagent/protocol";
 import type { AuditEventInput } from "@hsagent/stores";
+import { type Clock, clockOf } from "./timers.js";
 
 /** One aggregated audit block: `count` rejections of `reason` from `peer` within a window. */
 export interface RejectionBlock {
@@ -25,7 +26,7 @@ export interface RejectionBlock {
 }
 
 /** Options of {@link RejectionReport}. */
-export interface RejectionReportOptions {
+export interface RejectionReportOptions extends Partial<Clock> {
   /** Receives each block, at most one per (peer, reason) and window. */
   emit(block: RejectionBlock): void;
   /** Window length, ms (default 60 000). */
@@ -34,10 +35,6 @@ export interface RejectionReportOptions {
   warnsPerWindow?: number;
   /** Most (peer, reason) keys and peers tracked at once (default 10 000; the oldest is flushed early). */
   maxKeys?: number;
-  /** Clock (default Date.now). */
-  now?: () => number;
-  /** Run `fn` after `ms`; returns a canceller (default: an unref'd setTimeout). */
-  schedule?: (fn: () => void, ms: number) => () => void;
 }
 
 /** Counters of a {@link RejectionReport}. */
@@ -60,20 +57,13 @@ interface Pending {
   cancel: () => void;
 }
 
-function defaultSchedule(fn: () => void, ms: number): () => void {
-  const t = setTimeout(fn, ms);
-  t.unref();
-  return () => clearTimeout(t);
-}
-
 /** Aggregates rejections per (peer, reason) into one audit block per window; rations warn lines per peer. */
 export class RejectionReport {
   readonly #emit: (block: RejectionBlock) => void;
   readonly #windowMs: number;
   readonly #warns: number;
   readonly #maxKeys: number;
-  readonly #now: () => number;
-  readonly #schedule: (fn: () => void, ms: number) => () => void;
+  readonly #clock: Clock;
   readonly #pending = new Map<string, Pending>();
   /** Per peer: when its last allowed warn lines were (at most `warnsPerWindow`). */
   readonly #warnTimes = new Map<string, number[]>();
@@ -85,8 +75,7 @@ export class RejectionReport {
     this.#windowMs = options.windowMs ?? 60_000;
     this.#warns = options.warnsPerWindow ?? 2;
     this.#maxKeys = Math.max(1, options.maxKeys ?? 10_000);
-    this.#now = options.now ?? Date.now;
-    this.#schedule = options.schedule ?? defaultSchedule;
+    this.#clock = clockOf(options);
   }
 
   /**
@@ -94,7 +83,7 @@ export class RejectionReport {
    * window after its first rejection. @returns whether a warn line may be logged for it.
    */
   record(peer: string, reason: string, intent: string | null): { warn: boolean } {
-    const now = this.#now();
+    const now = this.#clock.now();
     this.#stats.recorded++;
     if (!this.#closed) this.#gather(peer, reason, intent, now);
     return { warn: this.#allowWarn(peer, now) };
@@ -117,7 +106,7 @@ export class RejectionReport {
         lastAt: now,
         cancel: () => {},
       };
-      created.cancel = this.#schedule(() => this.#flushKey(key), this.#windowMs);
+      created.cancel = this.#clock.schedule(() => this.#flushKey(key), this.#windowMs);
       this.#pending.set(key, created);
       p = created;
     }

@@ -13,6 +13,7 @@ import {
   randomUuidV4,
   sign,
 } from "@hsagent/crypto";
+import { INTENTS } from "@hsagent/protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent, RejectedEvent } from "../src/index.js";
@@ -253,17 +254,7 @@ describe("attacks through the real relay", () => {
       {
         from: anyId,
         to: fc.oneof(fc.constant(null), fc.constantFrom(...ids), fc.string({ maxLength: 4 })),
-        intent: fc.constantFrom(
-          "register",
-          "confirm",
-          "request",
-          "respond",
-          "conclude",
-          "finish",
-          "close",
-          "reconnect",
-          "junk",
-        ),
+        intent: fc.constantFrom(...INTENTS, "junk"),
         my_nonce: fc.oneof(hex, fc.string({ maxLength: 40 })),
         your_nonce: fc.oneof(hex, fc.string({ maxLength: 40 })),
         my_ref: fc.string({ maxLength: 40 }),

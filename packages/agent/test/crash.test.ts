@@ -4,14 +4,11 @@
  * purges the stale session it finds (audited SESSION_ABORTED reason=restart, visible through
  * AuditLog.recent) and the next session succeeds.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createSubstrateStores, SubstrateIdentityRegistry } from "@hsagent/stores";
 import { SubstrateClient } from "@hsagent/substrate-client";
 import { expect, it } from "vitest";
 import { sleep, waitFor } from "./helpers.js";
-import { type Proc, spawnAgent, spawnRelay, spawnSubstrate } from "./procs.js";
+import { type Proc, spawnAgent, spawnWorld } from "./procs.js";
 
 const SESSION_TIMEOUT_MS = 15_000; // the procs' --session-timeout-ms
 // Long sessions (1001 rounds) so that "mid-session" lasts long enough to kill into.
@@ -21,16 +18,9 @@ type Line = { event: string; peer?: string; agentId?: string; sid?: string; reas
 const lines = (p: Proc) => p.json() as unknown as Line[];
 
 it("kill -9 mid-session: the peer aborts in time, the restarted agent purges (audited) and sessions resume", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "hsagent-crash-"));
-  const procs: Proc[] = [];
+  const world = await spawnWorld("crash");
+  const { substrate, relay, account, procs } = world;
   try {
-    const substrate = await spawnSubstrate(`sqlite:${join(dir, "substrate.db")}`);
-    const relay = await spawnRelay();
-    procs.push(substrate.proc, relay.proc);
-    const account = {
-      username: `crash${Math.random().toString(36).slice(2, 9)}`,
-      password: "crash-password-1",
-    };
     const a = spawnAgent("crash-a", relay.address, substrate.url, account, LONG);
     let b = spawnAgent("crash-b", relay.address, substrate.url, account, LONG);
     procs.push(a, b);
@@ -97,7 +87,6 @@ it("kill -9 mid-session: the peer aborts in time, the restarted agent purges (au
     );
     expect(await Promise.all([a.stop(), b.stop()])).toEqual([0, 0]);
   } finally {
-    await Promise.all(procs.map((p) => p.stop("SIGKILL")));
-    rmSync(dir, { recursive: true, force: true });
+    await world.close();
   }
 }, 120_000);

@@ -9,6 +9,8 @@ import { type RelayServer, startRelay } from "@hsagent/relay";
 import { SubstrateIdentityRegistry, SubstrateSessionStore } from "@hsagent/stores";
 import { SubstrateClient } from "@hsagent/substrate-client";
 import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import type { Logger } from "pino";
+import { afterAll, beforeAll } from "vitest";
 import { type Agent, type AgentConfig, type AgentHooks, createAgent } from "../src/index.js";
 
 /** Fast timers for tests. */
@@ -63,23 +65,66 @@ export async function startWorld(options: { pg?: { url: string; schema: string }
   };
 }
 
-/** Start an agent on the world's relay and substrate. */
+/**
+ * A world for the enclosing `describe` block: started before its tests and closed after them
+ * (after `cleanup`, e.g. stopping the block's agents). Call the returned function in the tests.
+ */
+export function useWorld(cleanup?: () => Promise<unknown>): () => World {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await startWorld();
+  });
+  afterAll(async () => {
+    await cleanup?.();
+    await world?.close();
+  });
+  return () => {
+    if (!world) throw new Error("the world is not started");
+    return world;
+  };
+}
+
+/** What {@link startAgent} can add besides settings. */
+export interface StartOptions {
+  hooks?: AgentHooks;
+  /** The substrate client's fetch (fault injection). */
+  fetch?: typeof globalThis.fetch;
+  logger?: Logger;
+}
+
+/** Start an agent on the world's relay and substrate (FAST timers under `config`). */
 export async function startAgent(
   world: World,
   name: string,
   config: Partial<AgentConfig> = {},
-  hooks?: AgentHooks,
+  options: StartOptions = {},
 ): Promise<Agent> {
+  const { hooks, fetch, logger } = options;
   const agent = createAgent({
     name,
     relay: { host: world.relay.address.host, port: world.relay.address.port },
-    substrate: { client: world.client() },
+    substrate: { client: world.client(fetch ? { fetch } : {}) },
     vaultPassphrase: `passphrase-of-${name}`,
     config: { ...FAST, ...config },
     ...(hooks ? { hooks } : {}),
+    ...(logger ? { logger } : {}),
   });
   await agent.start();
   return agent;
+}
+
+/**
+ * A fetch for fault injection: `intercept` sees each request first and may answer it (or delay
+ * it); null passes it on to the real fetch.
+ */
+export function interceptFetch(
+  intercept: (url: string, method: string) => Response | null | Promise<Response | null>,
+): typeof globalThis.fetch {
+  return async (input, init) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    return (await intercept(url, method)) ?? fetch(input, init);
+  };
 }
 
 /** Resolve when `predicate` holds (polled every 20 ms), or throw after `timeoutMs`. */

@@ -5,9 +5,9 @@
  */
 import { KEY_AGREEMENT_HYBRID } from "@hsagent/protocol";
 import { SubstrateIdentityRegistry } from "@hsagent/stores";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Agent, EstablishedEvent, RejectedEvent } from "../src/index.js";
-import { startAgent, startWorld, type World, waitFor } from "./helpers.js";
+import { startAgent, useWorld, waitFor } from "./helpers.js";
 import { MALLORY_ID, Mallory } from "./mallory.js";
 
 const HYBRID = ["x25519+mlkem768", "x25519"];
@@ -24,22 +24,16 @@ async function sessionsBetween(a: Agent, b: Agent, n: number): Promise<Establish
 }
 
 describe("hybrid key agreement (real substrate and relay)", () => {
-  let world: World;
-  beforeAll(async () => {
-    world = await startWorld();
-  });
-  afterAll(async () => {
-    await world?.close();
-  });
+  const world = useWorld();
 
   it("two default agents agree on x25519+mlkem768, publish it, and audit it in HANDSHAKE_OK", async () => {
-    const a = await startAgent(world, "pq-alpha");
-    const b = await startAgent(world, "pq-beta");
+    const a = await startAgent(world(), "pq-alpha");
+    const b = await startAgent(world(), "pq-beta");
     try {
       const est = await sessionsBetween(a, b, 2);
       expect(est.length).toBeGreaterThanOrEqual(4);
       expect(new Set(est.map((e) => e.keyAgreement))).toEqual(new Set([KEY_AGREEMENT_HYBRID]));
-      const client = world.client();
+      const client = world().client();
       await client.login();
       const peer = await new SubstrateIdentityRegistry(client).lookupPeer(b.agentId, { refresh: true });
       expect(peer?.keyAgreements).toEqual(HYBRID);
@@ -53,8 +47,8 @@ describe("hybrid key agreement (real substrate and relay)", () => {
   });
 
   it("an agent with pq off (published as classic) gets classic x25519 sessions", async () => {
-    const a = await startAgent(world, "classic-alpha", { pq: false });
-    const b = await startAgent(world, "pq-gamma");
+    const a = await startAgent(world(), "classic-alpha", { pq: false });
+    const b = await startAgent(world(), "pq-gamma");
     try {
       const est = await sessionsBetween(a, b, 2);
       expect(new Set(est.map((e) => e.keyAgreement))).toEqual(new Set(["x25519"]));
@@ -67,11 +61,11 @@ describe("hybrid key agreement (real substrate and relay)", () => {
   });
 
   it("KEM fields stripped in transit are refused as a downgrade; the genuine confirm then goes hybrid", async () => {
-    const target = await startAgent(world, "pq-victim");
-    const mallory = await Mallory.join(world);
+    const target = await startAgent(world(), "pq-victim");
+    const mallory = await Mallory.join(world());
     try {
       // Mallory's identity advertises the hybrid, as a current build's does.
-      const client = world.client();
+      const client = world().client();
       await client.login();
       await new SubstrateIdentityRegistry(client).publishProtocols(MALLORY_ID, [2, 1], HYBRID);
       const rejected: RejectedEvent[] = [];

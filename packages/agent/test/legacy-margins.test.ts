@@ -12,8 +12,8 @@ import { RelayClient } from "@hsagent/relay";
 import type { AuditEvent } from "@hsagent/stores";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Agent, type AgentConfig, createAgent } from "../src/index.js";
-import { FAST, startWorld, type World, waitFor } from "./helpers.js";
+import type { Agent, AgentConfig } from "../src/index.js";
+import { startAgent, startWorld, type World, waitFor } from "./helpers.js";
 import { LegacyInitiator, LegacyPeer, SLOW_V1_INITIATOR } from "./legacy-peer.js";
 
 /** A v1 responder id other than LEGACY_ID (greater than any agent's, so it responds). */
@@ -38,15 +38,7 @@ const isRejectionWarn = (l: LogLine) => l.level === 40 && typeof l.reason === "s
 async function loggedAgent(world: World, name: string, config: Partial<AgentConfig>) {
   const lines: LogLine[] = [];
   const logger = pino({ level: "info" }, { write: (s: string) => lines.push(JSON.parse(s) as LogLine) });
-  const agent = createAgent({
-    name,
-    relay: { host: world.relay.address.host, port: world.relay.address.port },
-    substrate: { client: world.client() },
-    vaultPassphrase: `passphrase-of-${name}`,
-    config: { ...FAST, ...config },
-    logger,
-  });
-  await agent.start();
+  const agent = await startAgent(world, name, config, { logger });
   return { agent, lines };
 }
 

@@ -3,6 +3,9 @@
  * `hsagent-agent` bins (built dist), with their stdout followed line by line.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -89,6 +92,38 @@ export async function spawnRelay(): Promise<{ proc: Proc; address: string }> {
   const proc = new Proc(BIN.relay, ["--port", "0", "--rate-limit", "0"]);
   const m = await proc.waitLine(/listening on (\S+:\d+)/);
   return { proc, address: m[1]! };
+}
+
+/** A substrate (SQLite in a temp dir) and a relay as processes, and a fresh account name. */
+export interface ProcWorld {
+  substrate: { proc: Proc; url: string };
+  relay: { proc: Proc; address: string };
+  account: { username: string; password: string };
+  /** Every process of the test (push agents here): `close()` kills them all. */
+  procs: Proc[];
+  /** Kill every process in `procs` and remove the temp dir. */
+  close(): Promise<void>;
+}
+
+/** Start a {@link ProcWorld}; `prefix` names its temp dir and account. */
+export async function spawnWorld(prefix: string): Promise<ProcWorld> {
+  const dir = mkdtempSync(join(tmpdir(), `hsagent-${prefix}-`));
+  const procs: Proc[] = [];
+  const close = async () => {
+    await Promise.all(procs.map((p) => p.stop("SIGKILL")));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const substrate = await spawnSubstrate(`sqlite:${join(dir, "substrate.db")}`);
+    procs.push(substrate.proc);
+    const relay = await spawnRelay();
+    procs.push(relay.proc);
+    const username = `${prefix}${Math.random().toString(36).slice(2, 9)}`;
+    return { substrate, relay, account: { username, password: `${prefix}-password-1` }, procs, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** Start an agent process. */

@@ -3,46 +3,23 @@
  * refused purge is retried with backoff, later sessions of the pair keep completing (no
  * `session-conflict` aborts), and after stop no HandshakeSessionState is left.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Agent, createAgent } from "../src/index.js";
-import { FAST, leftoverSessions, sleep, startWorld, type World, waitFor } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { interceptFetch, leftoverSessions, sleep, startAgent, useWorld, waitFor } from "./helpers.js";
 
 describe("refused session purges", () => {
-  let world: World;
   let refuseDeletes = false;
   let refused = 0;
-  const faultyFetch: typeof globalThis.fetch = async (input, init) => {
-    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
-    if (refuseDeletes && method === "DELETE" && url.includes("/api/objects/")) {
-      refused++;
-      return new Response(JSON.stringify({ error: "injected fault" }), {
-        status: 500,
-        headers: { "content-type": "application/json" },
-      });
-    }
-    return fetch(input, init);
-  };
-
-  beforeAll(async () => {
-    world = await startWorld();
-  });
-  afterAll(async () => {
-    await world?.close();
-  });
-
-  const start = async (name: string): Promise<Agent> => {
-    const agent = createAgent({
-      name,
-      relay: { host: world.relay.address.host, port: world.relay.address.port },
-      substrate: { client: world.client({ fetch: faultyFetch }) },
-      vaultPassphrase: `passphrase-of-${name}`,
-      // Every milestone is written at once, so every session has state to purge.
-      config: { ...FAST, milestoneDelayMs: 0 },
+  const faultyFetch = interceptFetch((url, method) => {
+    if (!refuseDeletes || method !== "DELETE" || !url.includes("/api/objects/")) return null;
+    refused++;
+    return new Response(JSON.stringify({ error: "injected fault" }), {
+      status: 500,
+      headers: { "content-type": "application/json" },
     });
-    await agent.start();
-    return agent;
-  };
+  });
+  const world = useWorld();
+  // Every milestone is written at once, so every session has state to purge.
+  const start = (name: string) => startAgent(world(), name, { milestoneDelayMs: 0 }, { fetch: faultyFetch });
 
   it("retries refused purges; sessions resume and no state outlives its session", async () => {
     const a = await start("purge-a");
@@ -68,7 +45,7 @@ describe("refused session purges", () => {
       await Promise.all([a.stop(), b.stop()]);
     }
     // Read the substrate without starting the agents (start-up purges stale sessions).
-    expect(await leftoverSessions(world, "purge-a")).toBe(0);
-    expect(await leftoverSessions(world, "purge-b")).toBe(0);
+    expect(await leftoverSessions(world(), "purge-a")).toBe(0);
+    expect(await leftoverSessions(world(), "purge-b")).toBe(0);
   }, 60_000);
 });

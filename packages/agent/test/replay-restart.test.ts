@@ -6,32 +6,22 @@
  * message is replayed inside the freshness window: it must be refused as `replay`, and the
  * peer's mark must not move (nothing written for it).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { SubstrateIdentityRegistry } from "@hsagent/stores";
 import { SubstrateClient } from "@hsagent/substrate-client";
 import { expect, it } from "vitest";
 import type { World } from "./helpers.js";
 import { sleep, waitFor } from "./helpers.js";
 import { MALLORY_ID, Mallory } from "./mallory.js";
-import { type Proc, spawnAgent, spawnRelay, spawnSubstrate } from "./procs.js";
+import { type Proc, spawnAgent, spawnWorld } from "./procs.js";
 
 type Line = { event: string; peer?: string; reason?: string; intent?: string };
 const lines = (p: Proc) => p.json() as unknown as Line[];
 
 it("a handshake message replayed after a restart is refused, with nothing written", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "hsagent-replay-"));
-  const procs: Proc[] = [];
+  const procWorld = await spawnWorld("replay");
+  const { substrate, relay, account, procs } = procWorld;
   let mallory: Mallory | null = null;
   try {
-    const substrate = await spawnSubstrate(`sqlite:${join(dir, "substrate.db")}`);
-    const relay = await spawnRelay();
-    procs.push(substrate.proc, relay.proc);
-    const account = {
-      username: `replay${Math.random().toString(36).slice(2, 9)}`,
-      password: "replay-password-1",
-    };
     const client = () =>
       new SubstrateClient({ baseUrl: substrate.url, credentials: account, autoRegister: true });
     const [host, port] = relay.address.split(":");
@@ -93,7 +83,6 @@ it("a handshake message replayed after a restart is refused, with nothing writte
     expect(await markOf()).toEqual(before);
   } finally {
     await mallory?.close();
-    await Promise.all(procs.map((p) => p.stop("SIGKILL")));
-    rmSync(dir, { recursive: true, force: true });
+    await procWorld.close();
   }
 }, 120_000);

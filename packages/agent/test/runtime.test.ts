@@ -3,41 +3,23 @@
  * Two agents complete consecutive v2 sessions; application hooks see every round; milestones and
  * audit reach the substrate; an idle agent makes no substrate request; stop() is idempotent.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AgentEvent } from "../src/index.js";
 import { type Agent, createAgent } from "../src/index.js";
-import { leftoverSessions, sleep, startAgent, startWorld, type World, waitFor } from "./helpers.js";
+import { leftoverSessions, sleep, startAgent, startWorld, useWorld, waitFor } from "./helpers.js";
 
 describe("agent runtime (SQLite substrate, TCP relay)", () => {
-  let world: World;
-  beforeAll(async () => {
-    world = await startWorld();
-  });
-  afterAll(async () => {
-    await world?.close();
-  });
+  const world = useWorld();
 
   it("two agents complete at least 5 consecutive v2 sessions, every round delivered", async () => {
     const seen: string[] = [];
-    const a = await startAgent(
-      world,
-      "alpha",
-      {},
-      {
-        requestPayload: (round) => ({ ask: round }),
-        respondPayload: (round, _peer, msg) => ({ round, echo: msg }),
-        onMessage: (_peer, msg) => seen.push(JSON.stringify(msg)),
-      },
-    );
-    const b = await startAgent(
-      world,
-      "beta",
-      {},
-      {
-        requestPayload: (round) => ({ ask: round }),
-        respondPayload: (round, _peer, msg) => ({ round, echo: msg }),
-      },
-    );
+    const echo = {
+      requestPayload: (round: number) => ({ ask: round }),
+      respondPayload: (round: number, _peer: string, msg: unknown) => ({ round, echo: msg }),
+    };
+    const onMessage = (_peer: string, msg: unknown) => seen.push(JSON.stringify(msg));
+    const a = await startAgent(world(), "alpha", {}, { hooks: { ...echo, onMessage } });
+    const b = await startAgent(world(), "beta", {}, { hooks: echo });
     const events: AgentEvent[] = [];
     for (const agent of [a, b]) {
       agent.on("established", (e) => events.push(e));
@@ -62,9 +44,9 @@ describe("agent runtime (SQLite substrate, TCP relay)", () => {
     }
     // After stop: no HandshakeSessionState left (read before any start-up purge could hide one),
     // audit chain valid and mentions the sessions.
-    expect(await leftoverSessions(world, "alpha")).toBe(0);
-    expect(await leftoverSessions(world, "beta")).toBe(0);
-    const check = await startAgent(world, "alpha");
+    expect(await leftoverSessions(world(), "alpha")).toBe(0);
+    expect(await leftoverSessions(world(), "beta")).toBe(0);
+    const check = await startAgent(world(), "alpha");
     try {
       const recent = await check.stores.audit.recent(200);
       expect(recent.some((e) => e.type === "HANDSHAKE_OK" && e.protocolVersion === 2)).toBe(true);
@@ -76,7 +58,7 @@ describe("agent runtime (SQLite substrate, TCP relay)", () => {
   });
 
   it("an idle agent makes no substrate request (no polling)", async () => {
-    const agent = await startAgent(world, "loner", { registerIntervalMs: 50 });
+    const agent = await startAgent(world(), "loner", { registerIntervalMs: 50 });
     try {
       await sleep(300);
       const before = agent.metrics().substrateCalls;
@@ -91,8 +73,8 @@ describe("agent runtime (SQLite substrate, TCP relay)", () => {
   it("stop() is idempotent and ends the events() iterator", async () => {
     const agent = createAgent({
       name: "stopper",
-      relay: { host: world.relay.address.host, port: world.relay.address.port },
-      substrate: { client: world.client() },
+      relay: { host: world().relay.address.host, port: world().relay.address.port },
+      substrate: { client: world().client() },
       vaultPassphrase: "pp-stopper",
     });
     await agent.start();

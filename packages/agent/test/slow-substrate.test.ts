@@ -4,41 +4,28 @@
  * must not hold a session past sessionTimeoutMs: the check is bounded by the session's remaining
  * time, the session aborts with `timeout`, and sessions complete again once the substrate is fast.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AbortedEvent, type Agent, createAgent } from "../src/index.js";
-import { FAST, sleep, startWorld, type World, waitFor } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import type { AbortedEvent } from "../src/index.js";
+import { interceptFetch, sleep, startAgent, useWorld, waitFor } from "./helpers.js";
 
 const SESSION_TIMEOUT_MS = 1500;
 const NONCE_DELAY_MS = 5000;
 
 describe("slow substrate on the handshake path", () => {
-  let world: World;
   let slowNonces = false;
-  const slowFetch: typeof globalThis.fetch = async (input, init) => {
-    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  const slowFetch = interceptFetch(async (url) => {
     const replayCheck = url.includes("/api/batch/") || url.includes("replay_mark-");
-    if (slowNonces && replayCheck) await new Promise((r) => setTimeout(r, NONCE_DELAY_MS));
-    return fetch(input, init);
-  };
-
-  beforeAll(async () => {
-    world = await startWorld();
+    if (slowNonces && replayCheck) await sleep(NONCE_DELAY_MS);
+    return null;
   });
-  afterAll(async () => {
-    await world?.close();
-  });
-
-  const start = async (name: string): Promise<Agent> => {
-    const agent = createAgent({
+  const world = useWorld();
+  const start = (name: string) =>
+    startAgent(
+      world(),
       name,
-      relay: { host: world.relay.address.host, port: world.relay.address.port },
-      substrate: { client: world.client({ fetch: slowFetch }) },
-      vaultPassphrase: `passphrase-of-${name}`,
-      config: { ...FAST, sessionTimeoutMs: SESSION_TIMEOUT_MS, retransmitMs: 300 },
-    });
-    await agent.start();
-    return agent;
-  };
+      { sessionTimeoutMs: SESSION_TIMEOUT_MS, retransmitMs: 300 },
+      { fetch: slowFetch },
+    );
 
   it("aborts within sessionTimeoutMs while the nonce check hangs, then recovers", async () => {
     const a = await start("slow-a");

@@ -6,11 +6,11 @@
 import { randomUUID } from "node:crypto";
 import { generateKxKeyPair, generateSigningKey, randomBytes } from "@hsagent/crypto";
 import {
+  checkAddressing,
   createPeerSession,
   createRegister,
   type MachineEvent,
   type PeerIdentity,
-  routeInbound,
 } from "../src/index.js";
 
 const selves = [0, 1].map(() => ({ agentId: randomUUID(), signingKey: generateSigningKey() }));
@@ -33,10 +33,10 @@ const timers = [new Map<string, NodeJS.Timeout>(), new Map<string, NodeJS.Timeou
 function handle(i: number, event: MachineEvent): void {
   for (const effect of machines[i]!.handle(event)) {
     switch (effect.type) {
-      case "send": // over the relay: every other agent sees it; routeInbound finds the machine
+      case "send": // over the relay: every other agent sees it; `from` names the machine
         setImmediate(() => {
-          const route = routeInbound(selves[1 - i]!.agentId, effect.payload);
-          if (route.ok) handle(1 - i, { type: "receive", payload: effect.payload, peer: identity(i) });
+          if (checkAddressing(effect.payload, selves[1 - i]!.agentId) === null)
+            handle(1 - i, { type: "receive", payload: effect.payload, peer: identity(i) });
         });
         break;
       case "checkNonce": {

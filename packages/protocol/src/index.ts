@@ -44,6 +44,13 @@ export {
 } from "./hybrid.js";
 export { consumeConfirm, consumeFinish, consumeRespond, type Inbound } from "./initiator.js";
 export {
+  LATE_COPIES_KEPT,
+  LateCopies,
+  type LateCopiesOptions,
+  type LateCopy,
+  lateCopyWindowMs,
+} from "./late-copies.js";
+export {
   createContext,
   createPeerSession,
   PeerSession,
@@ -69,8 +76,6 @@ export {
   type RegisterMsg,
   type RequestMsg,
   type RespondMsg,
-  type RouteResult,
-  routeInbound,
   type Sec,
   type SecV1,
   type SecV2,

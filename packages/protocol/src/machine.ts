@@ -45,12 +45,10 @@ function onReceive(
   const parsed = parseMessage(payload);
   if (!parsed.ok) return reject(st, "malformed", intentOf(payload), parsed.detail);
   const msg = parsed.msg;
-  if (msg.from !== ctx.peerId || event.peer.agentId !== ctx.peerId)
-    return reject(st, "misaddressed", msg.intent);
-  if (checkAddressing(msg, ctx.self.agentId) !== null) return reject(st, "misaddressed", msg.intent);
+  if (event.peer.agentId !== ctx.peerId) return reject(st, "misaddressed", msg.intent);
+  const drop = checkAddressing(msg, ctx.self.agentId, ctx.peerId);
+  if (drop !== null) return reject(st, "misaddressed", msg.intent, drop === "broadcast" ? "to" : undefined);
   if (msg.intent === "reconnect") return { state: st, effects: [] };
-  if (msg.intent !== "register" && msg.to !== ctx.self.agentId)
-    return reject(st, "misaddressed", msg.intent, "to");
   if (st.pending !== null) return reject(st, "busy", msg.intent);
   const row = findRow(ctx.role, st.name, msg.intent);
   if (row === undefined) return reject(st, "unexpected", msg.intent);

@@ -343,40 +343,45 @@ export function parseMessage(raw: unknown): ParseResult {
   }
 }
 
-/** Why {@link checkAddressing} dropped a message. */
-export type AddressingDrop = "not-for-us" | "from-self";
+/** Why {@link checkAddressing} drops an inbound payload. */
+export type AddressingDrop =
+  /** `from` is us: our own broadcast echoed back. */
+  | "from-self"
+  /** `to` names another agent: another pair's traffic on a shared relay. */
+  | "not-for-us"
+  /** `from` is not an agentId: there is no peer to hand it to. */
+  | "no-sender"
+  /** With `peerId`: `from` is another agent than the pair's peer. */
+  | "not-the-peer"
+  /** With `peerId`: `to` is null on a session message (only `register` is broadcast). */
+  | "broadcast";
 
 /**
- * §3 addressing: drop a message whose `to` is neither null nor `selfId`, or whose `from` is
- * `selfId` (our own broadcast echoed back). Returns null when the message is for us.
+ * §3 addressing, the one place `from` and `to` of an inbound payload are checked (raw or
+ * parsed; never throws). Without `peerId` (a runtime routing a relay payload): drop what is not
+ * for us at all — our own echo, another pair's traffic, no valid sender — and otherwise hand the
+ * payload to the machine of its `from`. With `peerId` (that machine): also drop what is not from
+ * the peer, and a session message broadcast with `to: null` (`register`, and the legacy
+ * `reconnect` that is ignored anyway, may be broadcast). Returns null when the payload is for us.
  */
-export function checkAddressing(msg: Pick<Message, "from" | "to">, selfId: string): AddressingDrop | null {
-  if (msg.from === selfId) return "from-self";
-  if (msg.to !== null && msg.to !== selfId) return "not-for-us";
+export function checkAddressing(
+  payload: { readonly from?: unknown; readonly to?: unknown; readonly intent?: unknown },
+  selfId: string,
+  peerId?: string,
+): AddressingDrop | null {
+  const { from, to } = payload;
+  if (from === selfId) return "from-self";
+  if (typeof to === "string" && to !== selfId) return "not-for-us";
+  if (typeof from !== "string" || !isAgentId(from)) return "no-sender";
+  if (peerId === undefined) return null;
+  if (from !== peerId) return "not-the-peer";
+  if (to !== selfId && payload.intent !== "register" && payload.intent !== "reconnect") return "broadcast";
   return null;
 }
 
 /** §4 symmetry rule: on `register` from `peerId`, `selfId` becomes responder iff `selfId > peerId`. */
 export function shouldRespond(selfId: string, peerId: string): boolean {
   return selfId > peerId;
-}
-
-/** Result of {@link routeInbound}. */
-export type RouteResult =
-  | { ok: true; peerId: string; msg: Message }
-  | { ok: false; reason: "malformed" | AddressingDrop; detail?: string };
-
-/**
- * Runtime helper: validate a relay payload and find which peer's machine it belongs to
- * (`msg.from`), applying the §3 addressing rules. Never throws. Unknown peers (not registered in
- * our tenant) must still be dropped by the caller.
- */
-export function routeInbound(selfId: string, payload: unknown): RouteResult {
-  const parsed = parseMessage(payload);
-  if (!parsed.ok) return { ok: false, reason: "malformed", detail: parsed.detail };
-  const drop = checkAddressing(parsed.msg, selfId);
-  if (drop !== null) return { ok: false, reason: drop };
-  return { ok: true, peerId: parsed.msg.from, msg: parsed.msg };
 }
 
 /**

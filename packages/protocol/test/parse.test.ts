@@ -1,13 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  checkAddressing,
-  createRegister,
-  INTENTS,
-  parseMessage,
-  routeInbound,
-  shouldRespond,
-} from "../src/index.js";
+import { checkAddressing, createRegister, INTENTS, parseMessage, shouldRespond } from "../src/index.js";
 import { ALICE_ID, BOB_ID, fixture } from "./helpers.js";
 
 type Msg = Record<string, unknown>;
@@ -147,29 +140,41 @@ describe("parseMessage", () => {
 });
 
 describe("addressing and symmetry", () => {
-  it("drops messages to someone else and our own echoes", () => {
-    expect(checkAddressing({ from: ALICE_ID, to: null }, BOB_ID)).toBeNull();
-    expect(checkAddressing({ from: ALICE_ID, to: BOB_ID }, BOB_ID)).toBeNull();
-    expect(checkAddressing({ from: ALICE_ID, to: ALICE_ID }, BOB_ID)).toBe("not-for-us");
-    expect(checkAddressing({ from: BOB_ID, to: null }, BOB_ID)).toBe("from-self");
+  const OTHER_ID = "00000000-0000-4000-8000-000000000000";
+  it.each([
+    ["a broadcast register", createRegister(ALICE_ID, [2, 1]), undefined, null],
+    ["a message to us", { from: ALICE_ID, to: BOB_ID, intent: "request" }, undefined, null],
+    ["a message to someone else", { from: ALICE_ID, to: ALICE_ID }, undefined, "not-for-us"],
+    ["our own echo", createRegister(BOB_ID, [2, 1]), undefined, "from-self"],
+    ["a sender that is no agentId", { from: "alice", to: BOB_ID }, undefined, "no-sender"],
+    ["no sender at all", { to: null }, undefined, "no-sender"],
+    ["the peer's message to us", { from: ALICE_ID, to: BOB_ID, intent: "close" }, ALICE_ID, null],
+    ["the peer's broadcast register", { from: ALICE_ID, to: null, intent: "register" }, ALICE_ID, null],
+    [
+      "another agent's message to us",
+      { from: OTHER_ID, to: BOB_ID, intent: "close" },
+      ALICE_ID,
+      "not-the-peer",
+    ],
+    [
+      "the peer's broadcast session message",
+      { from: ALICE_ID, to: null, intent: "close" },
+      ALICE_ID,
+      "broadcast",
+    ],
+    [
+      "the peer's message to someone else",
+      { from: ALICE_ID, to: OTHER_ID, intent: "register" },
+      ALICE_ID,
+      "not-for-us",
+    ],
+  ] as const)("%s", (_what, payload, peerId, drop) => {
+    expect(checkAddressing(payload, BOB_ID, peerId)).toBe(drop);
   });
 
   it("the greater id responds (plain string comparison)", () => {
     expect(shouldRespond(BOB_ID, ALICE_ID)).toBe(true);
     expect(shouldRespond(ALICE_ID, BOB_ID)).toBe(false);
     expect(shouldRespond("b", "B")).toBe(true);
-  });
-});
-
-describe("routeInbound / createRegister", () => {
-  it("routes a valid message to its sender's machine and drops the rest", () => {
-    const reg = createRegister(ALICE_ID, [2, 1]);
-    expect(routeInbound(BOB_ID, reg)).toMatchObject({ ok: true, peerId: ALICE_ID });
-    expect(routeInbound(ALICE_ID, reg)).toEqual({ ok: false, reason: "from-self" });
-    expect(routeInbound(ALICE_ID, { ...v.confirm, to: "00000000-0000-4000-8000-000000000000" })).toEqual({
-      ok: false,
-      reason: "not-for-us",
-    });
-    expect(routeInbound(BOB_ID, "{}")).toMatchObject({ ok: false, reason: "malformed" });
   });
 });

@@ -10,23 +10,66 @@ import { SubstrateClient } from "@hsagent/substrate-client";
 import pino from "pino";
 import { type AgentEvent, createAgent } from "../index.js";
 
+/** One command-line flag: its parseArgs type, its argument and help text, and the setting it fills. */
+interface Flag {
+  type: "string" | "boolean";
+  arg?: string;
+  short?: string;
+  help: string;
+  /** An integer setting (`--flag N`). */
+  config?: "exchangeLimit" | "registerIntervalMs" | "retransmitMs" | "sessionTimeoutMs";
+}
+
+/** Every flag once: the parser and the usage text are both made from this table. */
+const FLAGS: Record<string, Flag> = {
+  name: {
+    type: "string",
+    arg: "NAME",
+    help: "display name of the agent (identity found or provisioned by name)",
+  },
+  relay: { type: "string", arg: "HOST:PORT", help: "Summoner relay to join" },
+  substrate: { type: "string", arg: "URL", help: "substrate API origin, e.g. http://127.0.0.1:7780" },
+  "allow-legacy": { type: "boolean", help: "accept legacy v1 (HSAgent_2) peers" },
+  "no-pq": { type: "boolean", help: "no hybrid X25519+ML-KEM-768 key agreement (also HSAGENT_PQ=off)" },
+  "exchange-limit": {
+    type: "string",
+    arg: "N",
+    help: "EXCHANGE_LIMIT (rounds = N + 1; default 3)",
+    config: "exchangeLimit",
+  },
+  sessions: { type: "string", arg: "N", help: "exit 0 after N completed sessions with every peer seen" },
+  "register-interval-ms": {
+    type: "string",
+    arg: "N",
+    help: "register broadcast period (default 3000)",
+    config: "registerIntervalMs",
+  },
+  "retransmit-ms": {
+    type: "string",
+    arg: "N",
+    help: "retransmit wait (default 500)",
+    config: "retransmitMs",
+  },
+  "session-timeout-ms": {
+    type: "string",
+    arg: "N",
+    help: "session timeout (default 15000)",
+    config: "sessionTimeoutMs",
+  },
+  "log-format": { type: "string", arg: "json|pretty", help: "stderr log format (default json)" },
+  "log-level": { type: "string", arg: "LEVEL", help: "fatal|error|warn|info|debug|silent (default info)" },
+  help: { type: "boolean", short: "h", help: "show this help" },
+};
+
 const USAGE = `Usage: hsagent-agent --name NAME --relay HOST:PORT --substrate URL [options]
 
 Options:
-  --name NAME               display name of the agent (identity found or provisioned by name)
-  --relay HOST:PORT         Summoner relay to join
-  --substrate URL           substrate API origin, e.g. http://127.0.0.1:7780
-  --allow-legacy            accept legacy v1 (HSAgent_2) peers
-  --no-pq                   no hybrid X25519+ML-KEM-768 key agreement (also HSAGENT_PQ=off)
-  --exchange-limit N        EXCHANGE_LIMIT (rounds = N + 1; default 3)
-  --sessions N              exit 0 after N completed sessions with every peer seen
-  --register-interval-ms N  register broadcast period (default 3000)
-  --retransmit-ms N         retransmit wait (default 500)
-  --session-timeout-ms N    session timeout (default 15000)
-  --log-format json|pretty  stderr log format (default json)
-  --log-level LEVEL         fatal|error|warn|info|debug|silent (default info)
-  -h, --help                show this help
-
+${Object.entries(FLAGS)
+  .map(([flag, f]) => {
+    const left = `${f.short ? `-${f.short}, ` : ""}--${flag}${f.arg ? ` ${f.arg}` : ""}`;
+    return `  ${left.padEnd(24)}  ${f.help}\n`;
+  })
+  .join("")}
 Environment:
   HSAGENT_USERNAME + HSAGENT_PASSWORD, or HSAGENT_API_KEY   substrate credentials
   HSAGENT_VAULT_PASSPHRASE                                   identity vault passphrase (required)
@@ -109,25 +152,13 @@ function eventLine(e: AgentEvent): Record<string, unknown> | null {
 async function main(): Promise<void> {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      options: {
-        name: { type: "string" },
-        relay: { type: "string" },
-        substrate: { type: "string" },
-        "allow-legacy": { type: "boolean" },
-        "no-pq": { type: "boolean" },
-        "exchange-limit": { type: "string" },
-        sessions: { type: "string" },
-        "register-interval-ms": { type: "string" },
-        "retransmit-ms": { type: "string" },
-        "session-timeout-ms": { type: "string" },
-        "log-format": { type: "string" },
-        "log-level": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    const options = Object.fromEntries(
+      Object.entries(FLAGS).map(([flag, f]) => [
+        flag,
+        f.short ? { type: f.type, short: f.short } : { type: f.type },
+      ]),
+    );
+    ({ values } = parseArgs({ options, strict: true, allowPositionals: false }));
   } catch (error) {
     fail((error as Error).message.split("\n")[0] ?? "bad arguments");
   }
@@ -164,18 +195,11 @@ async function main(): Promise<void> {
     ...(values["allow-legacy"] ? { allowLegacy: true } : {}),
     // --no-pq or HSAGENT_PQ=off: no hybrid X25519+ML-KEM-768 key agreement.
     ...(values["no-pq"] || /^(0|false|no|off)$/i.test(process.env.HSAGENT_PQ ?? "") ? { pq: false } : {}),
-    ...optional(
-      "exchangeLimit",
-      positiveInt("exchange-limit", values["exchange-limit"] as string | undefined),
-    ),
-    ...optional(
-      "registerIntervalMs",
-      positiveInt("register-interval-ms", values["register-interval-ms"] as string | undefined),
-    ),
-    ...optional("retransmitMs", positiveInt("retransmit-ms", values["retransmit-ms"] as string | undefined)),
-    ...optional(
-      "sessionTimeoutMs",
-      positiveInt("session-timeout-ms", values["session-timeout-ms"] as string | undefined),
+    ...Object.fromEntries(
+      Object.entries(FLAGS).flatMap(([flag, f]) => {
+        const value = f.config ? positiveInt(flag, values[flag] as string | undefined) : undefined;
+        return value === undefined ? [] : [[f.config, value]];
+      }),
     ),
   };
 
@@ -237,10 +261,6 @@ async function main(): Promise<void> {
     fail(`failed to start: ${e.code ?? ""} ${e.message ?? String(error)}`, 1);
   }
   emit({ event: "ready", name, agentId: agent.agentId });
-}
-
-function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
 }
 
 main().catch((error: unknown) => fail(`fatal: ${(error as Error).message}`, 1));

@@ -1,0 +1,116 @@
+/**
+ * Admission control (PROTOCOL.md §4): at most `maxSessions` sessions accepted as responder are
+ * open at once. A `register` that arrives at the cap is held, not dropped; when a slot frees, the
+ * longest-waiting peer's latest register is answered at once on its lane, so no pair starves
+ * however busy this agent is. Also counts the open sessions (both roles) for the metrics.
+ */
+import { type MachineState, READY_STATE } from "@hsagent/protocol";
+import type { PeerEntry } from "./peers.js";
+import type { Runtime } from "./runtime.js";
+
+/** Answers a held register on its peer's lane (the loop's receive path, past the gates). */
+export type Answer = (entry: PeerEntry, payload: Record<string, unknown>) => Promise<void>;
+
+/** The session cap and the queue of held registers of one agent. */
+export class Admission {
+  readonly #rt: Runtime;
+  readonly #answer: Answer;
+  /** Open sessions, both roles. */
+  #active = 0;
+  /** Open sessions this agent accepted as responder. */
+  #accepted = 0;
+  /** Peers whose `register` waits for a free slot, in arrival order: latest payload, when last heard. */
+  readonly #waiting = new Map<string, { payload: Record<string, unknown>; at: number }>();
+  /** Peers taken off `#waiting` whose register is being processed on their lane (slots reserved). */
+  readonly #granted = new Set<string>();
+
+  constructor(rt: Runtime, answer: Answer) {
+    this.#rt = rt;
+    this.#answer = answer;
+  }
+
+  /** Open sessions, both roles. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** Registers waiting for a slot. */
+  get waiting(): number {
+    return this.#waiting.size;
+  }
+
+  /**
+   * A ready responder got `payload` (a register that passed the gates) from `entry`: at the cap,
+   * or while others wait already, hold it (the latest one per peer, keeping its place) and return
+   * true; otherwise return false and let it open a session now.
+   */
+  hold(entry: PeerEntry, payload: Record<string, unknown>): boolean {
+    if (this.#accepted + this.#granted.size < this.#rt.config.maxSessions && this.#waiting.size === 0)
+      return false;
+    this.#rt.counters.registersIgnoredBusy++;
+    const waiting = this.#waiting.get(entry.id);
+    if (waiting) {
+      waiting.payload = payload;
+      waiting.at = Date.now();
+    } else this.#waiting.set(entry.id, { payload, at: Date.now() });
+    this.admit();
+    return true;
+  }
+
+  /** A step moved `entry`'s machine from `before` to `after`: count sessions opening and ending. */
+  track(entry: PeerEntry, before: MachineState, after: MachineState): void {
+    const role = entry.machine.role;
+    const ready = READY_STATE[role];
+    const wasActive = before.name !== ready;
+    const isActive = after.name !== ready;
+    if (!wasActive && isActive) {
+      this.#active++;
+      this.#rt.counters.started++;
+      if (role === "responder") {
+        this.#accepted++;
+        this.#rt.registers.started(entry.id);
+      }
+    } else if (wasActive && !isActive) {
+      this.#active--;
+      if (role === "responder") {
+        this.#accepted--;
+        this.admit();
+      }
+    }
+  }
+
+  /**
+   * While fewer than `maxSessions` accepted sessions are open, answer the longest-waiting held
+   * `register` on its peer's lane. A held register older than 1.5 register periods is dropped
+   * instead: that peer has gone quiet (a live one registers again meanwhile, refreshing its entry
+   * without losing its place).
+   */
+  admit(): void {
+    const rt = this.#rt;
+    const now = Date.now();
+    const maxAgeMs = rt.config.registerIntervalMs * 1.5;
+    for (const [peerId, waiting] of this.#waiting) {
+      if (rt.stopping || this.#accepted + this.#granted.size >= rt.config.maxSessions) return;
+      this.#waiting.delete(peerId);
+      const entry = rt.peers.get(peerId);
+      if (!entry || now - waiting.at > maxAgeMs) continue;
+      this.#granted.add(peerId);
+      entry.lane
+        .run(async () => {
+          try {
+            await this.#answer(entry, waiting.payload);
+          } finally {
+            this.#granted.delete(peerId);
+          }
+          // A register that did not open a session (rejected, or the peer was busy) frees its slot.
+          this.admit();
+        })
+        .catch((error: unknown) => rt.laneFault(entry, error));
+    }
+  }
+
+  /** Forget the held registers (stopping). */
+  clear(): void {
+    this.#waiting.clear();
+  }
+}
