@@ -63,7 +63,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if (await store.findAccountByUsername(username)) {
       throw new ApiError(409, "USERNAME_TAKEN", "username-taken");
     }
-    const hash = await ctx.login.hash(req, reply, () => hashPassword(password, ctx.scrypt));
+    const hash = await ctx.login.hash(req, reply, username, () => hashPassword(password, ctx.scrypt));
     const account = await store.createAccount(username, hash, Date.now());
     if (!account) throw new ApiError(409, "USERNAME_TAKEN", "username-taken");
     const jwt = await tokens.sign({ accountId: account.id, username, kind: "password" });
