@@ -1,11 +1,11 @@
 // HTTPS: a server with a certificate generated at test time answers a bad login with 401 to a
 // client that trusts the certificate, and a client that does not is refused at the handshake.
 
+import { makeTestCert, type TestCert } from "@hsagent/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSubstrateServer, startSubstrateServer } from "../src/index.js";
 import { PKG, spawnBin, TEST_SCRYPT } from "./helpers.js";
 import { requestJson } from "./raw-http.js";
-import { makeTestCert, type TestCert } from "./tls-cert.js";
 
 describe("HTTPS", () => {
   let server: RunningSubstrateServer;

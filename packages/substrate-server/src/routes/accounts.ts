@@ -10,7 +10,10 @@ import { ApiError, badRequest, forbidden, notFound, unauthorized } from "../erro
 import { RECOVERY_WORDS } from "../recovery-words.data.js";
 import { parseId, parseName } from "../wire.js";
 
-/** Usernames that would collide with static chain routes (`/api/chains/<word>/...`). */
+/**
+ * The static words of the chain routes (`/api/chains/<word>/...`); a username may not be one of
+ * them, so `/api/chains/<username>/...` is never ambiguous.
+ */
 export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
   "append",
   "prepend",
