@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESERVED_USERNAMES } from "../src/index.js";
-import { BACKENDS, b64, Client, newUser, type TestServer, type User } from "./helpers.js";
+import { BACKENDS, b64, Client, newUser, startWithUsers, type TestServer, type User } from "./helpers.js";
 
 const RUNS = Number(process.env.SUBSTRATE_FUZZ_RUNS ?? 5000);
 const BATCH = 8;
@@ -373,8 +373,7 @@ describe.each(BACKENDS)("fuzz ($name)", (backend) => {
   let server: TestServer;
   let user: User;
   beforeAll(async () => {
-    server = await backend.start();
-    user = await newUser(server.url, "fuzz");
+    [server, user] = await startWithUsers(backend, "fuzz");
   });
   afterAll(async () => server?.stop());
 
