@@ -21,6 +21,8 @@ interface Dialect {
 }
 
 function v1({ serial, int64, bytes, blockKey }: Dialect): string {
+  /** Lines declaring `names` as NOT NULL 64-bit integer columns. */
+  const int64s = (...names: string[]): string => names.map((n) => `  ${n} ${int64} NOT NULL,`).join("\n");
   return `
 CREATE TABLE accounts (
   id ${serial},
@@ -49,10 +51,7 @@ CREATE INDEX objects_tenant ON objects (tenant);
 CREATE TABLE associations (
   tenant ${int64} NOT NULL,
   type TEXT NOT NULL,
-  source_id ${int64} NOT NULL,
-  target_id ${int64} NOT NULL,
-  time ${int64} NOT NULL,
-  position ${int64} NOT NULL,
+${int64s("source_id", "target_id", "time", "position")}
   data ${bytes} NOT NULL,
   PRIMARY KEY (tenant, type, source_id, target_id)
 );
@@ -63,13 +62,7 @@ CREATE TABLE chains (
   tenant TEXT NOT NULL,
   name TEXT NOT NULL,
   shard INTEGER NOT NULL,
-  head_idx ${int64} NOT NULL,
-  tail_idx ${int64} NOT NULL,
-  block_count ${int64} NOT NULL,
-  message_count ${int64} NOT NULL,
-  payload_bytes ${int64} NOT NULL,
-  created_at ${int64} NOT NULL,
-  updated_at ${int64} NOT NULL,
+${int64s("head_idx", "tail_idx", "block_count", "message_count", "payload_bytes", "created_at", "updated_at")}
   PRIMARY KEY (tenant, name, shard)
 );
 CREATE TABLE blocks (
