@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import { makeTestCert } from "@hsagent/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTestCert } from "../../../packages/relay/test/tls-cert.js";
 import { jsonLines, runCli, startCli, waitFor } from "./helpers.js";
 
 const cert = makeTestCert();
@@ -27,7 +27,7 @@ afterAll(async () => {
   rmSync(cert.dir, { recursive: true, force: true });
 });
 
-function handshake(port: number, ca?: Buffer): Promise<string> {
+function handshake(port: number, ca?: string | Buffer): Promise<string> {
   return new Promise((resolve) => {
     const s = tls.connect({ host: "127.0.0.1", port, ...(ca ? { ca } : {}) }, () => {
       const v = s.getProtocol() ?? "tls";

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
+import { makeTestCert } from "@hsagent/test-support";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { parseArgs } from "../src/cli-args.js";
 import {
@@ -19,7 +20,6 @@ import {
   WARNINGS,
 } from "../src/index.js";
 import { eventually, RawClient } from "./helpers.js";
-import { makeTestCert } from "./tls-cert.js";
 
 const open: { relays: RelayServer[]; raws: RawClient[]; clients: RelayClient[] } = {
   relays: [],

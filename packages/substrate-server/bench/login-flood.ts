@@ -5,6 +5,8 @@
 // by status, 5xx and unanswered (15 s) counts, the other user's login statuses and latencies, the
 // 1-character registration's status, the server's CPU seconds (from /proc) and the load average;
 // and, as a baseline, the other user's login latencies for 5 s before the flood.
+// FLOOD_ADDRESSES=n spreads the flood over n source addresses (127.0.0.10 …), as a botnet would, so
+// the per-address limits do not apply and only the per-username one does (default 1).
 // Usage: pnpm --filter @hsagent/substrate-server exec tsx bench/login-flood.ts
 
 import { spawn } from "node:child_process";
@@ -16,6 +18,9 @@ import { cpuSeconds, spawnServer } from "./spawn-server.js";
 const FLOOD_CONCURRENCY = 200;
 const FLOOD_MS = Number(process.env.FLOOD_SECONDS ?? 10) * 1000;
 const ANSWER_TIMEOUT_MS = 15_000;
+const FLOOD_ADDRESSES = Math.min(200, Math.max(1, Number(process.env.FLOOD_ADDRESSES ?? 1)));
+const floodAddress = (i: number): string =>
+  FLOOD_ADDRESSES === 1 ? "127.0.0.1" : `127.0.0.${10 + (i % FLOOD_ADDRESSES)}`;
 
 interface Outcome {
   status: number | "unanswered" | "error";
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
     const cpuBefore = cpuSeconds(pid);
     const until = Date.now() + FLOOD_MS;
     const flood: Outcome[] = [];
-    const loops = Array.from({ length: FLOOD_CONCURRENCY }, async () => {
+    const loops = Array.from({ length: FLOOD_CONCURRENCY }, async (_, i) => {
       while (Date.now() < until) {
         flood.push(
           await post(
@@ -125,7 +130,7 @@ async function main(): Promise<void> {
             "/api/auth/login",
             { ...victim, password: "wrong-password" },
             local,
-            "127.0.0.1",
+            floodAddress(i),
           ),
         );
       }
@@ -144,6 +149,7 @@ async function main(): Promise<void> {
       baselineOtherUserMedianMs: Math.round(baseMs[Math.floor(baseMs.length / 2)] ?? Number.NaN),
       floodSeconds: FLOOD_MS / 1000,
       floodConcurrency: FLOOD_CONCURRENCY,
+      floodAddresses: FLOOD_ADDRESSES,
       floodRequests: flood.length,
       floodByStatus: byStatus,
       flood5xx: flood.filter((o) => typeof o.status === "number" && o.status >= 500).length,

@@ -6,6 +6,7 @@ export type { ApiErrorCode } from "./errors.js";
 export { ApiError } from "./errors.js";
 export type { BucketConfig, RateLimitOptions } from "./rate-limit.js";
 export { DEFAULT_RATE_LIMIT } from "./rate-limit.js";
+export { RESERVED_USERNAMES } from "./routes/accounts.js";
 export type { RunningSubstrateServer, SubstrateServerOptions } from "./server.js";
 export { buildSubstrateApp, startSubstrateServer } from "./server.js";
 export type { DbLocation } from "./store/open.js";

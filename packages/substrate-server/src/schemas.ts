@@ -12,6 +12,12 @@ const params = (props: Record<string, unknown>) => ({
   properties: props,
 });
 
+/** A query string of optional string parameters (unknown parameters are allowed and ignored). */
+const query = (...names: string[]) => ({
+  type: "object",
+  properties: Object.fromEntries(names.map((n) => [n, { type: "string" }])),
+});
+
 /** `:tenant` (account id). */
 export const tenantParams = params({ tenant: ID });
 /** `:tenant/:type/:id` of an object. */
@@ -21,10 +27,7 @@ export const associationListParams = params({ tenant: ID, type: NAME, sourceId: 
 /** `:tenant/associations/:type/:sourceId/:targetId`. */
 export const associationParams = params({ tenant: ID, type: NAME, sourceId: ID, targetId: ID });
 /** `?targetId&after&limit` (unknown parameters are allowed and ignored). */
-export const associationQuery = {
-  type: "object",
-  properties: { targetId: { type: "string" }, after: { type: "string" }, limit: { type: "string" } },
-} as const;
+export const associationQuery = query("targetId", "after", "limit");
 /** `:tenant` (username) of chain stats. */
 export const chainTenantParams = params({ tenant: NAME });
 /** `:tenant/:chain/:shard`. */
@@ -32,9 +35,6 @@ export const chainParams = params({ tenant: NAME, chain: NAME, shard: SMALL });
 /** `:tenant/:chain/:shard/:blockIdx`. */
 export const blockParams = params({ tenant: NAME, chain: NAME, shard: SMALL, blockIdx: SIGNED });
 /** `?startIdx&endIdx&order`. */
-export const rangeQuery = {
-  type: "object",
-  properties: { startIdx: { type: "string" }, endIdx: { type: "string" }, order: { type: "string" } },
-} as const;
+export const rangeQuery = query("startIdx", "endIdx", "order");
 /** `?count`. */
-export const recentQuery = { type: "object", properties: { count: { type: "string" } } } as const;
+export const recentQuery = query("count");

@@ -145,7 +145,14 @@ export async function buildSubstrateApp(
     dummyHash: dummyHash(opts.scrypt ?? DEFAULT_SCRYPT),
     accountLimiter: limits ? new TokenBuckets(limits.perAccount) : null,
     login: new LoginGuard(
-      limits ? opts.login : { loginRate: false, backoff: false, hashPool: { queue: 100_000 }, ...opts.login },
+      limits
+        ? opts.login
+        : {
+            loginRate: false,
+            backoff: false,
+            hashPool: { queue: 100_000, perName: Number.POSITIVE_INFINITY },
+            ...opts.login,
+          },
     ),
     quota:
       opts.tenantQuotaBytes === false

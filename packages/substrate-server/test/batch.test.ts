@@ -5,14 +5,13 @@
 
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, b64, newUser, type TestServer, type User } from "./helpers.js";
+import { BACKENDS, b64, newUser, startWithUsers, type TestServer, type User } from "./helpers.js";
 
 describe.each(BACKENDS)("batch extension ($name)", (backend) => {
   let server: TestServer;
   let user: User;
   beforeAll(async () => {
-    server = await backend.start();
-    user = await newUser(server.url, "batch");
+    [server, user] = await startWithUsers(backend, "batch");
   });
   afterAll(async () => server?.stop());
 

@@ -1,13 +1,8 @@
-// The real `hsagent-substrate` bin as a child process: flags, the one stdout line, graceful
-// SIGINT/SIGTERM — and durability: kill -9 mid-load, restart on the same SQLite file, and every
-// write that was answered 2xx is still there, with every chain validating.
-
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, type Bin, b64, Client, PKG, spawnBin } from "./helpers.js";
+import { type Bin, b64, buildBinIfMissing, Client, spawnBin } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "substrate-bin-"));
 
@@ -18,11 +13,7 @@ async function start(args: string[]): Promise<Started> {
   return { ...s, url: await s.ready };
 }
 
-beforeAll(() => {
-  // The root `pnpm test` builds first; a bare vitest run builds here if dist is missing.
-  if (!existsSync(BIN))
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: PKG, stdio: "ignore" });
-}, 120_000);
+beforeAll(buildBinIfMissing, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("hsagent-substrate bin", () => {

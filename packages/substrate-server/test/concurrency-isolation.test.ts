@@ -3,7 +3,16 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSubstrateServer } from "../src/index.js";
-import { BACKENDS, b64, Client, newUser, PG_URL, type TestServer, type User } from "./helpers.js";
+import {
+  BACKENDS,
+  b64,
+  Client,
+  newUser,
+  PG_URL,
+  startWithUsers,
+  type TestServer,
+  type User,
+} from "./helpers.js";
 
 describe.each(BACKENDS)("concurrency ($name)", (backend) => {
   let server: TestServer;
@@ -95,9 +104,7 @@ describe.each(BACKENDS)("tenant isolation ($name)", (backend) => {
   let stranger: User;
   let objectId: string;
   beforeAll(async () => {
-    server = await backend.start();
-    owner = await newUser(server.url, "owner");
-    stranger = await newUser(server.url, "stranger");
+    [server, owner, stranger] = await startWithUsers(backend, "owner", "stranger");
     objectId = (await owner.client.put(`/api/objects/${owner.id}`, { type: 7001, data: b64("private") })).body
       .id;
     await owner.client.put(`/api/objects/${owner.id}/associations`, {

@@ -3,7 +3,7 @@
 
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, b64, Client, newUser, type TestServer, type User } from "./helpers.js";
+import { BACKENDS, b64, Client, newUser, startWithUsers, type TestServer, type User } from "./helpers.js";
 
 const HEX = "0123456789abcdef".repeat(4);
 const HEX2 = "fedcba9876543210".repeat(4);
@@ -40,9 +40,7 @@ describe.each(BACKENDS)("contract ($name)", (backend) => {
   let anon: Client;
 
   beforeAll(async () => {
-    server = await backend.start();
-    alice = await newUser(server.url, "alice");
-    bob = await newUser(server.url, "bob");
+    [server, alice, bob] = await startWithUsers(backend, "alice", "bob");
     anon = new Client(server.url);
   });
   afterAll(async () => server?.stop());

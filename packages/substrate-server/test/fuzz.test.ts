@@ -5,7 +5,8 @@
 
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, b64, Client, newUser, type TestServer, type User } from "./helpers.js";
+import { RESERVED_USERNAMES } from "../src/index.js";
+import { BACKENDS, b64, Client, newUser, startWithUsers, type TestServer, type User } from "./helpers.js";
 
 const RUNS = Number(process.env.SUBSTRATE_FUZZ_RUNS ?? 5000);
 const BATCH = 8;
@@ -13,17 +14,6 @@ const BATCH = 8;
 const NAME = /^[A-Za-z0-9_.~-]{1,255}$/;
 const ID = /^[0-9]{1,19}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const RESERVED = new Set([
-  "append",
-  "prepend",
-  "first",
-  "last",
-  "range",
-  "recent",
-  "metadata",
-  "validate",
-  "stats",
-]);
 
 const SQL_AND_FRIENDS = [
   "' OR '1'='1",
@@ -281,9 +271,13 @@ function buildArbitrary(u: () => User): fc.Arbitrary<Req> {
     ),
     // Accounts and keys.
     fc
-      .record({ username: fc.oneof(badName, fc.constantFrom(...RESERVED), badInt), password: hostile })
+      .record({
+        username: fc.oneof(badName, fc.constantFrom(...RESERVED_USERNAMES), badInt),
+        password: hostile,
+      })
       .filter(
-        ({ username }) => typeof username !== "string" || !NAME.test(username) || RESERVED.has(username),
+        ({ username }) =>
+          typeof username !== "string" || !NAME.test(username) || RESERVED_USERNAMES.has(username),
       )
       .map((b): Req => ({ method: "POST", path: "/api/auth/register", body: json(b), auth: "none" })),
     fc
@@ -379,8 +373,7 @@ describe.each(BACKENDS)("fuzz ($name)", (backend) => {
   let server: TestServer;
   let user: User;
   beforeAll(async () => {
-    server = await backend.start();
-    user = await newUser(server.url, "fuzz");
+    [server, user] = await startWithUsers(backend, "fuzz");
   });
   afterAll(async () => server?.stop());
 

@@ -1,8 +1,9 @@
 // Test harness: start real servers on both backends (SQLite in memory, PostgreSQL in a random
 // schema dropped afterwards) and a tiny fetch-based HTTP client.
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -163,6 +164,20 @@ export async function newUser(url: string, prefix = "user"): Promise<User> {
   return { username, password, id: me.body.account.id, client: c };
 }
 
+/**
+ * Start a server on `backend` and register one user per prefix, for a suite's `beforeAll`:
+ * `[server, alice, bob] = await startWithUsers(backend, "alice", "bob")`.
+ */
+export async function startWithUsers<P extends string[]>(
+  backend: Backend,
+  ...prefixes: P
+): Promise<[TestServer, ...{ [K in keyof P]: User }]> {
+  const server = await backend.start();
+  const users: User[] = [];
+  for (const prefix of prefixes) users.push(await newUser(server.url, prefix));
+  return [server, ...users] as [TestServer, ...{ [K in keyof P]: User }];
+}
+
 /** base64 of a UTF-8 string or bytes. */
 export const b64 = (v: string | Uint8Array): string => Buffer.from(v).toString("base64");
 
@@ -170,6 +185,15 @@ export const b64 = (v: string | Uint8Array): string => Buffer.from(v).toString("
 export const PKG = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The built `hsagent-substrate` bin. */
 export const BIN = join(PKG, "dist", "bin", "hsagent-substrate.js");
+
+/**
+ * Build the package when its bin is missing (the root `pnpm test` builds first; a bare vitest run
+ * of a bin test builds here). For a `beforeAll` with a long timeout.
+ */
+export function buildBinIfMissing(): void {
+  if (!existsSync(BIN))
+    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: PKG, stdio: "ignore" });
+}
 
 /** A running bin: its process, output so far, exit code and the URL it prints once listening. */
 export interface Bin {

@@ -1,6 +1,7 @@
 // Login hardening on a real server with its default limits: the 8-character password floor (which
 // still admits HSAgent_2's `password`), HSAgent_2's 401 → register → login dance, the per-username
-// back-off per address, one password check at a time per username and address, and the pool.
+// back-off per address, one password check at a time per username and address, and the pool (one
+// place per username, so a flood of one name from many addresses leaves workers for other users).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HashPool } from "../src/auth/hash-pool.js";
@@ -96,6 +97,62 @@ describe("login limits (default rate limits on)", () => {
   });
 });
 
+describe("login fairness under a one-username flood from many addresses", () => {
+  let server: RunningSubstrateServer;
+  beforeAll(async () => {
+    // A realistic hash cost (tens of ms), so the flood is still hashing when the bystander logs in.
+    server = await startSubstrateServer({
+      db: "sqlite::memory:",
+      scrypt: { N: 1 << 14, r: 8, p: 1 },
+      logger: false,
+    });
+    const anon = new Client(server.url);
+    for (const username of ["flooded", "bystander"]) {
+      expect(
+        (await anon.post("/api/auth/register", { username, password: `${username}-password` })).status,
+      ).toBe(201);
+    }
+  });
+  afterAll(async () => server?.close());
+
+  it("serves another user's login at once while one username is flooded, refusing the excess with 429", async () => {
+    const finished: string[] = [];
+    // 30 addresses, so neither the per-address back-off nor the per-address pool share applies:
+    // only a per-username limit can stop this flood from taking every worker and queue place.
+    const flood = Array.from({ length: 30 }, (_, i) =>
+      requestJson(
+        server.url,
+        "POST",
+        "/api/auth/login",
+        { username: "flooded", password: "wrong-password" },
+        { localAddress: `127.0.0.${10 + i}` },
+      ).then((a) => {
+        finished.push(`flood:${a.status}`);
+        return a;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const bystander = await requestJson(
+      server.url,
+      "POST",
+      "/api/auth/login",
+      { username: "bystander", password: "bystander-password" },
+      { localAddress: "127.0.0.2" },
+    );
+    finished.push("bystander");
+    const floodAnswers = await Promise.all(flood);
+    expect(bystander.status).toBe(200);
+    // At most the one in-flight check of the flooded name was hashed before the bystander's.
+    const hashedBefore = finished.slice(0, finished.indexOf("bystander")).filter((f) => f === "flood:401");
+    expect(hashedBefore.length).toBeLessThanOrEqual(1);
+    const statuses = floodAnswers.map((a) => a.status);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    const refused = floodAnswers.filter((a) => a.status === 429);
+    expect(refused.length).toBeGreaterThanOrEqual(25);
+    expect(refused.every((a) => Number(a.headers["retry-after"]) >= 1)).toBe(true);
+  });
+});
+
 describe("HashPool", () => {
   it("runs at most `concurrency` at once, queues up to `queue`, refuses the rest with a Retry-After", async () => {
     const pool = new HashPool({ concurrency: 2, queue: 2 });
@@ -131,6 +188,17 @@ describe("HashPool", () => {
     await expect(pool.run("a", never)).rejects.toMatchObject({ status: 429 });
     void pool.run("b", never); // another caller still gets in
     expect(pool.waiting).toBe(1);
+  });
+
+  it("holds one place per username, across clients, and frees it when the check ends", async () => {
+    const pool = new HashPool({ concurrency: 2, queue: 2 });
+    let release = () => {};
+    const first = pool.run({ client: "a", name: "u" }, () => new Promise<void>((r) => (release = r)));
+    await expect(pool.run({ client: "b", name: "u" }, async () => 1)).rejects.toMatchObject({ status: 429 });
+    expect(await pool.run({ client: "b", name: "v" }, async () => 2)).toBe(2); // another name runs
+    release();
+    await first;
+    expect(await pool.run({ client: "b", name: "u" }, async () => 3)).toBe(3);
   });
 });
 

@@ -3,27 +3,19 @@
 // pg_terminate_backend. The server must answer the requests caught in the drop with an error (not
 // crash: pg emits 'error' on a checked-out client whose backend dies), then serve normally.
 
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgresStore } from "../src/index.js";
-import { b64, dropSchema, newUser, PG_URL, randomSchema } from "./helpers.js";
+import { BIN, b64, buildBinIfMissing, dropSchema, newUser, PG_URL, PKG, randomSchema } from "./helpers.js";
 
-const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(pkg, "dist", "bin", "hsagent-substrate.js");
 const schema = randomSchema();
 const appName = `hsagent_term_${schema}`;
 
 let child: ChildProcess | undefined;
 let exitCode: number | null | undefined;
 
-beforeAll(() => {
-  if (!existsSync(BIN))
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: pkg, stdio: "ignore" });
-}, 120_000);
+beforeAll(buildBinIfMissing, 120_000);
 
 afterAll(async () => {
   child?.kill("SIGKILL");
@@ -142,7 +134,7 @@ describe.skipIf(!PG_URL)("PostgreSQL connections terminated mid-load", () => {
           PG_URL as string,
           app,
         ],
-        { cwd: pkg, encoding: "utf8" },
+        { cwd: PKG, encoding: "utf8" },
       );
       expect(kill.stdout.trim(), kill.stderr).toBe("4");
       const created = await Promise.all([

@@ -161,45 +161,32 @@ describe.each(targets)("tampering is detected ($name)", (target) => {
     expect(v).toMatchObject({ isValid: false, failingIndex: "2" });
   });
 
-  it("a removed block is reported as a gap", async () => {
-    const ch = await chain("gap");
+  it.each([
+    { title: "a removed block is reported as a gap", name: "gap", idx: 3, also: { hasGaps: true } },
+    { title: "a removed last block is detected against the chain metadata", name: "trunc", idx: 4, also: {} },
+  ])("$title", async ({ name, idx, also }) => {
+    const ch = await chain(name);
     await raw.exec("DELETE FROM blocks WHERE tenant = $1 AND name = $2 AND shard = 0 AND idx = $3", [
       u.username,
-      "gap",
-      3,
+      name,
+      idx,
     ]);
-    const v = await validation(ch);
-    expect(v).toMatchObject({ isValid: false, hasGaps: true, failingIndex: "3" });
-  });
-
-  it("a removed last block is detected against the chain metadata", async () => {
-    const ch = await chain("trunc");
-    await raw.exec("DELETE FROM blocks WHERE tenant = $1 AND name = $2 AND shard = 0 AND idx = $3", [
-      u.username,
-      "trunc",
-      4,
-    ]);
-    const v = await validation(ch);
-    expect(v).toMatchObject({ isValid: false, failingIndex: "4" });
+    expect(await validation(ch)).toMatchObject({ isValid: false, failingIndex: String(idx), ...also });
   });
 
   it("two swapped blocks (reordering) are detected", async () => {
     const ch = await chain("swap");
+    const move = (from: number, to: number) =>
+      raw.exec("UPDATE blocks SET idx = $4 WHERE tenant = $1 AND name = $2 AND shard = 0 AND idx = $3", [
+        u.username,
+        "swap",
+        from,
+        to,
+      ]);
     // Move block 1 to a free index, block 2 into 1, then the old 1 into 2.
-    await raw.exec(
-      "UPDATE blocks SET idx = 1000 WHERE tenant = $1 AND name = $2 AND shard = 0 AND idx = $3",
-      [u.username, "swap", 1],
-    );
-    await raw.exec("UPDATE blocks SET idx = 1 WHERE tenant = $1 AND name = $2 AND shard = 0 AND idx = $3", [
-      u.username,
-      "swap",
-      2,
-    ]);
-    await raw.exec("UPDATE blocks SET idx = 2 WHERE tenant = $1 AND name = $2 AND shard = 0 AND idx = $3", [
-      u.username,
-      "swap",
-      1000,
-    ]);
+    await move(1, 1000);
+    await move(2, 1);
+    await move(1000, 2);
     const v = await validation(ch);
     expect(v).toMatchObject({ isValid: false, failingIndex: "1" });
   });

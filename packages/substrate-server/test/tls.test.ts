@@ -1,11 +1,11 @@
 // HTTPS: a server with a certificate generated at test time answers a bad login with 401 to a
 // client that trusts the certificate, and a client that does not is refused at the handshake.
 
+import { makeTestCert, type TestCert } from "@hsagent/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSubstrateServer, startSubstrateServer } from "../src/index.js";
 import { PKG, spawnBin, TEST_SCRYPT } from "./helpers.js";
 import { requestJson } from "./raw-http.js";
-import { makeTestCert, type TestCert } from "./tls-cert.js";
 
 describe("HTTPS", () => {
   let server: RunningSubstrateServer;
@@ -23,26 +23,14 @@ describe("HTTPS", () => {
 
   it("serves https:// and answers bad credentials with 401", async () => {
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:[0-9]+$/);
-    const bad = await requestJson(
-      server.url,
-      "POST",
-      "/api/auth/login",
-      { username: "nobody", password: "wrong-password" },
-      { ca: cert.cert },
-    );
+    // Every call trusts the test certificate.
+    const call = (method: string, path: string, json?: unknown, token?: string) =>
+      requestJson(server.url, method, path, json, { ca: cert.cert, ...(token ? { token } : {}) });
+    const bad = await call("POST", "/api/auth/login", { username: "nobody", password: "wrong-password" });
     expect(bad.status).toBe(401);
-    const reg = await requestJson(
-      server.url,
-      "POST",
-      "/api/auth/register",
-      { username: "tls-user", password: "tls-password" },
-      { ca: cert.cert },
-    );
+    const reg = await call("POST", "/api/auth/register", { username: "tls-user", password: "tls-password" });
     expect(reg.status).toBe(201);
-    const me = await requestJson(server.url, "GET", "/api/account/me", undefined, {
-      ca: cert.cert,
-      token: reg.body.jwt,
-    });
+    const me = await call("GET", "/api/account/me", undefined, reg.body.jwt);
     expect(me.body.account.attrs.username).toBe("tls-user");
   });
 

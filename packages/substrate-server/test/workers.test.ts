@@ -3,13 +3,12 @@
 // clashes and chain appends stay exact across workers, a killed worker is replaced, SIGTERM closes
 // everything with exit 0 — and bad `--workers` values are refused with exit 2.
 
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, type Bin, b64, dropSchema, PG_URL, PKG, randomSchema, spawnBin } from "./helpers.js";
+import { type Bin, b64, buildBinIfMissing, dropSchema, PG_URL, randomSchema, spawnBin } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "substrate-workers-"));
 
@@ -106,10 +105,7 @@ async function register(url: string, username: string) {
   return { token, tenant: me.body.account.id as string, username };
 }
 
-beforeAll(() => {
-  if (!existsSync(BIN))
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: PKG, stdio: "ignore" });
-}, 120_000);
+beforeAll(buildBinIfMissing, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("hsagent-substrate --workers", () => {

@@ -4,6 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import { type Backend, nativeBackend, nobleBackend } from "@hsagent/crypto";
+import { RESERVED_USERNAMES } from "@hsagent/substrate-server";
 import { type Fault, json, parseBody } from "./proxy.js";
 
 const pathOf = (url: string): string => url.split("?")[0] ?? url;
@@ -18,18 +19,6 @@ export const ignoreVersions: Fault = async (req, forward) => {
   return res;
 };
 
-const CHAIN_OPS = new Set([
-  "append",
-  "prepend",
-  "first",
-  "last",
-  "range",
-  "recent",
-  "metadata",
-  "validate",
-  "stats",
-]);
-
 /** Which tenant a path addresses: `o:<account id>` for objects, `c:<username>` for chains. */
 function tenantOf(path: string): string | null {
   const seg = path.split("/").slice(1);
@@ -39,7 +28,8 @@ function tenantOf(path: string): string | null {
     return t ? `o:${t}` : null;
   }
   if (seg[1] === "chains") {
-    const t = CHAIN_OPS.has(seg[2] ?? "") ? seg[3] : seg[2];
+    // The server reserves its static chain-route words as usernames: a word here is not a tenant.
+    const t = RESERVED_USERNAMES.has(seg[2] ?? "") ? seg[3] : seg[2];
     return t ? `c:${decodeURIComponent(t)}` : null;
   }
   return null;

@@ -1,7 +1,9 @@
 // A bounded pool for password hashing (scrypt costs ~150 ms of CPU and 32 MiB per call). At most
-// `concurrency` hashes run at once, at most `queue` wait, and no single client address may hold more
-// than half of all places; anything beyond is refused at once with 429 and a Retry-After, so a login
-// flood can neither queue work without bound nor starve other callers.
+// `concurrency` hashes run at once and at most `queue` wait. Places are also rationed per caller:
+// one client address may hold at most half of all places, and one username at most `perName`
+// (default 1: one check per username at a time, across all addresses), so a flood of one name,
+// from one address or from many, holds one worker and leaves the others to everyone else.
+// Anything beyond is refused at once with 429 and a Retry-After, never queued.
 
 import { ApiError } from "../errors.js";
 
@@ -11,10 +13,20 @@ export interface HashPoolOptions {
   concurrency: number;
   /** Hashes waiting for a slot (default 16). */
   queue: number;
+  /** Places (running or waiting) one username may hold (default 1). */
+  perName: number;
 }
 
-/** Defaults: two hashes at once (about 2 × 32 MiB), sixteen waiting. */
-export const DEFAULT_HASH_POOL: HashPoolOptions = { concurrency: 2, queue: 16 };
+/** Defaults: two hashes at once (about 2 × 32 MiB), sixteen waiting, one per username. */
+export const DEFAULT_HASH_POOL: HashPoolOptions = { concurrency: 2, queue: 16, perName: 1 };
+
+/** On whose behalf a hash runs. */
+export interface HashCaller {
+  /** The client (its address). */
+  client: string;
+  /** The username the password belongs to, if any. */
+  name?: string;
+}
 
 /** 429 answered when the pool (or one caller's share of it) is full. */
 export class PoolFullError extends ApiError {
@@ -26,18 +38,34 @@ export class PoolFullError extends ApiError {
   }
 }
 
-/** Runs password hashes with bounded concurrency and a bounded, per-caller-fair queue. */
+/** Counts held per key; a key at zero is dropped. */
+class Holdings {
+  readonly #held = new Map<string, number>();
+
+  get(key: string): number {
+    return this.#held.get(key) ?? 0;
+  }
+
+  add(key: string, delta: number): void {
+    const n = this.get(key) + delta;
+    if (n <= 0) this.#held.delete(key);
+    else this.#held.set(key, n);
+  }
+}
+
+/** Runs password hashes with bounded concurrency and a bounded, per-client and per-name fair queue. */
 export class HashPool {
   readonly #opts: HashPoolOptions;
   #running = 0;
   readonly #waiting: Array<() => void> = [];
-  /** Places (running or waiting) held per caller key. */
-  readonly #held = new Map<string, number>();
+  readonly #byClient = new Holdings();
+  readonly #byName = new Holdings();
 
   constructor(opts: Partial<HashPoolOptions> = {}) {
     const o = { ...DEFAULT_HASH_POOL, ...opts };
     if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new Error("concurrency must be >= 1");
     if (!Number.isInteger(o.queue) || o.queue < 0) throw new Error("queue must be >= 0");
+    if (!(o.perName >= 1)) throw new Error("perName must be >= 1");
     this.#opts = o;
   }
 
@@ -52,21 +80,26 @@ export class HashPool {
   }
 
   /**
-   * Run `work` when a slot is free, on behalf of `caller` (e.g. the client address). Throws
-   * {@link PoolFullError} at once when the queue, or the caller's share, is full.
+   * Run `work` when a slot is free, on behalf of `caller` (a client address, or the address and
+   * the username). Throws {@link PoolFullError} at once when the queue, the client's share or the
+   * name's share is full.
    */
-  async run<T>(caller: string, work: () => Promise<T>): Promise<T> {
-    const { concurrency, queue } = this.#opts;
-    const total = concurrency + queue;
-    const share = Math.max(1, Math.floor(total / 2));
-    const mine = this.#held.get(caller) ?? 0;
+  async run<T>(caller: string | HashCaller, work: () => Promise<T>): Promise<T> {
+    const { client, name } = typeof caller === "string" ? { client: caller, name: undefined } : caller;
+    const { concurrency, queue, perName } = this.#opts;
+    const share = Math.max(1, Math.floor((concurrency + queue) / 2));
     const busy = this.#running >= concurrency;
-    if (mine >= share || (busy && this.#waiting.length >= queue)) {
+    if (
+      this.#byClient.get(client) >= share ||
+      (name !== undefined && this.#byName.get(name) >= perName) ||
+      (busy && this.#waiting.length >= queue)
+    ) {
       throw new PoolFullError(1 + Math.floor(this.#waiting.length / concurrency / 4));
     }
-    this.#held.set(caller, mine + 1);
+    this.#byClient.add(client, 1);
+    if (name !== undefined) this.#byName.add(name, 1);
     try {
-      if (this.#running >= concurrency) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      if (busy) await new Promise<void>((resolve) => this.#waiting.push(resolve));
       else this.#running++;
       try {
         return await work();
@@ -76,9 +109,8 @@ export class HashPool {
         else this.#running--;
       }
     } finally {
-      const left = (this.#held.get(caller) ?? 1) - 1;
-      if (left <= 0) this.#held.delete(caller);
-      else this.#held.set(caller, left);
+      this.#byClient.add(client, -1);
+      if (name !== undefined) this.#byName.add(name, -1);
     }
   }
 }

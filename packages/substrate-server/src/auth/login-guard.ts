@@ -1,6 +1,6 @@
-// Everything a password check passes through, in order: the per-address login rate (cheap, first),
-// the per-username back-off (login only), then the bounded hash pool. Routes call
-// `guardedPasswordCheck` / `guardedHash` instead of scrypt directly, so every path that costs a hash
+// Everything a password check passes through, in order: the per-username back-off (login only),
+// the per-address login rate, then the bounded hash pool (one check per username at a time). Routes call
+// `LoginGuard.check` / `LoginGuard.hash` instead of scrypt directly, so every path that costs a hash
 // is limited the same way. Refusals are 429 with Retry-After.
 
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -60,17 +60,22 @@ export class LoginGuard {
     if (wait > 0) throw tooMany(reply, wait, "too many password attempts from this address; retry later");
   }
 
-  #pooled<T>(req: FastifyRequest, reply: FastifyReply, work: () => Promise<T>): Promise<T> {
-    return this.pool.run(req.ip, work).catch((err: unknown) => {
+  #pooled<T>(req: FastifyRequest, reply: FastifyReply, name: string, work: () => Promise<T>): Promise<T> {
+    return this.pool.run({ client: req.ip, name }, work).catch((err: unknown) => {
       if (err instanceof PoolFullError) throw tooMany(reply, err.retryAfter, err.message);
       throw err;
     });
   }
 
-  /** Hash a new password (registration) under the address rate and the pool. */
-  hash(req: FastifyRequest, reply: FastifyReply, work: () => Promise<string>): Promise<string> {
+  /** Hash a new password for `username` (registration) under the address rate and the pool. */
+  hash(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    username: string,
+    work: () => Promise<string>,
+  ): Promise<string> {
     this.#takeRate(req, reply);
-    return this.#pooled(req, reply, work);
+    return this.#pooled(req, reply, username, work);
   }
 
   /**
@@ -90,7 +95,7 @@ export class LoginGuard {
     let ok: boolean;
     try {
       this.#takeRate(req, reply);
-      ok = await this.#pooled(req, reply, check);
+      ok = await this.#pooled(req, reply, username, check);
     } catch (err) {
       backoff?.cancel(key);
       throw err;

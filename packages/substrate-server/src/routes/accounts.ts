@@ -10,7 +10,10 @@ import { ApiError, badRequest, forbidden, notFound, unauthorized } from "../erro
 import { RECOVERY_WORDS } from "../recovery-words.data.js";
 import { parseId, parseName } from "../wire.js";
 
-/** Usernames that would collide with static chain routes (`/api/chains/<word>/...`). */
+/**
+ * The static words of the chain routes (`/api/chains/<word>/...`); a username may not be one of
+ * them, so `/api/chains/<username>/...` is never ambiguous.
+ */
 export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
   "append",
   "prepend",
@@ -63,7 +66,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if (await store.findAccountByUsername(username)) {
       throw new ApiError(409, "USERNAME_TAKEN", "username-taken");
     }
-    const hash = await ctx.login.hash(req, reply, () => hashPassword(password, ctx.scrypt));
+    const hash = await ctx.login.hash(req, reply, username, () => hashPassword(password, ctx.scrypt));
     const account = await store.createAccount(username, hash, Date.now());
     if (!account) throw new ApiError(409, "USERNAME_TAKEN", "username-taken");
     const jwt = await tokens.sign({ accountId: account.id, username, kind: "password" });

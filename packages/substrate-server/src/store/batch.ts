@@ -9,17 +9,34 @@ import type { AssociationRecord, ChainKey, NewBlock, UpdateOutcome } from "./typ
 /** An object id, or a reference to the id created by an earlier item of the same batch. */
 export type IdRef = bigint | { readonly ref: number };
 
+/** Fields shared by batch items (ids may be `IdRef`) and plan steps (ids resolved to `bigint`). */
+interface ObjectCreate {
+  readonly type: number;
+  readonly version: number;
+  readonly data: Buffer;
+}
+interface ObjectUpdate<Id> extends ObjectCreate {
+  readonly id: Id;
+}
+interface ObjectDelete<Id> {
+  readonly type: number;
+  readonly id: Id;
+}
+interface AssociationDelete<Id> {
+  readonly type: string;
+  readonly sourceId: Id;
+  readonly targetId: Id;
+}
+interface BlockAppend {
+  readonly key: ChainKey;
+  readonly block: NewBlock;
+}
+
 /** One write of a batch, already validated and authorized by the HTTP layer. */
 export type BatchOp =
-  | { readonly op: "createObject"; readonly type: number; readonly version: number; readonly data: Buffer }
-  | {
-      readonly op: "updateObject";
-      readonly type: number;
-      readonly id: IdRef;
-      readonly version: number;
-      readonly data: Buffer;
-    }
-  | { readonly op: "deleteObject"; readonly type: number; readonly id: IdRef }
+  | ({ readonly op: "createObject" } & ObjectCreate)
+  | ({ readonly op: "updateObject" } & ObjectUpdate<IdRef>)
+  | ({ readonly op: "deleteObject" } & ObjectDelete<IdRef>)
   | {
       readonly op: "putAssociation";
       readonly association: Omit<AssociationRecord, "tenant" | "sourceId" | "targetId"> & {
@@ -27,13 +44,8 @@ export type BatchOp =
         readonly targetId: IdRef;
       };
     }
-  | {
-      readonly op: "deleteAssociation";
-      readonly type: string;
-      readonly sourceId: IdRef;
-      readonly targetId: IdRef;
-    }
-  | { readonly op: "appendBlock"; readonly key: ChainKey; readonly block: NewBlock };
+  | ({ readonly op: "deleteAssociation" } & AssociationDelete<IdRef>)
+  | ({ readonly op: "appendBlock" } & BlockAppend);
 
 /** What one item of an applied batch answers. */
 export type BatchItemResult =
@@ -49,23 +61,12 @@ export type BatchOutcome =
 
 /** One primitive write the plan asks the backend to do (ids resolved). */
 export type Step =
-  | { readonly do: "create"; readonly type: number; readonly version: number; readonly data: Buffer }
-  | {
-      readonly do: "update";
-      readonly type: number;
-      readonly id: bigint;
-      readonly version: number;
-      readonly data: Buffer;
-    }
-  | { readonly do: "delete"; readonly type: number; readonly id: bigint }
+  | ({ readonly do: "create" } & ObjectCreate)
+  | ({ readonly do: "update" } & ObjectUpdate<bigint>)
+  | ({ readonly do: "delete" } & ObjectDelete<bigint>)
   | { readonly do: "putAssoc"; readonly a: AssociationRecord }
-  | {
-      readonly do: "deleteAssoc";
-      readonly type: string;
-      readonly sourceId: bigint;
-      readonly targetId: bigint;
-    }
-  | { readonly do: "append"; readonly key: ChainKey; readonly block: NewBlock };
+  | ({ readonly do: "deleteAssoc" } & AssociationDelete<bigint>)
+  | ({ readonly do: "append" } & BlockAppend);
 
 /** What a step answers: create → id, update → outcome, deletes → changed, append → block. */
 export type StepAnswer = bigint | UpdateOutcome | boolean | { idx: bigint; eventId: string } | undefined;

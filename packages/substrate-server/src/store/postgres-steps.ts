@@ -5,11 +5,9 @@
 import type pg from "pg";
 import type { Step, StepAnswer } from "./batch.js";
 import { buildBlock, chainAfter, placeBlock } from "./blocks.js";
-import type { BlockRecord, ChainKey, ChainRecord, NewBlock } from "./types.js";
+import { associationValues, big, blockValues, type Row, toChain } from "./rows.js";
+import type { BlockRecord, ChainKey, NewBlock } from "./types.js";
 
-type Row = Record<string, unknown>;
-const big = (v: unknown): bigint => BigInt(v as string | number);
-const num = (v: unknown): number => Number(v);
 const s = (v: bigint | number): string => v.toString();
 const KEYCOLS = "tenant = $1 AND name = $2 AND shard = $3";
 
@@ -33,22 +31,6 @@ export const PG_SQL = {
       ON CONFLICT (tenant, type, source_id, target_id) DO UPDATE SET time = EXCLUDED.time, position = EXCLUDED.position, data = EXCLUDED.data`,
   },
 } as const;
-
-/** A chains row as a record. */
-export function toChain(r: Row): ChainRecord {
-  return {
-    tenant: String(r.tenant),
-    name: String(r.name),
-    shard: num(r.shard),
-    headIdx: big(r.head_idx),
-    tailIdx: big(r.tail_idx),
-    blockCount: big(r.block_count),
-    messageCount: big(r.message_count),
-    payloadBytes: big(r.payload_bytes),
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
 
 /** Append or prepend one block on `c` (inside a transaction: the chain row stays locked). */
 export async function addBlockOn(
@@ -78,19 +60,7 @@ export async function addBlockOn(
   await c.query(
     `INSERT INTO blocks (tenant, name, shard, idx, payloads, event_id, timestamp, source_agent, created_at,
        message_count, payload_bytes, hash, prev_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [
-      ...k,
-      s(b.idx),
-      b.payloads,
-      b.system.eventId,
-      s(b.system.timestamp),
-      b.system.sourceAgent,
-      b.createdAt,
-      b.messageCount,
-      b.payloadBytes,
-      b.hash,
-      b.prevHash,
-    ],
+    [...k, ...blockValues(b)],
   );
   const after = chainAfter(key, chain.blockCount === 0n ? null : chain, b);
   await c.query(
@@ -168,7 +138,7 @@ export async function runPgStep(c: pg.PoolClient, tenant: bigint, step: Step): P
       const a = step.a;
       await c.query({
         ...PG_SQL.assocPut,
-        values: [s(a.tenant), a.type, s(a.sourceId), s(a.targetId), s(a.time), s(a.position), a.data],
+        values: associationValues(a),
       });
       return undefined;
     }

@@ -5,9 +5,20 @@
 import pg from "pg";
 import { BatchAbort, batchPlan, driveAsync } from "./batch.js";
 import { postgresHealth } from "./health.js";
-import { PG_MIGRATIONS } from "./postgres-schema.js";
-import { addBlockOn, deleteObjectOn, PG_SQL, runPgStep, toChain } from "./postgres-steps.js";
-import type { AccountRecord, AssociationRecord, BlockRecord, ObjectRecord, SubstrateStore } from "./types.js";
+import { addBlockOn, deleteObjectOn, PG_SQL, runPgStep } from "./postgres-steps.js";
+import {
+  associationValues,
+  big,
+  type Row,
+  toAccount,
+  toAssociation,
+  toBlock,
+  toChain,
+  toObject,
+  toObjectStats,
+} from "./rows.js";
+import { PG_MIGRATIONS } from "./schema.js";
+import type { SubstrateStore } from "./types.js";
 
 /** Options for {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -19,62 +30,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
-type Row = Record<string, unknown>;
-
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const big = (v: unknown): bigint => BigInt(v as string | number);
-const num = (v: unknown): number => Number(v);
 const s = (v: bigint | number): string => v.toString();
-
-function toAccount(r: Row): AccountRecord {
-  return {
-    id: big(r.id),
-    username: String(r.username),
-    passwordHash: String(r.password_hash),
-    version: num(r.version),
-    createdAt: num(r.created_at),
-  };
-}
-
-function toObject(r: Row): ObjectRecord {
-  return {
-    tenant: big(r.tenant),
-    type: num(r.type),
-    id: big(r.id),
-    version: num(r.version),
-    data: r.data as Buffer,
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
-
-function toAssociation(r: Row): AssociationRecord {
-  return {
-    tenant: big(r.tenant),
-    type: String(r.type),
-    sourceId: big(r.source_id),
-    targetId: big(r.target_id),
-    time: big(r.time),
-    position: big(r.position),
-    data: r.data as Buffer,
-  };
-}
-
-function toBlock(r: Row): BlockRecord {
-  return {
-    tenant: String(r.tenant),
-    name: String(r.name),
-    shard: num(r.shard),
-    idx: big(r.idx),
-    payloads: r.payloads as Buffer,
-    system: { eventId: String(r.event_id), timestamp: big(r.timestamp), sourceAgent: String(r.source_agent) },
-    createdAt: num(r.created_at),
-    messageCount: num(r.message_count),
-    payloadBytes: num(r.payload_bytes),
-    hash: r.hash as Buffer,
-    prevHash: r.prev_hash as Buffer,
-  };
-}
 
 async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   const client = await pool.connect();
@@ -302,17 +259,12 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sub
         "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM associations WHERE tenant = $1",
         [s(tenant)],
       )) as Row;
-      return {
-        objectCount: big(o.n),
-        objectBytes: big(o.bytes),
-        associationCount: big(a.n),
-        associationBytes: big(a.bytes),
-      };
+      return toObjectStats(o, a);
     },
     async putAssociation(a) {
       await query({
         ...PG_SQL.assocPut,
-        values: [s(a.tenant), a.type, s(a.sourceId), s(a.targetId), s(a.time), s(a.position), a.data],
+        values: associationValues(a),
       });
     },
     async listAssociations(tenant, type, sourceId, q) {

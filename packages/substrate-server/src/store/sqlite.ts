@@ -18,12 +18,22 @@ import {
 } from "./batch.js";
 import { buildBlock, chainAfter, placeBlock } from "./blocks.js";
 import { sqliteHealth } from "./health.js";
-import { SQLITE_MIGRATIONS } from "./sqlite-schema.js";
+import {
+  associationValues,
+  big,
+  blockValues,
+  buf,
+  type Row,
+  toAccount,
+  toAssociation,
+  toBlock,
+  toChain,
+  toObjectStats,
+} from "./rows.js";
+import { SQLITE_MIGRATIONS } from "./schema.js";
 import type {
-  AccountRecord,
   AgentKeyRecord,
   AssociationQuery,
-  AssociationRecord,
   BlockRecord,
   ChainKey,
   ChainRecord,
@@ -39,65 +49,6 @@ export interface SqliteStoreOptions {
   file: string;
   /** `synchronous` pragma; default "NORMAL" (see the header comment). */
   synchronous?: "FULL" | "NORMAL";
-}
-
-type Row = Record<string, unknown>;
-
-const big = (v: unknown): bigint => (typeof v === "bigint" ? v : BigInt(v as number));
-const num = (v: unknown): number => Number(v);
-const buf = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v as Uint8Array));
-
-function toAccount(r: Row): AccountRecord {
-  return {
-    id: big(r.id),
-    username: String(r.username),
-    passwordHash: String(r.password_hash),
-    version: num(r.version),
-    createdAt: num(r.created_at),
-  };
-}
-
-function toAssociation(r: Row): AssociationRecord {
-  return {
-    tenant: big(r.tenant),
-    type: String(r.type),
-    sourceId: big(r.source_id),
-    targetId: big(r.target_id),
-    time: big(r.time),
-    position: big(r.position),
-    data: buf(r.data),
-  };
-}
-
-function toChain(r: Row): ChainRecord {
-  return {
-    tenant: String(r.tenant),
-    name: String(r.name),
-    shard: num(r.shard),
-    headIdx: big(r.head_idx),
-    tailIdx: big(r.tail_idx),
-    blockCount: big(r.block_count),
-    messageCount: big(r.message_count),
-    payloadBytes: big(r.payload_bytes),
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
-
-function toBlock(r: Row): BlockRecord {
-  return {
-    tenant: String(r.tenant),
-    name: String(r.name),
-    shard: num(r.shard),
-    idx: big(r.idx),
-    payloads: buf(r.payloads),
-    system: { eventId: String(r.event_id), timestamp: big(r.timestamp), sourceAgent: String(r.source_agent) },
-    createdAt: num(r.created_at),
-    messageCount: num(r.message_count),
-    payloadBytes: num(r.payload_bytes),
-    hash: buf(r.hash),
-    prevHash: buf(r.prev_hash),
-  };
 }
 
 /** Apply pending migrations inside one IMMEDIATE transaction each. */
@@ -212,21 +163,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
         neighbour = n ? buf(n.hash) : null;
       }
       const b = buildBlock(key, placement, neighbour, nb);
-      q.insertBlock.run(
-        key.tenant,
-        key.name,
-        key.shard,
-        b.idx,
-        b.payloads,
-        b.system.eventId,
-        b.system.timestamp,
-        b.system.sourceAgent,
-        b.createdAt,
-        b.messageCount,
-        b.payloadBytes,
-        b.hash,
-        b.prevHash,
-      );
+      q.insertBlock.run(key.tenant, key.name, key.shard, ...blockValues(b));
       const c = chainAfter(key, chain, b);
       q.upsertChain.run(
         key.tenant,
@@ -267,7 +204,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
         return deleteObjectTx(tenant, step.type, step.id);
       case "putAssoc": {
         const a = step.a;
-        q.putAssoc.run(a.tenant, a.type, a.sourceId, a.targetId, a.time, a.position, a.data);
+        q.putAssoc.run(...associationValues(a));
         return undefined;
       }
       case "deleteAssoc":
@@ -338,17 +275,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
       return deleteObjectTx(tenant, type, id);
     },
     async objectStats(tenant): Promise<ObjectStats> {
-      const o = q.objectStats.get(tenant) as Row;
-      const a = q.assocStats.get(tenant) as Row;
-      return {
-        objectCount: big(o.n),
-        objectBytes: big(o.bytes),
-        associationCount: big(a.n),
-        associationBytes: big(a.bytes),
-      };
+      return toObjectStats(q.objectStats.get(tenant) as Row, q.assocStats.get(tenant) as Row);
     },
     async putAssociation(a) {
-      q.putAssoc.run(a.tenant, a.type, a.sourceId, a.targetId, a.time, a.position, a.data);
+      q.putAssoc.run(...associationValues(a));
     },
     async listAssociations(tenant, type, sourceId, aq: AssociationQuery) {
       const where = ["tenant = ?", "type = ?", "source_id = ?"];

@@ -1,23 +1,24 @@
-// Test helper: a throwaway self-signed certificate for localhost/127.0.0.1, made with the
-// openssl binary in a fresh temporary directory (nothing is committed to the repository).
+// A throwaway self-signed certificate for 127.0.0.1/localhost, made with the openssl binary at test
+// time (no network, nothing committed). Returns PEM strings and the files' paths in a fresh
+// temporary directory.
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Paths and contents of a fresh self-signed certificate and its key. */
+/** A generated certificate and key: PEM text, and the files holding it. */
 export interface TestCert {
   dir: string;
   certFile: string;
   keyFile: string;
-  cert: Buffer;
-  key: Buffer;
+  cert: string;
+  key: string;
 }
 
-/** Create a P-256 self-signed certificate valid for one day for `localhost` and 127.0.0.1. */
+/** Generate a self-signed EC certificate valid for 127.0.0.1 and localhost. */
 export function makeTestCert(): TestCert {
-  const dir = mkdtempSync(join(tmpdir(), "hsagent-relay-tls-"));
+  const dir = mkdtempSync(join(tmpdir(), "hsagent-tls-"));
   const certFile = join(dir, "cert.pem");
   const keyFile = join(dir, "key.pem");
   execFileSync(
@@ -31,11 +32,11 @@ export function makeTestCert(): TestCert {
       "ec_paramgen_curve:prime256v1",
       "-nodes",
       "-days",
-      "1",
+      "2",
       "-subj",
       "/CN=localhost",
       "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
       "-keyout",
       keyFile,
       "-out",
@@ -43,5 +44,5 @@ export function makeTestCert(): TestCert {
     ],
     { stdio: "ignore" },
   );
-  return { dir, certFile, keyFile, cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  return { dir, certFile, keyFile, cert: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8") };
 }
