@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_RUNTIME_CONFIG } from "@hsagent/agent";
 import { startNatsNode } from "@hsagent/transport-nats/testing";
-import { AgentHost, type HostStartOptions, partition } from "./fleet.js";
+import { type HostStartOptions, startFleet } from "./fleet.js";
 import { InfraProcess } from "./infra.js";
 import { measureWindow, summarize } from "./measure.js";
 import type { Backend } from "./results.js";
@@ -89,7 +89,7 @@ export interface CapacityOptions {
   pgUrl: string;
   /** Count the messages each agent receives (the relay is then opened by the host). */
   countInbound?: boolean;
-  /** Start each host's agents one by one, with a long substrate timeout (big fleets on a loaded machine). */
+  /** A 30 s substrate timeout instead of the client's 10 s (big fleets logging in on a loaded machine). */
   gentleStart?: boolean;
 }
 
@@ -117,31 +117,26 @@ export async function measureCapacity(
     const account = { username: randomName("tenant"), password: randomBytes(18).toString("base64url") };
     await ensureAccount(substrateUrl, account);
     const names = Array.from({ length: opts.agents }, (_, i) => `cap-${i}`);
-    // Hosts start one after another: identity set-up (vault key derivation, logins) of 20 agents
-    // at once can time out on a loaded machine, and start-up is not what is measured.
-    const hosts: AgentHost[] = [];
+    // Each host starts its agents one after another (the hosts in parallel): identity set-up
+    // (vault key derivation, logins) of 20 agents at once can time out on a loaded machine, and
+    // start-up is not what is measured.
     const t0 = Date.now();
-    const start: Omit<HostStartOptions, "names"> = {
-      ...transport.hostOptions,
-      ...(opts.countInbound ? { countInbound: true } : {}),
-      ...(opts.gentleStart ? { oneByOne: true, substrateTimeoutMs: 30_000 } : {}),
-      substrateUrl,
-      account,
-      config: { registerIntervalMs: opts.registerMs, retransmitMs: 500, sessionTimeoutMs: 15_000 },
-      stuckGraceMs: 2000,
-    };
-    try {
-      for (const group of partition(names, opts.procs)) {
-        const host = new AgentHost({}, false);
-        hosts.push(host);
-        await host.start({ ...start, names: group }, 180_000);
-      }
-    } catch (error) {
-      await Promise.all(hosts.map((h) => h.kill()));
-      throw error;
-    }
+    const { hosts } = await startFleet(
+      names,
+      opts.procs,
+      {
+        ...transport.hostOptions,
+        ...(opts.countInbound ? { countInbound: true } : {}),
+        ...(opts.gentleStart ? { substrateTimeoutMs: 30_000 } : {}),
+        oneByOne: true,
+        substrateUrl,
+        account,
+        config: { registerIntervalMs: opts.registerMs, retransmitMs: 500, sessionTimeoutMs: 15_000 },
+        stuckGraceMs: 2000,
+      },
+      { source: false, startTimeoutMs: 180_000 },
+    );
     const ids = hosts.flatMap((h) => [...h.agents.values()]);
-    for (const h of hosts) h.peers(ids);
     log(
       `${backend}/${opts.transport}: ${ids.length} agents started in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
