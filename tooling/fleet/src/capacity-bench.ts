@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import {
   type CapacityPoint,
-  measureCapacity,
+  measureRetrying,
   measureTransports,
   type TransportName,
   type TransportPoint,
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       log("skip postgres: not reachable");
       continue;
     }
-    out[backend] = (await measureCapacity(backend, opts)).point;
+    out[backend] = (await measureRetrying(backend, opts)).point;
     log(`${backend}: ${JSON.stringify(out[backend])}`);
     // Relay vs NATS right after the SQLite point, which is reused for its transport.
     if (backend === "sqlite" && withTransports)

@@ -7,6 +7,7 @@ export {
   type CapacityOptions,
   type CapacityPoint,
   measureCapacity,
+  measureRetrying,
   measureTransports,
   type StartedTransport,
   TRANSPORTS,
