@@ -186,7 +186,7 @@ export async function measureRetrying(
     } catch (error) {
       if (attempt >= 3) throw error;
       log(
-        `${opts.transport} N=${opts.agents}: attempt ${attempt} failed (${(error as Error).message.slice(0, 160)})`,
+        `${backend}/${opts.transport} N=${opts.agents}: attempt ${attempt} failed (${(error as Error).message.slice(0, 160)})`,
       );
     }
   }
