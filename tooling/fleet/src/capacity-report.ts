@@ -93,8 +93,11 @@ export function renderTransports(t: Record<TransportName, TransportPoint>, metho
   return [
     "### Relay vs NATS",
     "",
-    `\`pnpm bench:capacity\` (alone: \`pnpm --filter @hsagent/fleet bench:transports\`). ${method}.`,
+    `\`pnpm bench:capacity\` (alone: \`pnpm --filter @hsagent/fleet bench:transports\`). ${method.charAt(0).toUpperCase()}${method.slice(1)}.`,
     "The relay sends every line to every client; NATS delivers a directed message only on its recipient's subject.",
+    "Messages received count everything the transport hands an agent, including the `register` broadcasts every agent",
+    "receives from every other one on both transports (N per register interval): once the fleet cannot run one session",
+    "per pair per interval (CPU-bound), these grow per session with N on NATS too.",
     "",
     "| | relay | NATS |",
     "|---|---:|---:|",
