@@ -1,8 +1,10 @@
 /**
  * The capacity section of docs/BENCHMARKS.md (from bench/results/capacity.json, written by
- * `pnpm bench:capacity`): method, the numbers per backend, and an SVG bar chart of sessions/s.
+ * `pnpm bench:capacity`): method, the numbers per backend, an SVG bar chart of sessions/s, and
+ * relay vs NATS side by side.
  */
-import type { CapacityPoint } from "./capacity-bench.js";
+import type { CapacityPoint, TransportName, TransportPoint } from "./capacity.js";
+import type { MachineInfo } from "./results.js";
 
 /** bench/results/capacity.json. */
 export interface CapacityResults {
@@ -10,6 +12,13 @@ export interface CapacityResults {
   method: Record<string, unknown>;
   agents: number;
   backends: Record<string, CapacityPoint>;
+  /** Relay vs NATS on SQLite (absent when the run skipped it). */
+  transports?: Record<TransportName, TransportPoint>;
+  machine?: MachineInfo;
+  /** 1/5/15-minute load averages when the run started and ended. */
+  loadavg?: { start: number[]; end: number[] };
+  /** Wall time of the whole run, s. */
+  wallS?: number;
   skipped?: Record<string, string>;
 }
 
@@ -50,6 +59,11 @@ export function renderCapacity(r: CapacityResults): string[] {
       `| ${name} | ${fmt(p.sessionsPerSec)} | ${fmt(p.handshakeMs.p50)} / ${fmt(p.handshakeMs.p99)} | ${fmt(p.sessionMs.p50)} / ${fmt(p.sessionMs.p99)} | ` +
         `${fmt(p.cpuMsPerSession, 2)} | ${fmt(p.substrateCallsPerSessionPerSide, 2)} | ${p.pairsWithSessions}/${p.pairs} | ${p.aborted} |`,
     );
+  const machine = r.machine
+    ? `Machine: ${r.machine.nproc} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}` +
+      (r.loadavg ? `; load average ${r.loadavg.start[0]} at the start, ${r.loadavg.end[0]} at the end` : "") +
+      (r.wallS ? `; ${r.wallS} s in all.` : ".")
+    : null;
   return [
     "## Capacity",
     "",
@@ -57,10 +71,47 @@ export function renderCapacity(r: CapacityResults): string[] {
       `transport \`${String(r.method.transport)}\`, ${String(r.method.seconds)} s per backend after a warm-up.`,
     `- ${String(r.method.limit)}.`,
     `- ${String(r.method.processes)}.`,
+    ...(machine ? [`- ${machine}`] : []),
     "",
     rows.join("\n"),
     "",
     "![Capacity: sessions per second](../bench/results/capacity-chart.svg)",
+    "",
+    ...(r.transports ? renderTransports(r.transports, String(r.method.transports ?? "")) : []),
+  ];
+}
+
+/** Relay vs NATS side by side (the `transports` part of the capacity run). */
+export function renderTransports(t: Record<TransportName, TransportPoint>, method: string): string[] {
+  const { relay, nats } = t;
+  const sizes = Object.keys(relay.inboundPerAgentPerSession);
+  const row = (label: string, f: (p: TransportPoint) => string) => `| ${label} | ${f(relay)} | ${f(nats)} |`;
+  const growth = (p: TransportPoint) => {
+    const [lo, hi] = sizes.map((k) => p.inboundPerAgentPerSession[k] ?? null);
+    return lo && hi !== null && hi !== undefined ? `${(hi / lo).toFixed(2)}×` : "–";
+  };
+  return [
+    "### Relay vs NATS",
+    "",
+    `\`pnpm bench:capacity\` (alone: \`pnpm --filter @hsagent/fleet bench:transports\`). ${method.charAt(0).toUpperCase()}${method.slice(1)}.`,
+    "The relay sends every line to every client; NATS delivers a directed message only on its recipient's subject.",
+    "Messages received count everything the transport hands an agent, including the `register` broadcasts every agent",
+    "receives from every other one on both transports (N per register interval): once the fleet cannot run one session",
+    "per pair per interval (CPU-bound), these grow per session with N on NATS too.",
+    "",
+    "| | relay | NATS |",
+    "|---|---:|---:|",
+    row(`sessions/s (${relay.agents} agents)`, (p) => fmt(p.sessionsPerSec)),
+    row("pairs with sessions", (p) => `${p.pairsWithSessions}/${p.pairs}`),
+    row("aborted", (p) => String(p.aborted)),
+    row("CPU ms / session (all processes)", (p) => fmt(p.cpuMsPerSession, 2)),
+    row("handshake p50 / p99 (ms)", (p) => `${fmt(p.handshakeMs.p50)} / ${fmt(p.handshakeMs.p99)}`),
+    ...sizes.map((k) =>
+      row(`messages received per agent per session, ${k.slice(2)} agents`, (p) =>
+        fmt(p.inboundPerAgentPerSession[k]),
+      ),
+    ),
+    row(`growth ${sizes.map((k) => k.slice(2)).join(" → ")} agents`, growth),
     "",
   ];
 }

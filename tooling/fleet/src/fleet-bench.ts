@@ -11,9 +11,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { renderChart } from "./chart.js";
 import { startFleet } from "./fleet.js";
 import { machineInfo } from "./machine.js";
+import { measureWindow, summarize } from "./measure.js";
 import { RESULTS_DIR } from "./paths.js";
 import type { Backend, BenchPoint, BenchResults } from "./results.js";
-import { pct, round, sessionsPerPair, sumCounts } from "./stats.js";
+import { pct, round, sumCounts } from "./stats.js";
 import { DEFAULT_PG_URL, pgReachable, startWorld } from "./world.js";
 import { writeDocs } from "./write-docs.js";
 
@@ -30,8 +31,6 @@ export function procsFor(agents: number): number {
 function log(message: string): void {
   process.stderr.write(`[fleet-bench] ${message}\n`);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function measurePoint(
   backend: Backend,
@@ -56,19 +55,8 @@ async function measurePoint(
       },
       idleProbe ? { idleProbeMs: IDLE_PROBE_MS, source: false } : { source: false },
     );
-    await sleep(WARMUP_MS);
-    await Promise.all(hosts.map((h) => h.mark()));
-    const t0 = Date.now();
-    await sleep(seconds * 1000);
-    const reports = await Promise.all(hosts.map((h) => h.report()));
-    const elapsedS = (Date.now() - t0) / 1000;
-    await Promise.all(hosts.map((h) => h.stop().catch(() => h.kill())));
-    const windows = reports.flatMap((r) => r.agents);
-    const pairs = sessionsPerPair(windows);
-    const sessions = [...pairs.values()].reduce((a, b) => a + b, 0);
-    const calls = windows.reduce((a, w) => a + w.substrateCalls, 0);
-    const handshake = windows.flatMap((w) => w.handshakeMs);
-    const session = windows.flatMap((w) => w.sessionMs);
+    const { windows, elapsedS } = await measureWindow(hosts, { warmupMs: WARMUP_MS, seconds });
+    const { sessions, calls, handshakeMs, sessionMs, pairs, pairsWithSessions } = summarize(windows);
     const point: BenchPoint = {
       backend,
       agents,
@@ -76,13 +64,13 @@ async function measurePoint(
       durationS: round(elapsedS, 1)!,
       sessions,
       sessionsPerSec: round(sessions / elapsedS, 2)!,
-      handshakeP50Ms: round(pct(handshake, 50)),
-      handshakeP99Ms: round(pct(handshake, 99)),
-      sessionP50Ms: round(pct(session, 50)),
-      sessionP99Ms: round(pct(session, 99)),
+      handshakeP50Ms: round(pct(handshakeMs, 50)),
+      handshakeP99Ms: round(pct(handshakeMs, 99)),
+      sessionP50Ms: round(pct(sessionMs, 50)),
+      sessionP99Ms: round(pct(sessionMs, 99)),
       substrateCallsPerSession: sessions > 0 ? round(calls / sessions, 1) : null,
-      pairsActive: [...pairs.values()].filter((n) => n > 0).length,
-      pairs: pairs.size,
+      pairsActive: pairsWithSessions,
+      pairs,
       aborted: sumCounts(windows.map((w) => w.aborted)),
       rejections: sumCounts(windows.map((w) => w.rejections)),
       stuck: windows.reduce((a, w) => a + w.stuck, 0),

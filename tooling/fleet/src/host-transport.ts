@@ -26,6 +26,7 @@ export async function openHostTransport(
   if (cmd.nats) {
     transport = await openNatsTransport(cmd.nats, { tenant: client.accountId, name });
   } else {
+    if (!cmd.relay) throw new Error("the start command names neither a relay nor NATS servers");
     const relay = new RelayClient({ host: cmd.relay.host, port: cmd.relay.port });
     await relay.connect();
     transport = relay;

@@ -9,7 +9,8 @@ import type { AgentConfig, AgentMetrics } from "@hsagent/agent";
 export interface StartCommand {
   cmd: "start";
   names: string[];
-  relay: { host: string; port: number };
+  /** The TCP relay (required unless `nats` is given). */
+  relay?: { host: string; port: number };
   /** NATS servers (`nats://...`) to use instead of the relay. */
   nats?: string;
   /** Open the transport in the host and count the messages each agent receives (implied by `nats`). */

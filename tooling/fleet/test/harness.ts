@@ -149,13 +149,14 @@ export class FaultWorld {
    * session the agent saw written (acknowledged) — including those of killed incarnations.
    */
   async stopAndVerify(options: { allowLeftoverSessions?: boolean } = {}): Promise<void> {
-    const finals = [];
-    for (const [name, h] of this.hosts) {
-      const r = await h.stop();
-      const exit = await h.exited;
-      expect(exit, `agent ${name} process exit`).toEqual({ code: 0, signal: null });
-      finals.push(...r.agents);
-    }
+    const stopped = await Promise.all(
+      [...this.hosts].map(async ([name, h]) => {
+        const r = await h.stop();
+        expect(await h.exited, `agent ${name} process exit`).toEqual({ code: 0, signal: null });
+        return r.agents;
+      }),
+    );
+    const finals = stopped.flat();
     for (const f of finals) {
       expect(f.error, `agent ${f.name} post-stop checks`).toBeUndefined();
       if (options.allowLeftoverSessions)
@@ -199,6 +200,8 @@ export async function startFaultWorld(options: FaultWorldOptions = {}): Promise<
   const substrate = new InfraProcess("substrate", {
     HSAGENT_FLEET_DB: db,
     HSAGENT_SUBSTRATE_JWT_SECRET: randomBytes(32).toString("hex"),
+    // Faults, not password hashing, are under test: cheap hashes keep the many logins quick.
+    HSAGENT_FLEET_FAST_SCRYPT: "1",
     ...(options.pg ? { HSAGENT_FLEET_PG_SCHEMA: schema } : {}),
     ...(options.tokenTtlSeconds ? { HSAGENT_FLEET_TOKEN_TTL: String(options.tokenTtlSeconds) } : {}),
   });

@@ -1,7 +1,10 @@
 /** The chart and document renderers: what a reader of BENCHMARKS.md sees. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { TransportPoint } from "../src/capacity.js";
+import { renderCapacity } from "../src/capacity-report.js";
 import { niceMax, renderChart } from "../src/chart.js";
+import { summarize } from "../src/measure.js";
 import { renderBenchmarks } from "../src/report.js";
 import type { BenchPoint, BenchResults } from "../src/results.js";
 import { pct, sessionsPerPair } from "../src/stats.js";
@@ -106,26 +109,72 @@ describe("soak section", () => {
   });
 });
 
+/** An agent's window with the given initiator counts and inbound counts. */
+function windowOf(agentId: string, closedAsInitiator: Record<string, number>, inbound?: number, closed = 0) {
+  return {
+    name: agentId,
+    agentId,
+    closedAsInitiator,
+    handshakeMs: [],
+    sessionMs: [],
+    substrateCalls: 0,
+    aborted: {},
+    rejections: {},
+    stuck: 0,
+    stuckStates: {},
+    longestActiveMs: 0,
+    ...(inbound === undefined ? {} : { inbound, sessionsClosed: closed }),
+    metrics: {} as never,
+  };
+}
+
+describe("capacity section", () => {
+  const transport = (sessionsPerSec: number, at10: number, at40: number): TransportPoint => ({
+    agents: 20,
+    sessionsPerSec,
+    pairs: 190,
+    pairsWithSessions: 190,
+    aborted: 0,
+    cpuMsPerSession: 9.5,
+    handshakeMs: { p50: 40, p99: 300 },
+    inboundPerAgentPerSession: { at10, at40 },
+  });
+
+  it("puts relay and NATS side by side, with the growth of inbound messages from 10 to 40 agents", () => {
+    const md = renderCapacity({
+      generatedAt: "2026-01-01T00:00:00.000Z",
+      method: { procs: 4, transport: "relay", seconds: 30, transports: "relay vs NATS" },
+      agents: 20,
+      backends: {},
+      transports: { relay: transport(200, 60, 240), nats: transport(210, 8, 8.4) },
+      machine: RESULTS.machine,
+      loadavg: { start: [1.5, 1, 1], end: [2, 1, 1] },
+      wallS: 290,
+    }).join("\n");
+    expect(md).toContain("### Relay vs NATS");
+    expect(md).toContain("| sessions/s (20 agents) | 200.0 | 210.0 |");
+    expect(md).toContain("| pairs with sessions | 190/190 | 190/190 |");
+    expect(md).toContain("| messages received per agent per session, 10 agents | 60.0 | 8.0 |");
+    expect(md).toContain("| messages received per agent per session, 40 agents | 240.0 | 8.4 |");
+    expect(md).toContain("| growth 10 → 40 agents | 4.00× | 1.05× |");
+    expect(md).toContain("load average 1.5 at the start, 2 at the end; 290 s in all.");
+  });
+});
+
 describe("stats", () => {
   it("counts a pair's sessions from both initiators, including pairs with none", () => {
-    const w = (agentId: string, closedAsInitiator: Record<string, number>) => ({
-      name: agentId,
-      agentId,
-      closedAsInitiator,
-      handshakeMs: [],
-      sessionMs: [],
-      substrateCalls: 0,
-      aborted: {},
-      rejections: {},
-      stuck: 0,
-      stuckStates: {},
-      longestActiveMs: 0,
-      metrics: {} as never,
-    });
-    const pairs = sessionsPerPair([w("a", { b: 2 }), w("b", { a: 1 }), w("c", {})]);
+    const pairs = sessionsPerPair([windowOf("a", { b: 2 }), windowOf("b", { a: 1 }), windowOf("c", {})]);
     expect(pairs.get("a|b")).toBe(3);
     expect(pairs.get("a|c")).toBe(0);
     expect(pairs.size).toBe(3);
+  });
+
+  it("inbound messages per agent per session: all received / all sessions taken part in; null when not counted", () => {
+    const counted = summarize([windowOf("a", { b: 2 }, 30, 2), windowOf("b", {}, 10, 2)]);
+    expect(counted.sessions).toBe(2);
+    expect(counted.inboundPerAgentPerSession).toBe(10);
+    expect(summarize([windowOf("a", { b: 2 }), windowOf("b", {})]).inboundPerAgentPerSession).toBeNull();
+    expect(summarize([windowOf("a", {}, 30, 0)]).inboundPerAgentPerSession).toBeNull();
   });
 
   it("nearest-rank percentiles", () => {
