@@ -26,6 +26,7 @@ export {
   resolveConfig,
   speaksV2,
 } from "./config.js";
+export type { Inbound } from "./consume.js";
 export {
   isAgentId,
   isKeyB64,
@@ -42,7 +43,7 @@ export {
   type KeyAgreement,
   offeredKeyAgreements,
 } from "./hybrid.js";
-export { consumeConfirm, consumeFinish, consumeRespond, type Inbound } from "./initiator.js";
+export { consumeConfirm, consumeFinish, consumeRespond } from "./initiator.js";
 export {
   createContext,
   createPeerSession,

@@ -4,7 +4,12 @@
  * attacker-controlled. Unknown fields are ignored (and not copied into `msg`); known fields must
  * have the exact type and format of the spec.
  */
-import { isB64OfLength } from "@hsagent/crypto";
+import {
+  type SecV1 as CryptoSecV1,
+  type SecV2 as CryptoSecV2,
+  type HandshakeBlob,
+  isB64OfLength,
+} from "@hsagent/crypto";
 import {
   isAgentId,
   isB64,
@@ -42,32 +47,14 @@ export const INTENTS: readonly Intent[] = [
   "reconnect",
 ];
 
-/** The handshake blob `hs` (v1 has no `v`; the initiator's v2 blob adds `tsig`). */
-export interface HsBlob {
-  /** 2 for protocol v2; absent for legacy v1. */
-  v?: 2;
-  type: "response" | "init";
-  nonce: string;
-  kx_pub: string;
-  sign_pub: string;
-  timestamp: string;
-  sig: string;
-  tsig?: string;
-}
+/** The handshake blob `hs` (v1 has no `v`; the initiator's v2 blob adds `tsig`): crypto's `HandshakeBlob`. */
+export type HsBlob = HandshakeBlob;
 
-/** v2 sealed payload. */
-export interface SecV2 {
-  v: 2;
-  sid: string;
-  seq: number;
-  ct: string;
-}
+/** v2 sealed payload: crypto's `SecV2`. */
+export type SecV2 = CryptoSecV2;
 
-/** v1 (HSAgent_2) signed envelope. */
-export interface SecV1 {
-  envelope: { nonce: string; ciphertext: string; hash: string; ts: string };
-  sig: string;
-}
+/** v1 (HSAgent_2) signed envelope: crypto's `SecV1`. */
+export type SecV1 = CryptoSecV1;
 
 /** Either kind of `sec`. */
 export type Sec = SecV1 | SecV2;

@@ -110,14 +110,15 @@ export interface Agent {
   log: Effect[];
 }
 
-/** Build an agent machine. */
+/** Build an agent machine (`deps`: the injected dependencies, default {@link detDeps}). */
 export function makeAgent(
   self: SelfIdentity,
   peer: PeerIdentity,
   clock: Clock,
   config: Partial<ProtocolConfig> = {},
+  deps: ProtocolDeps = detDeps(self.agentId, clock),
 ): Agent {
-  const ctx = createContext({ self, peerId: peer.agentId, config, deps: detDeps(self.agentId, clock) });
+  const ctx = createContext({ self, peerId: peer.agentId, config, deps });
   return { ctx, state: initialState(ctx.role), nonces: new Set(), peer, log: [] };
 }
 
