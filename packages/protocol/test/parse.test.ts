@@ -1,13 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  checkAddressing,
-  createRegister,
-  INTENTS,
-  parseMessage,
-  routeInbound,
-  shouldRespond,
-} from "../src/index.js";
+import { checkAddressing, createRegister, parseMessage, routeInbound, shouldRespond } from "../src/index.js";
+import { INTENTS } from "../src/messages.js";
 import { ALICE_ID, BOB_ID, fixture } from "./helpers.js";
 
 type Msg = Record<string, unknown>;
