@@ -5,9 +5,9 @@
  */
 import nodeCrypto from "node:crypto";
 import { describe, expect, it } from "vitest";
+import type { BackendName } from "../src/backend/types.js";
 import {
   BACKEND_NAMES,
-  type BackendName,
   b64decode,
   b64encode,
   buildHandshake,
@@ -31,11 +31,11 @@ import {
   sealSecV2,
   signTranscript,
   transcriptHash,
-  transcriptPartsFromBlobs,
   verifyHandshake,
   verifyTranscriptSignature,
   x25519,
 } from "../src/index.js";
+import { transcriptPartsFromBlobs } from "../src/session.js";
 import { reasonOf, reasonOfAsync } from "./fixtures.js";
 
 const NOW = Date.parse("2026-11-27T10:00:00Z");

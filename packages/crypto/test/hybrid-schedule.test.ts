@@ -6,13 +6,13 @@
 import { describe, expect, it } from "vitest";
 import {
   b64encode,
-  buildTranscript,
   deriveV2SessionKeys,
   generateKxKeyPair,
   hexEncode,
   type TranscriptParts,
   transcriptHash,
 } from "../src/index.js";
+import { buildTranscript } from "../src/session.js";
 import { reasonOf } from "./fixtures.js";
 
 const base: TranscriptParts = {

@@ -5,10 +5,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { BackendName } from "../src/backend/types.js";
 import {
   aesGcmDecrypt,
   BACKEND_NAMES,
-  type BackendName,
   b64decode,
   b64encode,
   buildHandshake,
@@ -33,11 +33,11 @@ import {
   sign,
   signTranscript,
   transcriptHash,
-  transcriptPartsFromBlobs,
   verifyHandshake,
   verifyTranscriptSignature,
   x25519,
 } from "../src/index.js";
+import { transcriptPartsFromBlobs } from "../src/session.js";
 
 type Obj = Record<string, unknown>;
 

@@ -3,34 +3,33 @@
  * checked on both backends: what "compatible with HSAgent_2" means.
  */
 import { describe, expect, it } from "vitest";
+import { handshakeSignedBytes } from "../src/handshake.js";
 import {
   BACKEND_NAMES,
   b64decode,
   b64encode,
   buildHandshake,
-  buildTranscript,
   canonicalJson,
   createCrypto,
   decryptIdentityVault,
   deriveV1SessionKey,
   deriveV2SessionKeys,
   encryptIdentityVault,
-  handshakeSignedBytes,
   type IdentityRecord,
   kxKeyPairFromPrivate,
   openSecV1,
   openSecV2,
   sealSecV2,
-  secV2Aad,
   signingKeyFromPrivate,
   signTranscript,
   transcriptHash,
-  transcriptPartsFromBlobs,
   utf8Decode,
   verifyHandshake,
   verifyTranscriptSignature,
   x25519,
 } from "../src/index.js";
+import { secV2Aad } from "../src/sec-v2.js";
+import { buildTranscript, transcriptPartsFromBlobs } from "../src/session.js";
 import { fixture, reasonOf, reasonOfAsync } from "./fixtures.js";
 
 type Keys = Record<
