@@ -42,6 +42,21 @@ export type Checked<T> = ({ ok: true } & T) | { ok: false; rejected: Transition 
 /** The part of an `hs` blob the transcript binds (known before our own blob is signed). */
 export type TranscriptSide = Pick<HsBlob, "nonce" | "kx_pub" | "timestamp">;
 
+/**
+ * The live session a consume step works on, once the message echoes what we sent (`echoes`), or
+ * the rejection: `unexpected` without a session, `bad-echo` on a wrong nonce/ref echo.
+ */
+export function liveSession(
+  st: MachineState,
+  intent: Message["intent"],
+  echoes: (s: Session) => boolean,
+): Checked<{ s: Session }> {
+  const s = st.session;
+  if (s === null) return { ok: false, rejected: reject(st, "unexpected", intent) };
+  if (!echoes(s)) return { ok: false, rejected: reject(st, "bad-echo", intent) };
+  return { ok: true, s };
+}
+
 /** A fresh ephemeral X25519 key pair from the injected source (default: the injected backend). */
 export function freshEphemeral(ctx: MachineContext): KxKeyPair {
   const { deps } = ctx;

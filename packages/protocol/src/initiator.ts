@@ -23,6 +23,7 @@ import {
   deriveSession,
   freshEphemeral,
   type Inbound,
+  liveSession,
   nonceSeen,
   openInbound,
   verifyPeerHandshake,
@@ -130,9 +131,9 @@ export function consumeRespond(
   input: Inbound<RespondMsg>,
 ): Transition {
   const { msg, raw } = input;
-  const s = st.session;
-  if (s === null) return reject(st, "unexpected", "respond");
-  if (msg.your_nonce !== s.myNonce) return reject(st, "bad-echo", "respond");
+  const live = liveSession(st, "respond", (s) => msg.your_nonce === s.myNonce);
+  if (!live.ok) return live.rejected;
+  const { s } = live;
   const confirmsKey = s.version === 2 && !s.established;
   if (confirmsKey) {
     if (msg.fin === undefined || s.th === null || s.peerSignPub === null)
@@ -187,9 +188,9 @@ function createConclude(
 /** `init_finalize_propose` + `finish` → `init_finalize_close`, sending the first `close`. */
 export function consumeFinish(ctx: MachineContext, st: MachineState, input: Inbound<FinishMsg>): Transition {
   const { msg, raw } = input;
-  const s = st.session;
-  if (s === null) return reject(st, "unexpected", "finish");
-  if (msg.your_ref !== s.myRef) return reject(st, "bad-echo", "finish");
+  const live = liveSession(st, "finish", (s) => msg.your_ref === s.myRef);
+  if (!live.ok) return live.rejected;
+  const { s } = live;
   const opened = openInbound(ctx, st, s, input, false);
   if (!opened.ok) return opened.rejected;
 
@@ -197,7 +198,7 @@ export function consumeFinish(ctx: MachineContext, st: MachineState, input: Inbo
   const sealed = sealOutgoing(
     ctx,
     s,
-    { intent: "close", your_ref: msg.my_ref, my_ref: s.myRef },
+    { intent: "close", your_ref: msg.my_ref, my_ref: msg.your_ref /* = s.myRef */ },
     {},
     undefined,
   );

@@ -22,6 +22,7 @@ import {
   deriveSession,
   freshEphemeral,
   type Inbound,
+  liveSession,
   nonceSeen,
   openInbound,
   transcriptOf,
@@ -218,9 +219,9 @@ export function consumeConclude(
   input: Inbound<ConcludeMsg>,
 ): Transition {
   const { msg, raw } = input;
-  const s = st.session;
-  if (s === null) return reject(st, "unexpected", "conclude");
-  if (msg.your_nonce !== s.myNonce) return reject(st, "bad-echo", "conclude");
+  const live = liveSession(st, "conclude", (s) => msg.your_nonce === s.myNonce);
+  if (!live.ok) return live.rejected;
+  const { s } = live;
   const opened = openInbound(ctx, st, s, input, false);
   if (!opened.ok) return opened.rejected;
   const effects: Effect[] = [];
@@ -246,10 +247,13 @@ export function consumeConclude(
 
 /** `resp_finalize` + `close` → purge → `resp_ready`. Both refs must echo. */
 export function consumeClose(ctx: MachineContext, st: MachineState, input: Inbound<CloseMsg>): Transition {
-  const { msg, raw } = input;
-  const s = st.session;
-  if (s === null) return reject(st, "unexpected", "close");
-  if (msg.your_ref !== s.myRef || msg.my_ref !== s.peerRef) return reject(st, "bad-echo", "close");
+  const live = liveSession(
+    st,
+    "close",
+    (s) => input.msg.your_ref === s.myRef && input.msg.my_ref === s.peerRef,
+  );
+  if (!live.ok) return live.rejected;
+  const { s } = live;
   const opened = openInbound(ctx, st, s, input, false);
   if (!opened.ok) return opened.rejected;
   const effects: Effect[] = [];

@@ -5,17 +5,7 @@
 import { type Backend, kxKeyPairFromPrivate, nobleBackend, signingKeyFromPrivate } from "@hsagent/crypto";
 import { describe, expect, it } from "vitest";
 import type { Effect, ProtocolConfig, ProtocolDeps, SelfIdentity } from "../src/index.js";
-import {
-  alice,
-  bob,
-  Clock,
-  DetRandom,
-  identityOf,
-  makeAgent,
-  registerOf,
-  runToQuiescence,
-  sends,
-} from "./helpers.js";
+import { alice, bob, type Clock, completeSession, DetRandom, pairAgents, sends } from "./helpers.js";
 
 /** `inner` with every method call counted by name. */
 function countingBackend(inner: Backend): { backend: Backend; calls: Map<string, number> } {
@@ -34,7 +24,7 @@ function countingBackend(inner: Backend): { backend: Backend; calls: Map<string,
 }
 
 /** `who` with its long-term key held by `backend`. */
-const on = (who: SelfIdentity, backend: Backend): SelfIdentity => ({
+const onBackend = (who: SelfIdentity, backend: Backend): SelfIdentity => ({
   agentId: who.agentId,
   signingKey: signingKeyFromPrivate(who.signingKey.exportPrivateKey(), backend),
 });
@@ -42,15 +32,18 @@ const on = (who: SelfIdentity, backend: Backend): SelfIdentity => ({
 /** One complete session between Alice and Bob; returns both logs and every payload sent. */
 function session(
   config: Partial<ProtocolConfig>,
-  depsOf: (label: string, clock: Clock) => ProtocolDeps,
-  selves = [alice, bob],
+  deps: (label: string, clock: Clock) => ProtocolDeps,
+  on?: Backend,
 ) {
-  const clock = new Clock();
-  const [a0, b0] = selves as [SelfIdentity, SelfIdentity];
-  const protos = config.protocolVersions ?? [2, 1];
-  const a = makeAgent(a0, identityOf(b0, protos), clock, config, depsOf("a", clock));
-  const b = makeAgent(b0, identityOf(a0, protos), clock, config, depsOf("b", clock));
-  runToQuiescence(a, b, [{ to: b, payload: registerOf(a0, [...protos]) }]);
+  const protocols = config.protocolVersions ?? [2, 1];
+  const side = (self: SelfIdentity, label: string) => ({
+    self: on ? onBackend(self, on) : self,
+    config,
+    protocols,
+    deps: (clock: Clock) => deps(label, clock),
+  });
+  const { a, b } = pairAgents(side(alice, "a"), side(bob, "b"));
+  completeSession(a, b, protocols);
   const kinds = (log: Effect[]) =>
     log.map((e) => e.type).filter((t) => t === "established" || t === "closed");
   return { a, b, kinds, sent: [...sends(a.log), ...sends(b.log)] };
@@ -69,7 +62,7 @@ describe("injected crypto backend", () => {
       const random = new DetRandom(label);
       return { now: clock.now, randomBytes: (n) => random.bytes(n), backend };
     };
-    const { a, b, kinds } = session(config, deps, [on(alice, backend), on(bob, backend)]);
+    const { a, b, kinds } = session(config, deps, backend);
     expect(kinds(a.log)).toEqual(["established", "closed"]);
     expect(kinds(b.log)).toEqual(["established", "closed"]);
     expect(a.log.some((e) => e.type === "rejected" || e.type === "aborted")).toBe(false);
@@ -94,7 +87,7 @@ describe("injected crypto backend", () => {
         };
       };
     const native = session(config, detOn());
-    const noble = session(config, detOn(nobleBackend), [on(alice, nobleBackend), on(bob, nobleBackend)]);
+    const noble = session(config, detOn(nobleBackend), nobleBackend);
     expect(noble.sent).toEqual(native.sent);
     expect(noble.a.log.find((e) => e.type === "established")).toBeDefined();
   });
