@@ -13,7 +13,6 @@ import {
   createCrypto,
   decryptIdentityVault,
   deriveV1SessionKey,
-  deriveV2SessionKeys,
   encryptIdentityVault,
   type IdentityRecord,
   kxKeyPairFromPrivate,
@@ -30,7 +29,7 @@ import {
 } from "../src/index.js";
 import { secV2Aad } from "../src/sec-v2.js";
 import { buildTranscript, transcriptPartsFromBlobs } from "../src/session.js";
-import { fixture, reasonOf, reasonOfAsync } from "./fixtures.js";
+import { fixture, reasonOf, reasonOfAsync, v2Keys } from "./fixtures.js";
 
 type Keys = Record<
   "alice" | "bob",
@@ -154,18 +153,8 @@ describe.each(BACKEND_NAMES)("vectors on %s", (backend) => {
       expect(eI.publicKeyB64).toBe(v2.initiator.ephemeral_pub_b64);
       expect(eR.publicKeyB64).toBe(v2.responder.ephemeral_pub_b64);
       expect(b64encode(eI.deriveSharedSecret(eR.publicKey))).toBe(v2.x25519_shared_b64);
-      const ki = deriveV2SessionKeys({
-        ephemeral: eI,
-        peerKxPub: eR.publicKeyB64,
-        transcriptHash: th,
-        role: "initiator",
-      });
-      const kr = deriveV2SessionKeys({
-        ephemeral: eR,
-        peerKxPub: eI.publicKey,
-        transcriptHash: th,
-        role: "responder",
-      });
+      const ki = v2Keys(eI, eR.publicKeyB64, th, "initiator");
+      const kr = v2Keys(eR, eI.publicKey, th, "responder");
       for (const k of [ki, kr]) {
         expect(b64encode(k.kI2r)).toBe(v2.k_i2r_b64);
         expect(b64encode(k.kR2i)).toBe(v2.k_r2i_b64);
