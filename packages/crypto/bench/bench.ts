@@ -11,8 +11,8 @@
  */
 import nodeCrypto from "node:crypto";
 import os from "node:os";
+import type { BackendName } from "../src/backend/types.js";
 import {
-  type BackendName,
   deriveV2SessionKeys,
   generateKxKeyPair,
   generateSigningKey,

@@ -20,7 +20,7 @@
  * is `undefined` are omitted (as `JSON.stringify` does); anything else (functions, symbols,
  * `undefined` in arrays, class instances, cycles) throws `HandshakeError("malformed")`.
  */
-import { HandshakeError } from "./errors.js";
+import { HandshakeError, requireObject } from "./errors.js";
 
 /** A JSON value that canonical JSON can encode. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -147,8 +147,6 @@ export function parseJsonObject(text: string): JsonObject {
   } catch {
     throw new HandshakeError("malformed", "invalid JSON");
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new HandshakeError("malformed", "JSON is not an object");
-  }
+  requireObject(parsed, "JSON is not an object");
   return parsed as JsonObject;
 }

@@ -96,3 +96,14 @@ export async function guardAsync<T>(fn: () => Promise<T>, what: string): Promise
     throw new HandshakeError("malformed", what);
   }
 }
+
+/**
+ * @internal `value` as a plain object (not null, not an array).
+ * @throws HandshakeError `malformed` with `message` otherwise
+ */
+export function requireObject(value: unknown, message: string): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new HandshakeError("malformed", message);
+  }
+  return value as Record<string, unknown>;
+}

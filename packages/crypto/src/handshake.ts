@@ -12,7 +12,7 @@
 import type { BackendChoice } from "./backend/index.js";
 import type { KxKeyPair, SigningKey, VerifyKey } from "./backend/types.js";
 import { b64decode, b64encode, isB64OfLength, isNonceHex, utf8Encode } from "./encoding.js";
-import { guard, HandshakeError } from "./errors.js";
+import { guard, HandshakeError, requireObject } from "./errors.js";
 import { type KeyInput, verifyKeyFromPublic } from "./primitives.js";
 import { checkFreshness, type FreshnessOptions, formatTimestamp, parseTimestampMs } from "./timestamp.js";
 
@@ -143,10 +143,7 @@ export interface VerifiedHandshake {
 }
 
 function checkShape(input: unknown): HandshakeBlob {
-  if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    throw new HandshakeError("malformed", "hs is not an object");
-  }
-  const o = input as Record<string, unknown>;
+  const o = requireObject(input, "hs is not an object");
   if ("v" in o && o.v !== 2) throw new HandshakeError("malformed", "unsupported hs version");
   if (o.type !== "response" && o.type !== "init") throw new HandshakeError("malformed", "hs type");
   if (!isNonceHex(o.nonce)) throw new HandshakeError("malformed", "hs nonce");

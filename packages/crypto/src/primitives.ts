@@ -3,7 +3,7 @@
  * argument (`"native"` by default). Keys may be given raw or as standard base64.
  */
 import { type BackendChoice, getBackend } from "./backend/index.js";
-import type { KxKeyPair, ScryptParams, SigningKey, VerifyKey } from "./backend/types.js";
+import type { Backend, KxKeyPair, ScryptParams, SigningKey, VerifyKey } from "./backend/types.js";
 import { b64decode, hexEncode, utf8Encode } from "./encoding.js";
 import { guard, HandshakeError } from "./errors.js";
 
@@ -144,8 +144,10 @@ export function verify(
   backend?: BackendChoice,
 ): boolean {
   try {
-    const vk = typeof key === "string" || key instanceof Uint8Array ? verifyKeyFromPublic(key, backend) : key;
-    return vk.verify(typeof message === "string" ? utf8Encode(message) : message, signature);
+    return asVerifyKey(key, backend).verify(
+      typeof message === "string" ? utf8Encode(message) : message,
+      signature,
+    );
   } catch {
     return false;
   }
@@ -172,11 +174,30 @@ export function x25519(
   peerPublicKey: KeyInput,
   backend?: BackendChoice,
 ): Uint8Array {
-  return guard(() => {
-    const pair =
-      typeof privateKey === "string" || privateKey instanceof Uint8Array
-        ? kxKeyPairFromPrivate(privateKey, backend)
-        : privateKey;
-    return pair.deriveSharedSecret(keyBytes(peerPublicKey, "X25519 public key"));
-  }, "x25519");
+  return guard(
+    () => asKxKeyPair(privateKey, backend).deriveSharedSecret(peerKeyBytes(peerPublicKey)),
+    "x25519",
+  );
+}
+
+/** @internal A peer's X25519 public key as 32 bytes. @throws HandshakeError `malformed` */
+export function peerKeyBytes(key: KeyInput): Uint8Array {
+  return keyBytes(key, "X25519 public key");
+}
+
+/** @internal `key` itself, or the verify key of its raw/base64 public key. */
+export function asVerifyKey(key: VerifyKey | KeyInput, backend?: BackendChoice): VerifyKey {
+  return typeof key === "string" || key instanceof Uint8Array ? verifyKeyFromPublic(key, backend) : key;
+}
+
+/** @internal `key` itself, or the key pair of its raw/base64 private key. */
+export function asKxKeyPair(key: KxKeyPair | KeyInput, backend?: BackendChoice): KxKeyPair {
+  return typeof key === "string" || key instanceof Uint8Array ? kxKeyPairFromPrivate(key, backend) : key;
+}
+
+/** @internal The backend a key schedule runs on: the one asked for, else the key pair's own. */
+export function scheduleBackend(key: KxKeyPair | KeyInput, backend?: BackendChoice): Backend {
+  return getBackend(
+    backend ?? (typeof key === "object" && !(key instanceof Uint8Array) ? key.backend : undefined),
+  );
 }

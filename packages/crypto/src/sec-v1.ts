@@ -12,8 +12,8 @@ import { type BackendChoice, getBackend } from "./backend/index.js";
 import type { SigningKey, VerifyKey } from "./backend/types.js";
 import { canonicalJson, type JsonObject, type JsonValue, parseJsonObject } from "./canonical.js";
 import { b64decode, b64encode, bytesEqual, isB64OfLength, utf8Decode, utf8Encode } from "./encoding.js";
-import { guard, HandshakeError } from "./errors.js";
-import { type KeyInput, verifyKeyFromPublic } from "./primitives.js";
+import { guard, HandshakeError, requireObject } from "./errors.js";
+import { asVerifyKey, type KeyInput } from "./primitives.js";
 import { formatTimestamp, parseTimestampMs } from "./timestamp.js";
 
 /** The signed envelope. */
@@ -100,15 +100,9 @@ export interface OpenedSecV1 {
  */
 export function openSecV1(sec: unknown, options: OpenSecV1Options): OpenedSecV1 {
   return guard(() => {
-    if (sec === null || typeof sec !== "object" || Array.isArray(sec)) {
-      throw new HandshakeError("malformed", "sec is not an object");
-    }
-    const s = sec as Record<string, unknown>;
+    const s = requireObject(sec, "sec is not an object");
     const env = s.envelope;
-    if (env === null || typeof env !== "object" || Array.isArray(env)) {
-      throw new HandshakeError("malformed", "envelope is not an object");
-    }
-    const e = env as Record<string, unknown>;
+    const e = requireObject(env, "envelope is not an object");
     if (!isB64OfLength(e.nonce, 12) || !isB64OfLength(e.hash, 32) || typeof e.ciphertext !== "string") {
       throw new HandshakeError("malformed", "envelope fields");
     }
@@ -119,7 +113,7 @@ export function openSecV1(sec: unknown, options: OpenSecV1Options): OpenedSecV1 
     const sig = b64decode(s.sig, 64);
     const impl = getBackend(options.backend);
     const pin = options.pin;
-    const vk = typeof pin === "string" || pin instanceof Uint8Array ? verifyKeyFromPublic(pin, impl) : pin;
+    const vk = asVerifyKey(pin, impl);
     // The signature covers the envelope exactly as received (extra fields included), like HSAgent_2.
     if (!vk.verify(utf8Encode(canonicalJson(e, { ascii: true })), sig)) {
       throw new HandshakeError("bad-signature", "envelope signature");

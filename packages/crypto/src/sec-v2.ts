@@ -13,7 +13,7 @@ import type { BackendChoice } from "./backend/index.js";
 import { getBackend } from "./backend/index.js";
 import { canonicalJson, type JsonObject, parseJsonObject } from "./canonical.js";
 import { b64decode, b64encode, utf8Decode, utf8Encode } from "./encoding.js";
-import { guard, HandshakeError } from "./errors.js";
+import { guard, HandshakeError, requireObject } from "./errors.js";
 
 /** The outer message fields bound into the AAD. Extra fields (e.g. a whole message) are ignored. */
 export interface SecHeader {
@@ -118,9 +118,7 @@ export function sealSecV2(options: SealSecV2Options): SecV2 {
     const { sid, seq } = options;
     const aad = secV2Aad(options.header, sid, seq);
     const pt = options.plaintext;
-    if (pt === null || typeof pt !== "object" || Array.isArray(pt)) {
-      throw new HandshakeError("malformed", "plaintext must be an object");
-    }
+    requireObject(pt, "plaintext must be an object");
     const ct = getBackend(options.backend).aesGcmEncrypt(
       requireKey(options.key),
       secV2Iv(seq),
@@ -156,10 +154,7 @@ export interface OpenedSecV2 {
  */
 export function openSecV2(sec: unknown, options: OpenSecV2Options): OpenedSecV2 {
   return guard(() => {
-    if (sec === null || typeof sec !== "object" || Array.isArray(sec)) {
-      throw new HandshakeError("malformed", "sec is not an object");
-    }
-    const s = sec as Record<string, unknown>;
+    const s = requireObject(sec, "sec is not an object");
     if (s.v !== 2) throw new HandshakeError("malformed", "sec version");
     const sid = requireSid(s.sid);
     const seq = requireSeq(s.seq);

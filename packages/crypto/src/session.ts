@@ -24,7 +24,7 @@ import {
 } from "./encoding.js";
 import { guard, HandshakeError } from "./errors.js";
 import type { HandshakeBlob } from "./handshake.js";
-import { type KeyInput, kxKeyPairFromPrivate, verifyKeyFromPublic } from "./primitives.js";
+import { asKxKeyPair, asVerifyKey, type KeyInput, peerKeyBytes, scheduleBackend } from "./primitives.js";
 
 /** The eight values the v2 transcript binds, as their wire strings. */
 export interface TranscriptParts {
@@ -188,8 +188,8 @@ export function verifyTranscriptSignature(
   guard(() => {
     requireTh(th);
     const sig = b64decode(signature, 64);
-    const vk = typeof key === "string" || key instanceof Uint8Array ? verifyKeyFromPublic(key, backend) : key;
-    if (!vk.verify(th, sig)) throw new HandshakeError("bad-signature", "transcript signature");
+    if (!asVerifyKey(key, backend).verify(th, sig))
+      throw new HandshakeError("bad-signature", "transcript signature");
   }, "transcript signature");
 }
 
@@ -226,23 +226,14 @@ export interface V2SessionKeys {
   sid: string;
 }
 
-function peerKeyBytes(key: KeyInput): Uint8Array {
-  if (typeof key === "string") return b64decode(key, 32);
-  if (key instanceof Uint8Array && key.length === 32) return key;
-  throw new HandshakeError("malformed", "peer X25519 key must be 32 bytes");
-}
-
 /**
  * v2 key schedule.
  * @throws HandshakeError `malformed` or `weak-key`
  */
 export function deriveV2SessionKeys(options: DeriveV2Options): V2SessionKeys {
   return guard(() => {
-    const eph = options.ephemeral;
-    const backendChoice =
-      options.backend ?? (typeof eph === "object" && !(eph instanceof Uint8Array) ? eph.backend : undefined);
-    const impl = getBackend(backendChoice);
-    const pair = typeof eph === "string" || eph instanceof Uint8Array ? kxKeyPairFromPrivate(eph, impl) : eph;
+    const impl = scheduleBackend(options.ephemeral, options.backend);
+    const pair = asKxKeyPair(options.ephemeral, impl);
     const th = requireTh(options.transcriptHash);
     if (options.role !== "initiator" && options.role !== "responder") {
       throw new HandshakeError("malformed", "role");
@@ -280,10 +271,8 @@ export function deriveV1SessionKey(
   backend?: BackendChoice,
 ): Uint8Array {
   return guard(() => {
-    const choice =
-      backend ?? (typeof own === "object" && !(own instanceof Uint8Array) ? own.backend : undefined);
-    const impl = getBackend(choice);
-    const pair = typeof own === "string" || own instanceof Uint8Array ? kxKeyPairFromPrivate(own, impl) : own;
+    const impl = scheduleBackend(own, backend);
+    const pair = asKxKeyPair(own, impl);
     const shared = pair.deriveSharedSecret(peerKeyBytes(peerKxPub));
     const key = impl.hkdfSha256(shared, undefined, V1_KEY_INFO_BYTES, 32);
     shared.fill(0);

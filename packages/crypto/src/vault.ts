@@ -10,7 +10,7 @@ import { type BackendChoice, getBackend } from "./backend/index.js";
 import type { KxKeyPair, ScryptParams, SigningKey } from "./backend/types.js";
 import { canonicalJson, parseJsonObject } from "./canonical.js";
 import { b64decode, b64encode, hexEncode, isB64OfLength, utf8Decode, utf8Encode } from "./encoding.js";
-import { guard, guardAsync, HandshakeError } from "./errors.js";
+import { guard, guardAsync, HandshakeError, requireObject } from "./errors.js";
 import { kxKeyPairFromPrivate, signingKeyFromPrivate } from "./primitives.js";
 import { formatTimestamp } from "./timestamp.js";
 
@@ -72,33 +72,32 @@ export function randomUuidV4(backend?: BackendChoice): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-const IDENTITY_KEYS = [
-  "my_id",
-  "created_at",
-  "kx_priv_b64",
-  "kx_pub_b64",
-  "sign_priv_b64",
-  "sign_pub_b64",
-] as const;
+const isString = (v: unknown): v is string => typeof v === "string";
+const isKey = (v: unknown): v is string => isB64OfLength(v, 32);
+
+/** Each field of an identity record, in order, and what it must hold. */
+const IDENTITY_FIELDS: Readonly<Record<keyof IdentityRecord, (v: unknown) => v is string>> = {
+  my_id: isString,
+  created_at: isString,
+  kx_priv_b64: isKey,
+  kx_pub_b64: isKey,
+  sign_priv_b64: isKey,
+  sign_pub_b64: isKey,
+};
 
 /**
  * Check an identity record's shape (strings; keys base64 of 32 bytes).
- * @throws HandshakeError `malformed`
+ * @throws HandshakeError `malformed` naming the first field that fails
  */
 export function validateIdentityRecord(value: unknown): IdentityRecord {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new HandshakeError("malformed", "identity is not an object");
+  const o = requireObject(value, "identity is not an object");
+  const out: Partial<Record<keyof IdentityRecord, string>> = {};
+  for (const [k, check] of Object.entries(IDENTITY_FIELDS) as [keyof IdentityRecord, typeof isString][]) {
+    const v = o[k];
+    if (!check(v)) throw new HandshakeError("malformed", `identity ${k}`);
+    out[k] = v;
   }
-  const o = value as Record<string, unknown>;
-  for (const k of IDENTITY_KEYS) {
-    if (typeof o[k] !== "string") throw new HandshakeError("malformed", `identity ${k}`);
-  }
-  for (const k of ["kx_priv_b64", "kx_pub_b64", "sign_priv_b64", "sign_pub_b64"] as const) {
-    if (!isB64OfLength(o[k], 32)) throw new HandshakeError("malformed", `identity ${k}`);
-  }
-  const out = {} as Record<string, string>;
-  for (const k of IDENTITY_KEYS) out[k] = o[k] as string;
-  return out as unknown as IdentityRecord;
+  return out as IdentityRecord;
 }
 
 /** Options for {@link generateIdentity}. */
@@ -210,10 +209,7 @@ export async function decryptIdentityVault(
   options: { backend?: BackendChoice } = {},
 ): Promise<IdentityRecord> {
   return guardAsync(async () => {
-    if (vault === null || typeof vault !== "object" || Array.isArray(vault)) {
-      throw new HandshakeError("malformed", "vault is not an object");
-    }
-    const v = vault as Record<string, unknown>;
+    const v = requireObject(vault, "vault is not an object");
     if (v.v !== "id.v1" || v.kdf !== "scrypt")
       throw new HandshakeError("malformed", "unsupported vault format");
     if (!isB64OfLength(v.salt, 16) || !isB64OfLength(v.nonce, 12) || typeof v.aad !== "string") {

@@ -5,16 +5,15 @@
  */
 import nodeCrypto from "node:crypto";
 import { describe, expect, it } from "vitest";
+import type { BackendName } from "../src/backend/types.js";
 import {
   BACKEND_NAMES,
-  type BackendName,
   b64decode,
   b64encode,
   buildHandshake,
   createCrypto,
   decryptIdentityVault,
   deriveV1SessionKey,
-  deriveV2SessionKeys,
   encryptIdentityVault,
   generateIdentity,
   generateKxKeyPair,
@@ -31,12 +30,12 @@ import {
   sealSecV2,
   signTranscript,
   transcriptHash,
-  transcriptPartsFromBlobs,
   verifyHandshake,
   verifyTranscriptSignature,
   x25519,
 } from "../src/index.js";
-import { reasonOf, reasonOfAsync } from "./fixtures.js";
+import { transcriptPartsFromBlobs } from "../src/session.js";
+import { reasonOf, reasonOfAsync, v2Keys } from "./fixtures.js";
 
 const NOW = Date.parse("2026-11-27T10:00:00Z");
 const N1 = "0123456789abcdef0123456789abcdef";
@@ -298,12 +297,7 @@ describe("full v2 handshake across backends", () => {
         timestamp: tsI,
         tsig: signTranscript(I.sign, thI),
       });
-      const kI = deriveV2SessionKeys({
-        ephemeral: eI,
-        peerKxPub: vc.kxPub,
-        transcriptHash: thI,
-        role: "initiator",
-      });
+      const kI = v2Keys(eI, vc.kxPub, thI, "initiator");
       // R: verify request #1 including tsig, derive, fin
       let thR: Uint8Array = new Uint8Array(0);
       const vi = verifyHandshake(initHs, {
@@ -318,12 +312,7 @@ describe("full v2 handshake across backends", () => {
         },
       });
       expect(vi.version).toBe(2);
-      const kR = deriveV2SessionKeys({
-        ephemeral: eR,
-        peerKxPub: initHs.kx_pub,
-        transcriptHash: thR,
-        role: "responder",
-      });
+      const kR = v2Keys(eR, initHs.kx_pub, thR, "responder");
       expect(b64encode(kR.kI2r)).toBe(b64encode(kI.kI2r));
       expect(b64encode(kR.kR2i)).toBe(b64encode(kI.kR2i));
       expect(kR.sid).toBe(kI.sid);
@@ -414,18 +403,8 @@ describe("full v2 handshake across backends", () => {
     const a = generateKxKeyPair();
     const b = generateKxKeyPair();
     const th = new Uint8Array(32);
-    const k1 = deriveV2SessionKeys({
-      ephemeral: a,
-      peerKxPub: b.publicKey,
-      transcriptHash: th,
-      role: "initiator",
-    });
-    const k2 = deriveV2SessionKeys({
-      ephemeral: generateKxKeyPair(),
-      peerKxPub: b.publicKey,
-      transcriptHash: th,
-      role: "initiator",
-    });
+    const k1 = v2Keys(a, b.publicKey, th, "initiator");
+    const k2 = v2Keys(generateKxKeyPair(), b.publicKey, th, "initiator");
     expect(b64encode(k1.kI2r)).not.toBe(b64encode(k2.kI2r));
   });
 });
@@ -448,16 +427,7 @@ describe.each(BACKEND_NAMES)("weak X25519 keys on %s", (backend) => {
     expect(reasonOf(() => own.deriveSharedSecret(peer))).toBe("weak-key");
     expect(reasonOf(() => x25519(own, peer, backend))).toBe("weak-key");
     expect(reasonOf(() => deriveV1SessionKey(own, b64encode(peer), backend))).toBe("weak-key");
-    expect(
-      reasonOf(() =>
-        deriveV2SessionKeys({
-          ephemeral: own,
-          peerKxPub: peer,
-          transcriptHash: new Uint8Array(32),
-          role: "responder",
-        }),
-      ),
-    ).toBe("weak-key");
+    expect(reasonOf(() => v2Keys(own, peer, new Uint8Array(32), "responder"))).toBe("weak-key");
   });
 });
 

@@ -6,14 +6,13 @@
 import { describe, expect, it } from "vitest";
 import {
   b64encode,
-  buildTranscript,
-  deriveV2SessionKeys,
   generateKxKeyPair,
   hexEncode,
   type TranscriptParts,
   transcriptHash,
 } from "../src/index.js";
-import { reasonOf } from "./fixtures.js";
+import { buildTranscript } from "../src/session.js";
+import { reasonOf, v2Keys } from "./fixtures.js";
 
 const base: TranscriptParts = {
   initiatorId: "alice",
@@ -60,47 +59,16 @@ describe("hybrid key schedule", () => {
     const b = generateKxKeyPair();
     const th = transcriptHash({ ...base, hybrid });
     const kem = new Uint8Array(32).fill(9);
-    const ka = deriveV2SessionKeys({
-      ephemeral: a,
-      peerKxPub: b.publicKey,
-      transcriptHash: th,
-      role: "initiator",
-      kemSharedSecret: kem,
-    });
-    const kb = deriveV2SessionKeys({
-      ephemeral: b,
-      peerKxPub: a.publicKey,
-      transcriptHash: th,
-      role: "responder",
-      kemSharedSecret: kem,
-    });
-    const classic = deriveV2SessionKeys({
-      ephemeral: a,
-      peerKxPub: b.publicKey,
-      transcriptHash: th,
-      role: "initiator",
-    });
+    const ka = v2Keys(a, b.publicKey, th, "initiator", { kemSharedSecret: kem });
+    const kb = v2Keys(b, a.publicKey, th, "responder", { kemSharedSecret: kem });
+    const classic = v2Keys(a, b.publicKey, th, "initiator");
     expect(hexEncode(ka.kI2r)).toBe(hexEncode(kb.kI2r));
     expect(hexEncode(ka.kR2i)).toBe(hexEncode(kb.kR2i));
     expect(hexEncode(ka.kI2r)).not.toBe(hexEncode(classic.kI2r));
-    const other = deriveV2SessionKeys({
-      ephemeral: a,
-      peerKxPub: b.publicKey,
-      transcriptHash: th,
-      role: "initiator",
-      kemSharedSecret: new Uint8Array(32).fill(8),
-    });
+    const other = v2Keys(a, b.publicKey, th, "initiator", { kemSharedSecret: new Uint8Array(32).fill(8) });
     expect(hexEncode(other.kI2r)).not.toBe(hexEncode(ka.kI2r));
     expect(
-      reasonOf(() =>
-        deriveV2SessionKeys({
-          ephemeral: a,
-          peerKxPub: b.publicKey,
-          transcriptHash: th,
-          role: "initiator",
-          kemSharedSecret: new Uint8Array(31),
-        }),
-      ),
+      reasonOf(() => v2Keys(a, b.publicKey, th, "initiator", { kemSharedSecret: new Uint8Array(31) })),
     ).toBe("malformed");
   });
 });

@@ -11,9 +11,9 @@ import {
   hexDecode,
   hexEncode,
   MLKEM768_CIPHERTEXT_BYTES,
-  nativeMlKem768Available,
   nobleMlKem768,
 } from "../src/index.js";
+import { nativeMlKem768Available } from "../src/kem/index.js";
 import { fixture, reasonOf } from "./fixtures.js";
 
 interface Acvp {

@@ -5,10 +5,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { BackendName } from "../src/backend/types.js";
 import {
   aesGcmDecrypt,
   BACKEND_NAMES,
-  type BackendName,
   b64decode,
   b64encode,
   buildHandshake,
@@ -33,11 +33,12 @@ import {
   sign,
   signTranscript,
   transcriptHash,
-  transcriptPartsFromBlobs,
   verifyHandshake,
   verifyTranscriptSignature,
   x25519,
 } from "../src/index.js";
+import { transcriptPartsFromBlobs } from "../src/session.js";
+import { v2Keys } from "./fixtures.js";
 
 type Obj = Record<string, unknown>;
 
@@ -181,12 +182,7 @@ function setup(backend: BackendName) {
     timestamp: initBare.timestamp,
     tsig: signTranscript(alice, th),
   });
-  const keys = deriveV2SessionKeys({
-    ephemeral: eI,
-    peerKxPub: eR.publicKey,
-    transcriptHash: th,
-    role: "initiator",
-  });
+  const keys = v2Keys(eI, eR.publicKey, th, "initiator");
   const header = {
     from: ids[0],
     to: ids[1],
@@ -277,41 +273,40 @@ describe.each(BACKEND_NAMES)("robustness on %s", (backend) => {
     );
   });
 
-  it("openSecV2: arbitrary values and mutated envelopes throw only HandshakeError; corruptions rejected", () => {
-    fc.assert(
-      fc.property(fc.oneof(weird, mutate(s.sec2 as unknown as Obj)), (input) => {
-        attempt(() => s.open2(input));
-      }),
-      { numRuns: 400 },
-    );
-    for (const bad of singleFieldCorruptions(s.sec2 as unknown as Obj))
-      expect(attempt(() => s.open2(bad))).not.toBe("ok");
-    fc.assert(
-      fc.property(weird, weird, (key, header) => {
-        expect(attempt(() => openSecV2(s.sec2, { key, sid: s.sec2.sid, header, backend } as never))).not.toBe(
-          "ok",
-        );
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  it("openSecV1: arbitrary values and mutated envelopes throw only HandshakeError; corruptions rejected", () => {
-    fc.assert(
-      fc.property(fc.oneof(weird, mutate(s.sec1 as unknown as Obj)), (input) => {
-        attempt(() => s.open1(input));
-      }),
-      { numRuns: 400 },
-    );
-    for (const bad of singleFieldCorruptions(s.sec1 as unknown as Obj))
-      expect(attempt(() => s.open1(bad))).not.toBe("ok");
-    fc.assert(
-      fc.property(weird, weird, (key, pin) => {
-        expect(attempt(() => openSecV1(s.sec1, { key, pin, backend } as never))).not.toBe("ok");
-      }),
-      { numRuns: 200 },
-    );
-  });
+  // Each envelope: its sample, its opener, and an open with arbitrary key and second option.
+  const envelopes = [
+    {
+      name: "openSecV2",
+      sample: () => s.sec2 as unknown as Obj,
+      open: (sec: unknown) => s.open2(sec),
+      openWith: (key: unknown, header: unknown) =>
+        openSecV2(s.sec2, { key, sid: s.sec2.sid, header, backend } as never),
+    },
+    {
+      name: "openSecV1",
+      sample: () => s.sec1 as unknown as Obj,
+      open: (sec: unknown) => s.open1(sec),
+      openWith: (key: unknown, pin: unknown) => openSecV1(s.sec1, { key, pin, backend } as never),
+    },
+  ];
+  it.each(envelopes)(
+    "$name: arbitrary values and mutated envelopes throw only HandshakeError; corruptions rejected",
+    ({ sample, open, openWith }) => {
+      fc.assert(
+        fc.property(fc.oneof(weird, mutate(sample())), (input) => {
+          attempt(() => open(input));
+        }),
+        { numRuns: 400 },
+      );
+      for (const bad of singleFieldCorruptions(sample())) expect(attempt(() => open(bad))).not.toBe("ok");
+      fc.assert(
+        fc.property(weird, weird, (key, second) => {
+          expect(attempt(() => openWith(key, second))).not.toBe("ok");
+        }),
+        { numRuns: 200 },
+      );
+    },
+  );
 
   it("verifyTranscriptSignature, parsers and decoders throw only HandshakeError", () => {
     fc.assert(

@@ -3,35 +3,33 @@
  * checked on both backends: what "compatible with HSAgent_2" means.
  */
 import { describe, expect, it } from "vitest";
+import { handshakeSignedBytes } from "../src/handshake.js";
 import {
   BACKEND_NAMES,
   b64decode,
   b64encode,
   buildHandshake,
-  buildTranscript,
   canonicalJson,
   createCrypto,
   decryptIdentityVault,
   deriveV1SessionKey,
-  deriveV2SessionKeys,
   encryptIdentityVault,
-  handshakeSignedBytes,
   type IdentityRecord,
   kxKeyPairFromPrivate,
   openSecV1,
   openSecV2,
   sealSecV2,
-  secV2Aad,
   signingKeyFromPrivate,
   signTranscript,
   transcriptHash,
-  transcriptPartsFromBlobs,
   utf8Decode,
   verifyHandshake,
   verifyTranscriptSignature,
   x25519,
 } from "../src/index.js";
-import { fixture, reasonOf, reasonOfAsync } from "./fixtures.js";
+import { secV2Aad } from "../src/sec-v2.js";
+import { buildTranscript, transcriptPartsFromBlobs } from "../src/session.js";
+import { fixture, reasonOf, reasonOfAsync, v2Keys } from "./fixtures.js";
 
 type Keys = Record<
   "alice" | "bob",
@@ -155,18 +153,8 @@ describe.each(BACKEND_NAMES)("vectors on %s", (backend) => {
       expect(eI.publicKeyB64).toBe(v2.initiator.ephemeral_pub_b64);
       expect(eR.publicKeyB64).toBe(v2.responder.ephemeral_pub_b64);
       expect(b64encode(eI.deriveSharedSecret(eR.publicKey))).toBe(v2.x25519_shared_b64);
-      const ki = deriveV2SessionKeys({
-        ephemeral: eI,
-        peerKxPub: eR.publicKeyB64,
-        transcriptHash: th,
-        role: "initiator",
-      });
-      const kr = deriveV2SessionKeys({
-        ephemeral: eR,
-        peerKxPub: eI.publicKey,
-        transcriptHash: th,
-        role: "responder",
-      });
+      const ki = v2Keys(eI, eR.publicKeyB64, th, "initiator");
+      const kr = v2Keys(eR, eI.publicKey, th, "responder");
       for (const k of [ki, kr]) {
         expect(b64encode(k.kI2r)).toBe(v2.k_i2r_b64);
         expect(b64encode(k.kR2i)).toBe(v2.k_r2i_b64);

@@ -1,32 +1,15 @@
 /**
  * Bench: complete v2 sessions (register → 4 rounds → close ×3) between two in-memory machines
- * with real native crypto; timers fire as soon as the network is idle, so this measures the
- * protocol + crypto cost per session, not waiting. Prints one JSON object on its last line.
+ * with real crypto (native; `-- --noble` for the noble backend); timers fire as soon as the
+ * network is idle, so this measures the protocol + crypto cost per session, not waiting. Prints one JSON object on its last line.
  */
-import { randomUUID } from "node:crypto";
-import { generateKxKeyPair, generateSigningKey, randomBytes } from "@hsagent/crypto";
-import {
-  createPeerSession,
-  createRegister,
-  type MachineEvent,
-  type PeerIdentity,
-  type PeerSession,
-} from "../src/index.js";
+import { nobleBackend } from "@hsagent/crypto";
+import { agentPair } from "../examples/pair.js";
+import { createRegister, type MachineEvent } from "../src/index.js";
 
-const selves = [0, 1].map(() => ({ agentId: randomUUID(), signingKey: generateSigningKey() }));
-const identity = (i: number): PeerIdentity => ({
-  agentId: selves[i]!.agentId,
-  signPubB64: selves[i]!.signingKey.publicKeyB64,
-  protocols: [2, 1],
-});
-const deps = {
-  now: Date.now,
-  randomBytes: (n: number) => randomBytes(n),
-  generateKxKeyPair: () => generateKxKeyPair(),
-};
-const machines: PeerSession[] = [0, 1].map((i) =>
-  createPeerSession({ self: selves[i]!, peerId: selves[1 - i]!.agentId, deps }),
-);
+// `--noble` runs the same sessions on the noble backend, injected through ProtocolDeps.
+const noble = process.argv.includes("--noble");
+const { selves, machines, identity } = agentPair(noble ? nobleBackend : undefined);
 const nonces = [new Set<string>(), new Set<string>()];
 let messages = 0;
 
@@ -75,6 +58,7 @@ for (let b = 0; b < 7; b++) {
 const sessionMs = median(batches);
 console.log(
   JSON.stringify({
+    backend: noble ? "noble" : "native",
     sessionMs: Number(sessionMs.toFixed(3)),
     sessionsPerSecond: Math.round(1000 / sessionMs),
     messagesPerSession: messages / (50 + 7 * perBatch),

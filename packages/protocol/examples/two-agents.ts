@@ -3,30 +3,10 @@
  * the real clock and real timers. Run with `pnpm --filter @hsagent/protocol example`.
  * A real runtime does the same with a relay transport, a durable nonce store and the substrate.
  */
-import { randomUUID } from "node:crypto";
-import { generateKxKeyPair, generateSigningKey, randomBytes } from "@hsagent/crypto";
-import {
-  checkAddressing,
-  createPeerSession,
-  createRegister,
-  type MachineEvent,
-  type PeerIdentity,
-} from "../src/index.js";
+import { checkAddressing, createRegister, type MachineEvent } from "../src/index.js";
+import { agentPair } from "./pair.js";
 
-const selves = [0, 1].map(() => ({ agentId: randomUUID(), signingKey: generateSigningKey() }));
-const identity = (i: number): PeerIdentity => ({
-  agentId: selves[i]!.agentId,
-  signPubB64: selves[i]!.signingKey.publicKeyB64,
-  protocols: [2, 1],
-});
-const deps = {
-  now: Date.now,
-  randomBytes: (n: number) => randomBytes(n),
-  generateKxKeyPair: () => generateKxKeyPair(),
-};
-const machines = [0, 1].map((i) =>
-  createPeerSession({ self: selves[i]!, peerId: selves[1 - i]!.agentId, deps }),
-);
+const { selves, machines, identity } = agentPair();
 const seenNonces = [new Set<string>(), new Set<string>()]; // stand-in for the durable nonce store
 const timers = [new Map<string, NodeJS.Timeout>(), new Map<string, NodeJS.Timeout>()];
 

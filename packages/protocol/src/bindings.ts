@@ -5,6 +5,7 @@
  * Everything is pure: no clock or randomness but what the caller passes.
  */
 import {
+  type Backend,
   b64decode,
   b64encode,
   type KeyInput,
@@ -111,11 +112,11 @@ export function signConfirmBind(signingKey: SigningKey, fields: ConfirmBindField
 }
 
 /** True when `msg.bind` verifies under `pin` for the confirm's own from/to and blob. Never throws. */
-export function verifyConfirmBind(msg: ConfirmMsg, pin: KeyInput): boolean {
+export function verifyConfirmBind(msg: ConfirmMsg, pin: KeyInput, backend?: Backend): boolean {
   if (msg.bind === undefined || msg.to === null) return false;
   try {
     const sig = b64decode(msg.bind, 64);
-    return verify(pin, confirmBindBytes(bindFieldsOf(msg.from, msg.to, msg.hs)), sig);
+    return verify(pin, confirmBindBytes(bindFieldsOf(msg.from, msg.to, msg.hs)), sig, backend);
   } catch {
     return false;
   }

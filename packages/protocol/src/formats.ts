@@ -40,26 +40,25 @@ export function isSigB64(v: unknown): v is string {
   return isB64OfLength(v, 64);
 }
 
-/** Canonical standard padded base64 (any length) of at most `maxChars` characters. */
-export function isB64(v: unknown, maxChars = 1 << 20): v is string {
-  if (typeof v !== "string" || v.length > maxChars) return false;
+/** True when `parse` accepts `v` (a string), false when it throws or `v` is not a string. */
+function parses(v: unknown, parse: (text: string) => unknown): v is string {
+  if (typeof v !== "string") return false;
   try {
-    b64decode(v);
+    parse(v);
     return true;
   } catch {
     return false;
   }
 }
 
+/** Canonical standard padded base64 (any length) of at most `maxChars` characters. */
+export function isB64(v: unknown, maxChars = 1 << 20): v is string {
+  return typeof v === "string" && v.length <= maxChars && parses(v, b64decode);
+}
+
 /** An ISO-8601 timestamp that @hsagent/crypto can parse (no offset = UTC). */
 export function isTimestamp(v: unknown): v is string {
-  if (typeof v !== "string") return false;
-  try {
-    parseTimestampMs(v);
-    return true;
-  } catch {
-    return false;
-  }
+  return parses(v, parseTimestampMs);
 }
 
 /** A positive safe integer (`sec.seq`). */

@@ -87,7 +87,10 @@ export function acceptKemOffer(ctx: MachineContext, msg: ConfirmMsg, peer: PeerI
     return advertisesHybrid(peer) ? { ok: false, reason: "downgrade" } : { ok: true, hybrid: null };
   }
   const signed = kemOfferSignedBytes(ctx.peerId, ctx.self.agentId, msg.my_nonce, msg.ka, msg.kem_pub);
-  if (msg.kem_sig === undefined || !verify(peer.signPubB64, signed, b64decode(msg.kem_sig, 64))) {
+  if (
+    msg.kem_sig === undefined ||
+    !verify(peer.signPubB64, signed, b64decode(msg.kem_sig, 64), ctx.deps.backend)
+  ) {
     return { ok: false, reason: "bad-signature" };
   }
   let enc: { cipherText: Uint8Array; sharedSecret: Uint8Array };

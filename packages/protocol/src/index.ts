@@ -1,20 +1,14 @@
 /**
  * @hsagent/protocol — HSAgent message schemas and the pure handshake state machines
  * (protocol v2 by default, legacy v1 opt-in). No I/O, clock or randomness except injected.
+ * Exactly the names README.md documents; the steps, tables and helpers behind them are internal.
  */
 export {
-  bindFieldsOf,
-  CONFIRM_BIND_LABEL,
-  type ConfirmBindFields,
   checkRegisterCheap,
-  confirmBindBytes,
   createSignedRegister,
-  REGISTER_LABEL,
   type RegisterFault,
   type RegisterWindow,
   registerSignedBytes,
-  signConfirmBind,
-  verifyConfirmBind,
   verifyRegisterSignature,
 } from "./bindings.js";
 export { formatWireTimestamp, initialState, READY_STATE } from "./common.js";
@@ -26,15 +20,7 @@ export {
   resolveConfig,
   speaksV2,
 } from "./config.js";
-export {
-  isAgentId,
-  isKeyB64,
-  isNonce,
-  isRef,
-  isSid,
-  isSigB64,
-  isTimestamp,
-} from "./formats.js";
+export { isAgentId } from "./formats.js";
 export {
   advertisesHybrid,
   KEY_AGREEMENT_CLASSIC,
@@ -42,7 +28,6 @@ export {
   type KeyAgreement,
   offeredKeyAgreements,
 } from "./hybrid.js";
-export { consumeConfirm, consumeFinish, consumeRespond, type Inbound } from "./initiator.js";
 export {
   LATE_COPIES_KEPT,
   LateCopies,
@@ -67,8 +52,8 @@ export {
   createRegister,
   type FinishMsg,
   type HsBlob,
-  INTENTS,
   type Intent,
+  INTENTS,
   type Message,
   type ParseResult,
   parseMessage,
@@ -87,29 +72,11 @@ export {
   type RejectionAudit,
   type RejectionReasonInfo,
   rejectionAudit,
-  renderReasonTable,
 } from "./reasons.js";
-export {
-  consumeClose,
-  consumeConclude,
-  consumeFirstRequest,
-  consumeRequest,
-  createConfirm,
-} from "./responder.js";
-export {
-  type EventKey,
-  findRow,
-  INITIATOR_TABLE,
-  RESPONDER_TABLE,
-  type Row,
-  renderTables,
-  TRANSITIONS,
-} from "./table.js";
 export type {
   AbortReason,
   AuditEvent,
   Effect,
-  InitiatorState,
   MachineContext,
   MachineEvent,
   MachineState,
@@ -119,7 +86,6 @@ export type {
   Pending,
   ProtocolDeps,
   RejectReason,
-  ResponderState,
   Role,
   SelfIdentity,
   Session,
@@ -129,4 +95,3 @@ export type {
   TimerName,
   Transition,
 } from "./types.js";
-export { decideVersion } from "./version.js";

@@ -4,7 +4,12 @@
  * attacker-controlled. Unknown fields are ignored (and not copied into `msg`); known fields must
  * have the exact type and format of the spec.
  */
-import { isB64OfLength } from "@hsagent/crypto";
+import {
+  type SecV1 as CryptoSecV1,
+  type SecV2 as CryptoSecV2,
+  type HandshakeBlob,
+  isB64OfLength,
+} from "@hsagent/crypto";
 import {
   isAgentId,
   isB64,
@@ -42,32 +47,14 @@ export const INTENTS: readonly Intent[] = [
   "reconnect",
 ];
 
-/** The handshake blob `hs` (v1 has no `v`; the initiator's v2 blob adds `tsig`). */
-export interface HsBlob {
-  /** 2 for protocol v2; absent for legacy v1. */
-  v?: 2;
-  type: "response" | "init";
-  nonce: string;
-  kx_pub: string;
-  sign_pub: string;
-  timestamp: string;
-  sig: string;
-  tsig?: string;
-}
+/** The handshake blob `hs` (v1 has no `v`; the initiator's v2 blob adds `tsig`): crypto's `HandshakeBlob`. */
+export type HsBlob = HandshakeBlob;
 
-/** v2 sealed payload. */
-export interface SecV2 {
-  v: 2;
-  sid: string;
-  seq: number;
-  ct: string;
-}
+/** v2 sealed payload: crypto's `SecV2`. */
+export type SecV2 = CryptoSecV2;
 
-/** v1 (HSAgent_2) signed envelope. */
-export interface SecV1 {
-  envelope: { nonce: string; ciphertext: string; hash: string; ts: string };
-  sig: string;
-}
+/** v1 (HSAgent_2) signed envelope: crypto's `SecV1`. */
+export type SecV1 = CryptoSecV1;
 
 /** Either kind of `sec`. */
 export type Sec = SecV1 | SecV2;
@@ -238,6 +225,28 @@ const isProto = (v: unknown): v is number[] =>
   v.every((n) => typeof n === "number" && Number.isSafeInteger(n) && n > 0);
 const isAny = (v: unknown): v is unknown => v !== undefined;
 
+type EchoIntent = "request" | "respond" | "conclude" | "finish" | "close";
+type EchoFields = readonly (readonly [string, (v: unknown) => v is string])[];
+const NONCES: EchoFields = [
+  ["your_nonce", isNonce],
+  ["my_nonce", isNonce],
+];
+const REFS: EchoFields = [
+  ["your_ref", isRef],
+  ["my_ref", isRef],
+];
+/** The nonce/ref fields each session message carries (§3), in wire order. */
+const ECHO_FIELDS: Readonly<Record<EchoIntent, EchoFields>> = {
+  request: NONCES,
+  respond: NONCES,
+  conclude: [
+    ["your_nonce", isNonce],
+    ["my_ref", isRef],
+  ],
+  finish: REFS,
+  close: REFS,
+};
+
 function parseStrict(raw: unknown): Message {
   if (!isPlainObject(raw)) throw new Bad("payload");
   const intent = raw.intent;
@@ -276,52 +285,28 @@ function parseStrict(raw: unknown): Message {
       return m;
     }
     case "request":
-    case "respond": {
-      const m: RequestMsg | RespondMsg = {
-        ...base,
-        intent,
-        your_nonce: need(raw, "your_nonce", isNonce),
-        my_nonce: need(raw, "my_nonce", isNonce),
-      };
-      if (intent === "request" && raw.hs !== undefined) (m as RequestMsg).hs = parseHs(raw.hs);
+    case "respond":
+    case "conclude":
+    case "finish":
+    case "close": {
+      const m: Record<string, unknown> = { ...base, intent };
+      for (const [key, check] of ECHO_FIELDS[intent]) m[key] = need(raw, key, check);
       if (intent === "request") {
+        if (raw.hs !== undefined) m.hs = parseHs(raw.hs);
         const kemCt = opt(raw, "kem_ct", isKemCtB64);
         const ka = opt(raw, "ka", isKaList);
-        if (kemCt !== undefined) (m as RequestMsg).kem_ct = kemCt;
-        if (ka !== undefined) (m as RequestMsg).ka = [...ka];
+        if (kemCt !== undefined) m.kem_ct = kemCt;
+        if (ka !== undefined) m.ka = [...ka];
       }
       if (intent === "respond") {
         const fin = opt(raw, "fin", isSigB64);
-        if (fin !== undefined) (m as RespondMsg).fin = fin;
+        if (fin !== undefined) m.fin = fin;
       }
-      const sec = raw.sec === undefined ? undefined : parseSec(raw.sec);
-      if (sec !== undefined) m.sec = sec;
-      const message = opt(raw, "message", isAny);
+      if (raw.sec !== undefined) m.sec = parseSec(raw.sec);
+      // Exchange rounds (v1 only) carry the plaintext `message` beside `sec`.
+      const message = intent === "request" || intent === "respond" ? opt(raw, "message", isAny) : undefined;
       if (message !== undefined) m.message = message;
-      return m;
-    }
-    case "conclude": {
-      const m: ConcludeMsg = {
-        ...base,
-        intent,
-        your_nonce: need(raw, "your_nonce", isNonce),
-        my_ref: need(raw, "my_ref", isRef),
-      };
-      const sec = raw.sec === undefined ? undefined : parseSec(raw.sec);
-      if (sec !== undefined) m.sec = sec;
-      return m;
-    }
-    case "finish":
-    case "close": {
-      const m: FinishMsg | CloseMsg = {
-        ...base,
-        intent,
-        your_ref: need(raw, "your_ref", isRef),
-        my_ref: need(raw, "my_ref", isRef),
-      };
-      const sec = raw.sec === undefined ? undefined : parseSec(raw.sec);
-      if (sec !== undefined) m.sec = sec;
-      return m;
+      return m as unknown as RequestMsg | RespondMsg | ConcludeMsg | FinishMsg | CloseMsg;
     }
     case "reconnect":
       return { ...base, intent };

@@ -2,14 +2,7 @@
  * The responder's create/consume steps (PROTOCOL.md §4 steps 1, 3, 4, 5, 7), in the same
  * check-then-commit style as the initiator's.
  */
-import {
-  buildHandshake,
-  deriveV1SessionKey,
-  deriveV2SessionKeys,
-  signTranscript,
-  transcriptHash,
-  verifyHandshake,
-} from "@hsagent/crypto";
+import { buildHandshake, signTranscript } from "@hsagent/crypto";
 import { bindFieldsOf, signConfirmBind } from "./bindings.js";
 import {
   armTimer,
@@ -24,6 +17,18 @@ import {
 } from "./common.js";
 import { speaksV2 } from "./config.js";
 import {
+  announceEstablished,
+  awaitNonceCheck,
+  deriveSession,
+  freshEphemeral,
+  type Inbound,
+  liveSession,
+  nonceSeen,
+  openInbound,
+  transcriptOf,
+  verifyPeerHandshake,
+} from "./consume.js";
+import {
   createKemOffer,
   decapsulateAnswer,
   KEY_AGREEMENT_CLASSIC,
@@ -31,11 +36,9 @@ import {
   kemOfferFields,
   matchKemAnswer,
 } from "./hybrid.js";
-import { announceEstablished, type Inbound } from "./initiator.js";
 import type { CloseMsg, ConcludeMsg, HsBlob, RegisterMsg, RequestMsg } from "./messages.js";
-import { type Header, openIncoming, reasonOf, sealOutgoing } from "./secure.js";
+import { sealOutgoing } from "./secure.js";
 import type { Effect, MachineContext, MachineState, Session, Transition } from "./types.js";
-import { decideVersion, legacySid } from "./version.js";
 
 /**
  * `resp_ready` + `register` → `resp_confirm`: a fresh ephemeral key and nonce, our signed `hs`
@@ -48,7 +51,7 @@ export function createConfirm(
 ): Transition {
   const { deps } = ctx;
   const version = speaksV2(ctx.config) ? 2 : 1;
-  const eph = deps.generateKxKeyPair();
+  const eph = freshEphemeral(ctx);
   const nR = freshNonce(ctx);
   const kem = version === 2 && ctx.config.pq ? createKemOffer(ctx) : null;
   const myHs = buildHandshake({
@@ -110,7 +113,6 @@ export function consumeFirstRequest(
   input: Inbound<RequestMsg>,
 ): Transition {
   const { msg, raw, peer } = input;
-  const { config, deps } = ctx;
   const s = st.session;
   if (s === null) return reject(st, "unexpected", "request");
   if (raw.hs === undefined) return reject(st, "malformed", "request", "hs");
@@ -118,62 +120,27 @@ export function consumeFirstRequest(
   const offer = s.version === 2 ? (s.kem ?? null) : null;
   const kem = matchKemAnswer(ctx, offer, msg, peer);
   if (!kem.ok) return reject(st, kem.reason, "request");
-  const transcriptFor = (blob: HsBlob): Uint8Array =>
-    transcriptHash({
-      initiatorId: ctx.peerId,
-      responderId: ctx.self.agentId,
-      initiatorNonce: blob.nonce,
-      responderNonce: s.myHs.nonce,
-      initiatorKxPub: blob.kx_pub,
-      responderKxPub: s.myHs.kx_pub,
-      initiatorTimestamp: blob.timestamp,
-      responderTimestamp: s.myHs.timestamp,
-      ...(kem.hybrid ? { hybrid: kem.hybrid } : {}),
-    });
-  let verified: ReturnType<typeof verifyHandshake>;
-  try {
-    verified = verifyHandshake(raw.hs, {
-      expectedType: "init",
-      expectedNonce: msg.my_nonce,
-      pin: peer.signPubB64,
-      now: deps.now(),
-      ttlSeconds: config.nonceTtlSeconds,
-      maxSkewSeconds: config.maxClockSkewSeconds,
-      ...(speaksV2(config) && s.version === 2 ? { transcriptHashFor: transcriptFor } : {}),
-    });
-  } catch (err) {
-    return reject(st, reasonOf(err), "request");
-  }
-  const decided = decideVersion(ctx, verified.version, peer);
-  if (!decided.ok) return reject(st, decided.reason, "request");
+  const transcriptFor = (blob: HsBlob): Uint8Array => transcriptOf(ctx, s.myHs, blob, kem.hybrid);
+  const verified = verifyPeerHandshake(ctx, st, input, {
+    expectedType: "init",
+    ...(speaksV2(ctx.config) && s.version === 2 ? { transcriptHashFor: transcriptFor } : {}),
+  });
+  if (!verified.ok) return verified.rejected;
   // We offered v1 (v1-only agent): the session is v1 whatever the initiator wrote.
-  const version = s.version === 1 ? 1 : decided.version;
+  const version = s.version === 1 ? 1 : verified.version;
   const peerHs = verified.blob;
-
-  let th: Uint8Array | null = null;
-  let keys: Session["keys"];
-  let sid: string;
-  try {
-    if (version === 2) {
-      th = transcriptFor(peerHs);
-      const k = deriveV2SessionKeys({
-        ephemeral: s.eph,
-        peerKxPub: peerHs.kx_pub,
-        transcriptHash: th,
-        role: "responder",
-        ...(kem.hybrid && offer ? { kemSharedSecret: decapsulateAnswer(offer, kem.hybrid) } : {}),
-      });
-      keys = { i2r: k.kI2r, r2i: k.kR2i };
-      sid = k.sid;
-    } else {
-      const key = deriveV1SessionKey(s.eph, peerHs.kx_pub);
-      keys = { i2r: key, r2i: key };
-      sid = legacySid(peerHs.nonce, s.myHs.nonce);
-    }
-  } catch (err) {
-    return reject(st, reasonOf(err), "request");
-  }
-  const keyAgreement = version === 2 && kem.hybrid ? KEY_AGREEMENT_HYBRID : KEY_AGREEMENT_CLASSIC;
+  const hybrid = kem.hybrid;
+  const derived = deriveSession(ctx, st, "request", {
+    version,
+    eph: s.eph,
+    mine: s.myHs,
+    peerHs,
+    hybrid,
+    ...(hybrid && offer ? { kemSecret: () => decapsulateAnswer(offer, hybrid) } : {}),
+  });
+  if (!derived.ok) return derived.rejected;
+  const { th, keys, sid } = derived;
+  const keyAgreement = version === 2 && hybrid ? KEY_AGREEMENT_HYBRID : KEY_AGREEMENT_CLASSIC;
   const keyed: Session = {
     ...s,
     version,
@@ -185,19 +152,10 @@ export function consumeFirstRequest(
     kem: null,
     keyAgreement,
   };
-  const header: Header = {
-    from: msg.from,
-    to: msg.to,
-    intent: "request",
-    your_nonce: msg.your_nonce,
-    my_nonce: msg.my_nonce,
-  };
-  const opened = openIncoming(ctx, keyed, header, raw, true);
-  if (!opened.ok) return reject(st, opened.reason, "request");
+  const opened = openInbound(ctx, st, keyed, input, true);
+  if (!opened.ok) return opened.rejected;
 
-  const effects: Effect[] = [
-    { type: "audit", event: { type: "NONCE_SEEN", peer: ctx.peerId, nonce: peerHs.nonce } },
-  ];
+  const effects: Effect[] = [nonceSeen(ctx, peerHs)];
   const established: Session = {
     ...keyed,
     established: true,
@@ -207,10 +165,7 @@ export function consumeFirstRequest(
   announceEstablished(ctx, "resp_exchange", established, effects);
   const fin = version === 2 && th !== null ? { fin: signTranscript(ctx.self.signingKey, th) } : {};
   const next = createRespond(ctx, st, established, msg, opened.message, fin, effects);
-  return {
-    state: { ...st, pending: { nonce: peerHs.nonce, intent: "request", next, effects } },
-    effects: [{ type: "checkNonce", nonce: peerHs.nonce, timestamp: peerHs.timestamp }],
-  };
+  return awaitNonceCheck(st, peerHs, "request", next, effects);
 }
 
 /** Deliver a round's message and answer it with `respond`; stays in (or enters) `resp_exchange`. */
@@ -226,17 +181,11 @@ function createRespond(
   const round = s.round + 1;
   effects.push({ type: "deliver", message: received, round });
   const nR = freshNonce(ctx);
-  const header: Header = {
-    from: ctx.self.agentId,
-    to: ctx.peerId,
-    intent: "respond",
-    your_nonce: msg.my_nonce,
-    my_nonce: nR,
-  };
+  const fields = { intent: "respond", your_nonce: msg.my_nonce, my_nonce: nR };
   const sealed = sealOutgoing(
     ctx,
     s,
-    header,
+    fields,
     extra,
     ctx.config.responderMessage(round, received, ctx.peerId),
   );
@@ -256,15 +205,8 @@ export function consumeRequest(
   if (s.round >= ctx.config.exchangeLimit + 1)
     return reject(st, "unexpected", "request", "exchange limit reached");
   if (msg.your_nonce !== s.myNonce) return reject(st, "bad-echo", "request");
-  const header: Header = {
-    from: msg.from,
-    to: msg.to,
-    intent: "request",
-    your_nonce: msg.your_nonce,
-    my_nonce: msg.my_nonce,
-  };
-  const opened = openIncoming(ctx, s, header, raw, true);
-  if (!opened.ok) return reject(st, opened.reason, "request");
+  const opened = openInbound(ctx, st, s, input, true);
+  if (!opened.ok) return opened.rejected;
   const effects: Effect[] = [];
   const accepted: Session = { ...s, recvSeq: opened.seq, lastAccepted: tryCanonical(raw) };
   return { state: createRespond(ctx, st, accepted, msg, opened.message, {}, effects), effects };
@@ -277,28 +219,20 @@ export function consumeConclude(
   input: Inbound<ConcludeMsg>,
 ): Transition {
   const { msg, raw } = input;
-  const s = st.session;
-  if (s === null) return reject(st, "unexpected", "conclude");
-  if (msg.your_nonce !== s.myNonce) return reject(st, "bad-echo", "conclude");
-  const header: Header = {
-    from: msg.from,
-    to: msg.to,
-    intent: "conclude",
-    your_nonce: msg.your_nonce,
-    my_ref: msg.my_ref,
-  };
-  const opened = openIncoming(ctx, s, header, raw, false);
-  if (!opened.ok) return reject(st, opened.reason, "conclude");
+  const live = liveSession(st, "conclude", (s) => msg.your_nonce === s.myNonce);
+  if (!live.ok) return live.rejected;
+  const { s } = live;
+  const opened = openInbound(ctx, st, s, input, false);
+  if (!opened.ok) return opened.rejected;
   const effects: Effect[] = [];
   const myRef = freshRef(ctx);
-  const out: Header = {
-    from: ctx.self.agentId,
-    to: ctx.peerId,
-    intent: "finish",
-    your_ref: msg.my_ref,
-    my_ref: myRef,
-  };
-  const sealed = sealOutgoing(ctx, s, out, {}, undefined);
+  const sealed = sealOutgoing(
+    ctx,
+    s,
+    { intent: "finish", your_ref: msg.my_ref, my_ref: myRef },
+    {},
+    undefined,
+  );
   const session: Session = {
     ...s,
     myRef,
@@ -313,19 +247,15 @@ export function consumeConclude(
 
 /** `resp_finalize` + `close` → purge → `resp_ready`. Both refs must echo. */
 export function consumeClose(ctx: MachineContext, st: MachineState, input: Inbound<CloseMsg>): Transition {
-  const { msg, raw } = input;
-  const s = st.session;
-  if (s === null) return reject(st, "unexpected", "close");
-  if (msg.your_ref !== s.myRef || msg.my_ref !== s.peerRef) return reject(st, "bad-echo", "close");
-  const header: Header = {
-    from: msg.from,
-    to: msg.to,
-    intent: "close",
-    your_ref: msg.your_ref,
-    my_ref: msg.my_ref,
-  };
-  const opened = openIncoming(ctx, s, header, raw, false);
-  if (!opened.ok) return reject(st, opened.reason, "close");
+  const live = liveSession(
+    st,
+    "close",
+    (s) => input.msg.your_ref === s.myRef && input.msg.my_ref === s.peerRef,
+  );
+  if (!live.ok) return live.rejected;
+  const { s } = live;
+  const opened = openInbound(ctx, st, s, input, false);
+  if (!opened.ok) return opened.rejected;
   const effects: Effect[] = [];
   return { state: endSession(ctx, st, { closed: true }, effects), effects };
 }

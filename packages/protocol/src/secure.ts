@@ -11,6 +11,7 @@ import {
   type JsonValue,
   openSecV1,
   openSecV2,
+  type SecHeader,
   sealSecV1,
   sealSecV2,
 } from "@hsagent/crypto";
@@ -38,36 +39,33 @@ export function reasonOf(err: unknown): RejectReason {
   return map[err.reason] ?? "malformed";
 }
 
-/** The outer fields of a message without its `sec` (what the v2 AAD binds). */
-export type Header = {
-  from: string;
-  to: string | null;
-  intent: string;
-  my_nonce?: string;
-  your_nonce?: string;
-  my_ref?: string;
-  your_ref?: string;
-};
+/**
+ * What an outbound message says beside `from`/`to` (always us → the peer): its intent and the
+ * nonces/refs it echoes and offers. With `from`/`to` it is the v2 AAD header (crypto's `SecHeader`).
+ */
+export type ReplyFields = Omit<SecHeader, "from" | "to">;
 
 /**
- * Seal `header` for sending. v2 seals `{message}` (exchange rounds) or `{}` with the next send
+ * Seal a message to the peer with header `fields` for sending. v2 seals `{message}` (exchange rounds) or `{}` with the next send
  * seq; v1 seals only rounds (with a `message` beside `sec`) and leaves the rest plain.
  * @returns the full payload and the seq used (unchanged for unsealed v1 messages)
  */
 export function sealOutgoing(
   ctx: MachineContext,
   session: Pick<Session, "version" | "keys" | "sid" | "sendSeq">,
-  header: Header,
+  fields: ReplyFields,
   extra: Record<string, unknown>,
   message: AppMessage | undefined,
 ): { payload: OutboundPayload; seq: number } {
+  const header: SecHeader = { from: ctx.self.agentId, to: ctx.peerId, ...fields };
+  const backend = ctx.deps.backend;
   const keys = session.keys;
   if (keys === null) throw new Error("protocol bug: sealing without keys");
   const sendKey = ctx.role === "initiator" ? keys.i2r : keys.r2i;
   if (session.version === 2) {
     const seq = session.sendSeq + 1;
     const plaintext: JsonObject = message === undefined ? {} : { message: message as JsonValue };
-    const sec = sealSecV2({ key: sendKey, sid: session.sid ?? "", seq, header, plaintext });
+    const sec = sealSecV2({ key: sendKey, sid: session.sid ?? "", seq, header, plaintext, backend });
     return { payload: { ...header, ...extra, sec }, seq };
   }
   if (message === undefined) return { payload: { ...header, ...extra }, seq: session.sendSeq };
@@ -77,6 +75,7 @@ export function sealOutgoing(
     message: message as JsonValue,
     now: ctx.deps.now(),
     nonce: ctx.deps.randomBytes(12),
+    backend,
   });
   return { payload: { ...header, ...extra, message, sec }, seq: session.sendSeq };
 }
@@ -85,16 +84,18 @@ export function sealOutgoing(
 export type Opened = { ok: true; message: unknown; seq: number } | { ok: false; reason: RejectReason };
 
 /**
- * Open the `sec` of an inbound message (`raw` is the payload as received, so v1 signatures cover
- * the envelope exactly as sent). `round` says whether a `{message}` is expected.
+ * Open the `sec` of an inbound message: `msg` is the parsed message (its from/to/intent and
+ * nonce/ref fields are the AAD header; crypto ignores the rest), `raw` the payload as received,
+ * so v1 signatures cover the envelope exactly as sent. `round` says whether a `{message}` is expected.
  */
 export function openIncoming(
   ctx: MachineContext,
   session: Pick<Session, "version" | "keys" | "sid" | "recvSeq" | "peerSignPub">,
-  header: Header,
+  msg: SecHeader,
   raw: Record<string, unknown>,
   round: boolean,
 ): Opened {
+  const backend = ctx.deps.backend;
   const keys = session.keys;
   if (keys === null) return { ok: false, reason: "unexpected" };
   const recvKey = ctx.role === "initiator" ? keys.r2i : keys.i2r;
@@ -104,8 +105,9 @@ export function openIncoming(
       const opened = openSecV2(raw.sec, {
         key: recvKey,
         sid: session.sid ?? "",
-        header,
+        header: msg,
         lastSeq: session.recvSeq,
+        backend,
       });
       const pt = opened.plaintext;
       if (round ? !("message" in pt) : Object.keys(pt).length !== 0) return { ok: false, reason: "bad-sec" };
@@ -113,7 +115,7 @@ export function openIncoming(
     }
     if (!round) return { ok: true, message: undefined, seq: session.recvSeq };
     if (raw.sec === undefined || session.peerSignPub === null) return { ok: false, reason: "bad-sec" };
-    const opened = openSecV1(raw.sec, { key: recvKey, pin: session.peerSignPub });
+    const opened = openSecV1(raw.sec, { key: recvKey, pin: session.peerSignPub, backend });
     if (!("message" in opened.plaintext)) return { ok: false, reason: "bad-sec" };
     // The plain `message` beside `sec` is unauthenticated: it must say the same as the sealed one.
     if (raw.message !== undefined && tryCanonical(raw.message) !== tryCanonical(opened.message)) {

@@ -4,7 +4,8 @@
  * state tables are generated from them (`renderTables()`), so the documentation cannot drift.
  */
 import { armTimer, endSession, ignore } from "./common.js";
-import { closeTick, consumeConfirm, consumeFinish, consumeRespond, type Inbound } from "./initiator.js";
+import type { Inbound } from "./consume.js";
+import { closeTick, consumeConfirm, consumeFinish, consumeRespond } from "./initiator.js";
 import type { Message } from "./messages.js";
 import {
   consumeClose,

@@ -3,7 +3,7 @@
  * handed back to it, and the immutable per-peer state. Secrets (ephemeral keys, session keys)
  * live only inside `Session` objects in memory; `persist` and `audit` effects never carry them.
  */
-import type { KxKeyPair, MlKemKeyPair, SigningKey } from "@hsagent/crypto";
+import type { Backend, KxKeyPair, MlKemKeyPair, SigningKey } from "@hsagent/crypto";
 import type { ProtocolConfig } from "./config.js";
 import type { KeyAgreement } from "./hybrid.js";
 import type { HsBlob, Intent } from "./messages.js";
@@ -49,14 +49,19 @@ export interface PeerIdentity {
   keyAgreements?: readonly string[];
 }
 
-/** Injected sources of time and randomness, so machines are pure and replayable. */
+/** Injected sources of time, randomness and cryptography, so machines are pure and replayable. */
 export interface ProtocolDeps {
   /** Current time, epoch milliseconds. */
   now(): number;
   /** `n` random bytes (nonces, refs, v1 envelope IVs). */
   randomBytes(n: number): Uint8Array;
-  /** A fresh ephemeral X25519 key pair (one per session). */
-  generateKxKeyPair(): KxKeyPair;
+  /** A fresh ephemeral X25519 key pair (one per session); default: `backend.generateKxKeyPair()`. */
+  generateKxKeyPair?(): KxKeyPair;
+  /**
+   * The crypto backend for handshake verification, key schedules and `sec` sealing/opening
+   * (`nobleBackend`, or a wrapper around either). Default: @hsagent/crypto's default (`native`).
+   */
+  backend?: Backend;
 }
 
 /** Everything a machine needs besides its state. */

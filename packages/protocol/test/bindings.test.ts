@@ -5,18 +5,16 @@
  */
 import { canonicalJson, signingKeyFromPrivate } from "@hsagent/crypto";
 import { describe, expect, it } from "vitest";
+import { confirmBindBytes, signConfirmBind, verifyConfirmBind } from "../src/bindings.js";
 import {
   checkRegisterCheap,
-  confirmBindBytes,
   createContext,
   createSignedRegister,
   initialState,
   parseMessage,
   type RegisterMsg,
   registerSignedBytes,
-  signConfirmBind,
   step,
-  verifyConfirmBind,
   verifyRegisterSignature,
 } from "../src/index.js";
 import {

@@ -1,24 +1,13 @@
 import { describe, expect, it } from "vitest";
-import {
-  ALICE_ID,
-  alice,
-  bob,
-  Clock,
-  identityOf,
-  makeAgent,
-  registerOf,
-  runToQuiescence,
-} from "./helpers.js";
+import { type Agent, ALICE_ID, bob, completeSession, pairAgents } from "./helpers.js";
 
 describe("driven sessions", () => {
   it("runs 5 consecutive complete v2 sessions in memory", () => {
-    const clock = new Clock();
-    const a = makeAgent(alice, identityOf(bob), clock);
-    const b = makeAgent(bob, identityOf(alice), clock);
+    const { a, b, clock } = pairAgents();
     expect(a.ctx.role).toBe("initiator");
     expect(b.ctx.role).toBe("responder");
     for (let i = 0; i < 5; i++) {
-      runToQuiescence(a, b, [{ to: b, payload: registerOf(alice) }]);
+      completeSession(a, b);
       clock.ms += 3000;
       expect(a.state.name).toBe("init_ready");
       expect(b.state.name).toBe("resp_ready");
@@ -52,15 +41,13 @@ describe("legacy v1 sessions", () => {
   const v1 = { protocolVersions: [1], allowLegacy: true } as const;
 
   function complete(aCfg: object, bCfg: object, aProtos: number[], bProtos: number[]) {
-    const clock = new Clock();
-    // identityOf(x, protos): what the other side's registry says x advertises.
-    const a = makeAgent(alice, identityOf(bob, bProtos), clock, aCfg);
-    const b = makeAgent(bob, identityOf(alice, aProtos), clock, bCfg);
-    runToQuiescence(a, b, [{ to: b, payload: registerOf(alice, aProtos) }]);
+    // protocols: what the other side's registry says each side advertises.
+    const { a, b } = pairAgents({ config: aCfg, protocols: aProtos }, { config: bCfg, protocols: bProtos });
+    completeSession(a, b, aProtos);
     return { a, b };
   }
 
-  function assertV1Complete(a: ReturnType<typeof makeAgent>, b: ReturnType<typeof makeAgent>) {
+  function assertV1Complete(a: Agent, b: Agent) {
     expect(a.state.name).toBe("init_ready");
     expect(b.state.name).toBe("resp_ready");
     for (const x of [a, b]) {

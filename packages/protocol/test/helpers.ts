@@ -5,7 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { kxKeyPairFromPrivate, signingKeyFromPrivate } from "@hsagent/crypto";
+import { hexDecode, kxKeyPairFromPrivate, signingKeyFromPrivate } from "@hsagent/crypto";
 import {
   createContext,
   type Effect,
@@ -101,6 +101,48 @@ export function detDeps(label: string, clock: Clock): ProtocolDeps & { random: D
   };
 }
 
+/**
+ * Deps replaying a test vector: the ephemeral key `ephPriv`, `draws` (hex) as the exact sequence of
+ * `randomBytes` results (nonces, refs, ML-KEM seeds), and the clock `now()` (an ISO timestamp).
+ */
+export function scriptedDeps(ephPriv: string, draws: string[], now: () => string): ProtocolDeps {
+  const queue = draws.map((n) => hexDecode(n));
+  return {
+    now: () => Date.parse(now()),
+    randomBytes: (n) => {
+      const next = queue.shift();
+      if (!next || next.length !== n) throw new Error(`unscripted randomBytes(${n})`);
+      return next;
+    },
+    generateKxKeyPair: () => kxKeyPairFromPrivate(ephPriv),
+  };
+}
+
+/** The parts of a session vector (fixtures/v2-*session.json) that script both machines. */
+export interface SessionVector {
+  initiator: { ephemeral_priv_b64: string };
+  responder: { ephemeral_priv_b64: string };
+  request1: { hs: { timestamp: string } };
+}
+
+/**
+ * Bob's and Alice's contexts replaying `v`: each side's ephemeral key, its `randomBytes` draws in
+ * order, and its clock (Bob's from `bobNow`, Alice's at request #1's timestamp).
+ */
+export function vectorContexts(
+  v: SessionVector,
+  draws: { bob: string[]; alice: string[] },
+  bobNow: () => string,
+  bobConfig: Partial<ProtocolConfig> = {},
+): { bobCtx: MachineContext; aliceCtx: MachineContext } {
+  const bobDeps = scriptedDeps(v.responder.ephemeral_priv_b64, draws.bob, bobNow);
+  const aliceDeps = scriptedDeps(v.initiator.ephemeral_priv_b64, draws.alice, () => v.request1.hs.timestamp);
+  return {
+    bobCtx: createContext({ self: bob, peerId: alice.agentId, config: bobConfig, deps: bobDeps }),
+    aliceCtx: createContext({ self: alice, peerId: bob.agentId, deps: aliceDeps }),
+  };
+}
+
 /** One agent's machine toward one peer, plus its durable nonce store. */
 export interface Agent {
   ctx: MachineContext;
@@ -110,15 +152,46 @@ export interface Agent {
   log: Effect[];
 }
 
-/** Build an agent machine. */
+/** Build an agent machine (`deps`: the injected dependencies, default {@link detDeps}). */
 export function makeAgent(
   self: SelfIdentity,
   peer: PeerIdentity,
   clock: Clock,
   config: Partial<ProtocolConfig> = {},
+  deps: ProtocolDeps = detDeps(self.agentId, clock),
 ): Agent {
-  const ctx = createContext({ self, peerId: peer.agentId, config, deps: detDeps(self.agentId, clock) });
+  const ctx = createContext({ self, peerId: peer.agentId, config, deps });
   return { ctx, state: initialState(ctx.role), nonces: new Set(), peer, log: [] };
+}
+
+/** One side of {@link pairAgents}: what the other side's registry says it advertises, and overrides. */
+export interface PairSide {
+  self?: SelfIdentity;
+  config?: Partial<ProtocolConfig>;
+  /** Protocol versions advertised (default [2, 1]). */
+  protocols?: readonly number[];
+  /** Key agreements advertised (default none, as an older build). */
+  keyAgreements?: readonly string[] | undefined;
+  /** Injected dependencies (default {@link detDeps}). */
+  deps?: (clock: Clock) => ProtocolDeps;
+}
+
+/** Alice (initiator, default `alice`) toward Bob (responder, default `bob`), on one clock. */
+export function pairAgents(
+  aliceSide: PairSide = {},
+  bobSide: PairSide = {},
+): { a: Agent; b: Agent; clock: Clock } {
+  const clock = new Clock();
+  const side = (
+    me: PairSide,
+    other: PairSide,
+    fallback: SelfIdentity,
+    otherFallback: SelfIdentity,
+  ): Agent => {
+    const peer = identityOf(other.self ?? otherFallback, other.protocols ?? [2, 1], other.keyAgreements);
+    return makeAgent(me.self ?? fallback, peer, clock, me.config, me.deps?.(clock));
+  };
+  return { a: side(aliceSide, bobSide, alice, bob), b: side(bobSide, aliceSide, bob, alice), clock };
 }
 
 /**
@@ -145,6 +218,11 @@ export function apply(agent: Agent, event: MachineEvent): Effect[] {
 /** Deliver a payload to `agent` as the runtime would. */
 export function deliver(agent: Agent, payload: unknown): Effect[] {
   return apply(agent, { type: "receive", payload, peer: agent.peer });
+}
+
+/** One complete session, started by `a`'s register (advertising `protocols`), run to quiescence. */
+export function completeSession(a: Agent, b: Agent, protocols: readonly number[] = [2, 1]): void {
+  runToQuiescence(a, b, [{ to: b, payload: registerOf(a.ctx.self, [...protocols]) }]);
 }
 
 /** The register broadcast of `self`. */

@@ -6,10 +6,10 @@
  * NIST ACVP vectors in @hsagent/crypto).
  */
 import { createHash, hkdfSync } from "node:crypto";
-import { canonicalJson, hexDecode, kxKeyPairFromPrivate, nobleMlKem768 } from "@hsagent/crypto";
+import { canonicalJson, hexDecode, nobleMlKem768 } from "@hsagent/crypto";
 import { describe, expect, it } from "vitest";
-import { createContext, type Effect, initialState, type ProtocolDeps, step } from "../src/index.js";
-import { alice, bob, fixture, identityOf } from "./helpers.js";
+import { initialState, step } from "../src/index.js";
+import { alice, bob, fixture, identityOf, sends, vectorContexts } from "./helpers.js";
 
 type Msg = Record<string, unknown> & {
   my_nonce: string;
@@ -38,20 +38,6 @@ const v = fixture<Vector>("v2-hybrid-session.json");
 const b64 = (x: Uint8Array) => Buffer.from(x).toString("base64");
 const sha256hex = (b64text: string) =>
   createHash("sha256").update(Buffer.from(b64text, "base64")).digest("hex");
-
-function scripted(ephPriv: string, draws: string[], now: () => string): ProtocolDeps {
-  const queue = draws.map((n) => hexDecode(n));
-  return {
-    now: () => Date.parse(now()),
-    randomBytes: (n) => {
-      const next = queue.shift();
-      if (!next || next.length !== n) throw new Error(`unscripted randomBytes(${n})`);
-      return next;
-    },
-    generateKxKeyPair: () => kxKeyPairFromPrivate(ephPriv),
-  };
-}
-const sends = (effects: readonly Effect[]) => effects.filter((e) => e.type === "send").map((e) => e.payload);
 
 describe("v2-hybrid-session.json", () => {
   it("ML-KEM values: kem_pub from the seed, kem_ct and the shared secret from kem_pub and m", () => {
@@ -100,24 +86,11 @@ describe("v2-hybrid-session.json", () => {
 
   it("reproduces confirm, request #1 and respond #1 byte for byte, both sides hold the keys", () => {
     let bobNow = v.confirm.hs.timestamp;
-    const bobCtx = createContext({
-      self: bob,
-      peerId: alice.agentId,
-      deps: scripted(
-        v.responder.ephemeral_priv_b64,
-        [v.confirm.my_nonce, v.mlkem_keygen_seed_hex, v.respond1.my_nonce],
-        () => bobNow,
-      ),
-    });
-    const aliceCtx = createContext({
-      self: alice,
-      peerId: bob.agentId,
-      deps: scripted(
-        v.initiator.ephemeral_priv_b64,
-        [v.mlkem_encaps_random_hex, v.request1.my_nonce, "aa".repeat(16)],
-        () => v.request1.hs.timestamp,
-      ),
-    });
+    const draws = {
+      bob: [v.confirm.my_nonce, v.mlkem_keygen_seed_hex, v.respond1.my_nonce],
+      alice: [v.mlkem_encaps_random_hex, v.request1.my_nonce, "aa".repeat(16)],
+    };
+    const { bobCtx, aliceCtx } = vectorContexts(v, draws, () => bobNow);
     const bobPeer = identityOf(alice, [2, 1], v.identities_advertise);
     const alicePeer = identityOf(bob, [2, 1], v.identities_advertise);
     let b = step(bobCtx, initialState("responder"), {

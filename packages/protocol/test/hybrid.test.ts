@@ -6,18 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Effect, ProtocolConfig } from "../src/index.js";
-import {
-  type Agent,
-  alice,
-  bob,
-  Clock,
-  deliver,
-  identityOf,
-  makeAgent,
-  registerOf,
-  runToQuiescence,
-  sends,
-} from "./helpers.js";
+import { type Agent, alice, deliver, pairAgents, registerOf, runToQuiescence, sends } from "./helpers.js";
 
 const HYBRID = ["x25519+mlkem768", "x25519"];
 
@@ -30,13 +19,12 @@ function pair(
     bobProtocols?: number[];
   } = {},
 ) {
-  const clock = new Clock();
   const aliceKa = "aliceKa" in opts ? opts.aliceKa : HYBRID;
   const bobKa = "bobKa" in opts ? opts.bobKa : HYBRID;
-  // Alice (initiator) sees Bob's identity; Bob (responder) sees Alice's.
-  const a = makeAgent(alice, identityOf(bob, opts.bobProtocols ?? [2, 1], bobKa), clock, opts.alice);
-  const b = makeAgent(bob, identityOf(alice, [2, 1], aliceKa), clock, opts.bob);
-  return { a, b };
+  return pairAgents(
+    { config: opts.alice ?? {}, keyAgreements: aliceKa },
+    { config: opts.bob ?? {}, keyAgreements: bobKa, protocols: opts.bobProtocols ?? [2, 1] },
+  );
 }
 
 const established = (effects: readonly Effect[]) => effects.filter((e) => e.type === "established");

@@ -4,7 +4,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Effect, INTENTS, type RejectReason, step } from "../src/index.js";
+import { type Effect, type RejectReason, step } from "../src/index.js";
+import { INTENTS } from "../src/messages.js";
 import {
   type Agent,
   ALICE_ID,

@@ -3,17 +3,10 @@
  * with the vector's ephemeral keys, nonces and clock: confirm, request #1 and respond #1 must be
  * byte-equal (canonical JSON), and both sides must hold the vector's keys and sid.
  */
-import { buildHandshake, canonicalJson, hexDecode, kxKeyPairFromPrivate } from "@hsagent/crypto";
+import { buildHandshake, canonicalJson } from "@hsagent/crypto";
 import { describe, expect, it } from "vitest";
-import {
-  createContext,
-  type Effect,
-  initialState,
-  type MachineEvent,
-  type ProtocolDeps,
-  step,
-} from "../src/index.js";
-import { alice, bob, fixture, identityOf } from "./helpers.js";
+import { createContext, initialState, type MachineEvent, step } from "../src/index.js";
+import { alice, bob, fixture, identityOf, scriptedDeps, sends, vectorContexts } from "./helpers.js";
 
 interface Vector {
   initiator: { agentId: string; ephemeral_priv_b64: string };
@@ -28,42 +21,17 @@ interface Vector {
 const v = fixture<Vector>("v2-session.json");
 const bindings = fixture<{ confirm_bind: { bind: string } }>("v2-bindings.json");
 
-function scripted(ephPriv: string, nonces: string[], nowIso: () => string): ProtocolDeps {
-  const queue = nonces.map((n) => hexDecode(n));
-  return {
-    now: () => Date.parse(nowIso()),
-    randomBytes: (n) => {
-      const next = queue.shift();
-      if (!next || next.length !== n) throw new Error(`unscripted randomBytes(${n})`);
-      return next;
-    },
-    generateKxKeyPair: () => kxKeyPairFromPrivate(ephPriv),
-  };
-}
-
-const sends = (effects: readonly Effect[]) => effects.filter((e) => e.type === "send").map((e) => e.payload);
-
 describe("v2-session.json vector through create/consume", () => {
   it("reproduces confirm, request #1 and respond #1 byte for byte", () => {
     expect(alice.agentId).toBe(v.initiator.agentId);
     expect(bob.agentId).toBe(v.responder.agentId);
     let bobNow = v.confirm.hs.timestamp;
     // The vector is a classic X25519 session: Bob offers no hybrid.
-    const bobCtx = createContext({
-      self: bob,
-      peerId: alice.agentId,
-      config: { pq: false },
-      deps: scripted(v.responder.ephemeral_priv_b64, [v.confirm.my_nonce, v.respond1.my_nonce], () => bobNow),
-    });
-    const aliceCtx = createContext({
-      self: alice,
-      peerId: bob.agentId,
-      deps: scripted(
-        v.initiator.ephemeral_priv_b64,
-        [v.request1.my_nonce, "aa".repeat(16)],
-        () => v.request1.hs.timestamp,
-      ),
-    });
+    const draws = {
+      bob: [v.confirm.my_nonce, v.respond1.my_nonce],
+      alice: [v.request1.my_nonce, "aa".repeat(16)],
+    };
+    const { bobCtx, aliceCtx } = vectorContexts(v, draws, () => bobNow, { pq: false });
     const bobPeer = identityOf(alice);
     const alicePeer = identityOf(bob);
 
@@ -138,7 +106,11 @@ describe("legacy vectors through the machine (HSAgent_2 interop)", () => {
       peerId: bob.agentId,
       config: { allowLegacy },
       // Alice's "ephemeral" is her long-term kx key here, as HSAgent_2 used it, so the vector's key results.
-      deps: scripted(kdf.alice_kx_priv_b64, ["ab".repeat(16), "cd".repeat(12)], () => "2026-11-27T04:40:05Z"),
+      deps: scriptedDeps(
+        kdf.alice_kx_priv_b64,
+        ["ab".repeat(16), "cd".repeat(12)],
+        () => "2026-11-27T04:40:05Z",
+      ),
     });
   }
   const confirmOf = (blob: Record<string, unknown>) => ({
@@ -199,7 +171,7 @@ describe("legacy-envelope.json through the responder", () => {
       self: bob,
       peerId: alice.agentId,
       config: { protocolVersions: [1], allowLegacy: true },
-      deps: scripted(
+      deps: scriptedDeps(
         keys.bob.kx_priv_b64,
         ["fe".repeat(16), "01".repeat(16), "02".repeat(12)],
         () => "2026-11-27T04:40:02Z",

@@ -18,10 +18,9 @@
  * JWK-exported afterwards; JWK export is used only on keys we imported ourselves.
  */
 import nodeCrypto, { type KeyObject } from "node:crypto";
-import { b64encode } from "../encoding.js";
 import { HandshakeError } from "../errors.js";
-import { copyBytes, isAllZero, requireBytes, requireLength, requireScryptParams } from "./common.js";
-import type { Backend, KxKeyPair, ScryptParams, SigningKey, VerifyKey } from "./types.js";
+import { checkedBackend, copyBytes, isAllZero, PublicHalf, requireBytes } from "./common.js";
+import type { Backend, KxKeyPair, SigningKey, VerifyKey } from "./types.js";
 
 // DER headers for raw 32-byte keys (RFC 8410): PKCS#8 PrivateKeyInfo and SubjectPublicKeyInfo.
 const ED25519_PKCS8 = Buffer.from("302e020100300506032b657004220420", "hex");
@@ -31,7 +30,8 @@ const X25519_SPKI = Buffer.from("302a300506032b656e032100", "hex");
 const SPKI_HEADER_LEN = 12;
 const PKCS8_HEADER_LEN = 16;
 
-function privateKeyObject(prefix: Buffer, raw: Uint8Array): KeyObject {
+/** @internal A private `KeyObject` from a fixed PKCS#8 DER prefix and the raw key (the DER is wiped). */
+export function pkcs8PrivateKey(prefix: Buffer, raw: Uint8Array): KeyObject {
   const der = Buffer.concat([prefix, raw]);
   try {
     return nodeCrypto.createPrivateKey({ key: der, format: "der", type: "pkcs8" });
@@ -138,20 +138,17 @@ export function isWeakEd25519PublicKey(pub: Uint8Array): boolean {
   return SMALL_ORDER_Y.some((w) => w.equals(y));
 }
 
-class NativeVerifyKey implements VerifyKey {
-  readonly backend = "native" as const;
-  readonly publicKeyB64: string;
-  private readonly weak: boolean;
-  constructor(
-    readonly publicKey: Uint8Array,
-    private readonly key: KeyObject,
-  ) {
-    this.publicKeyB64 = b64encode(publicKey);
-    this.weak = isWeakEd25519PublicKey(publicKey);
+class NativeVerifyKey extends PublicHalf implements VerifyKey {
+  readonly #weak: boolean;
+  readonly #key: KeyObject;
+  constructor(publicKey: Uint8Array, key: KeyObject) {
+    super("native", publicKey);
+    this.#key = key;
+    this.#weak = isWeakEd25519PublicKey(publicKey);
   }
   verify(message: Uint8Array, signature: Uint8Array): boolean {
     if (
-      this.weak ||
+      this.#weak ||
       !(message instanceof Uint8Array) ||
       !(signature instanceof Uint8Array) ||
       signature.length !== 64
@@ -159,49 +156,42 @@ class NativeVerifyKey implements VerifyKey {
       return false;
     }
     try {
-      return nodeCrypto.verify(null, message, this.key, signature);
+      return nodeCrypto.verify(null, message, this.#key, signature);
     } catch {
       return false;
     }
   }
 }
 
-class NativeSigningKey implements SigningKey {
-  readonly backend = "native" as const;
-  readonly publicKeyB64: string;
+class NativeSigningKey extends PublicHalf implements SigningKey {
   readonly verifyKey: VerifyKey;
-  constructor(
-    private readonly key: KeyObject,
-    readonly publicKey: Uint8Array,
-    publicObject: KeyObject,
-  ) {
-    this.publicKeyB64 = b64encode(publicKey);
+  readonly #key: KeyObject;
+  constructor(key: KeyObject, publicKey: Uint8Array, publicObject: KeyObject) {
+    super("native", publicKey);
+    this.#key = key;
     this.verifyKey = new NativeVerifyKey(publicKey, publicObject);
   }
   sign(message: Uint8Array): Uint8Array {
     requireBytes(message, "message");
-    return nodeCrypto.sign(null, message, this.key);
+    return nodeCrypto.sign(null, message, this.#key);
   }
   exportPrivateKey(): Uint8Array {
-    return rawPrivate(this.key);
+    return rawPrivate(this.#key);
   }
 }
 
-class NativeKxKeyPair implements KxKeyPair {
-  readonly backend = "native" as const;
-  readonly publicKeyB64: string;
-  constructor(
-    private readonly key: KeyObject,
-    readonly publicKey: Uint8Array,
-  ) {
-    this.publicKeyB64 = b64encode(publicKey);
+class NativeKxKeyPair extends PublicHalf implements KxKeyPair {
+  readonly #key: KeyObject;
+  constructor(key: KeyObject, publicKey: Uint8Array) {
+    super("native", publicKey);
+    this.#key = key;
   }
   deriveSharedSecret(peerPublicKey: Uint8Array): Uint8Array {
     requireBytes(peerPublicKey, "peer X25519 public key", 32);
     let shared: Buffer;
     try {
       shared = nodeCrypto.diffieHellman({
-        privateKey: this.key,
+        privateKey: this.#key,
         publicKey: publicKeyObject("X25519", peerPublicKey),
       });
     } catch {
@@ -212,81 +202,49 @@ class NativeKxKeyPair implements KxKeyPair {
     return shared;
   }
   exportPrivateKey(): Uint8Array {
-    return rawPrivate(this.key);
+    return rawPrivate(this.#key);
   }
 }
 
-function scryptNative(password: Uint8Array, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
-  const { N, r, p, dkLen } = requireScryptParams(params);
-  requireBytes(password, "password");
-  requireBytes(salt, "salt");
-  // Node refuses when 128·N·r exceeds maxmem (default 32 MiB); give it what the parameters need.
-  const maxmem = 128 * N * r * 2 + 128 * r * p + 16 * 1024 * 1024;
-  return new Promise((resolve, reject) => {
-    nodeCrypto.scrypt(password, salt, dkLen, { N, r, p, maxmem }, (err, key) => {
-      if (err) reject(new HandshakeError("malformed", "scrypt failed"));
-      else resolve(key);
-    });
-  });
+function aesGcmOpen(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array {
+  const decipher = nodeCrypto.createDecipheriv("aes-256-gcm", key, iv, { authTagLength: 16 });
+  if (aad !== undefined) decipher.setAAD(aad);
+  decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
+  const head = decipher.update(ciphertext.subarray(0, ciphertext.length - 16));
+  return Buffer.concat([head, decipher.final()]);
 }
 
 /** The node:crypto backend. */
-export const nativeBackend: Backend = {
+export const nativeBackend: Backend = checkedBackend({
   name: "native",
-  randomBytes(length) {
-    return nodeCrypto.randomBytes(requireLength(length, "length", 1 << 20));
-  },
-  sha256(data) {
-    requireBytes(data, "data");
-    return nodeCrypto.createHash("sha256").update(data).digest();
-  },
-  hkdfSha256(ikm, salt, info, length) {
-    requireBytes(ikm, "ikm");
-    if (salt !== undefined) requireBytes(salt, "salt");
-    requireBytes(info, "info");
-    requireLength(length, "length", 255 * 32);
-    if (length === 0) return new Uint8Array(0);
-    return hkdfHmac(ikm, salt, info, length);
-  },
+  randomBytes: (length) => nodeCrypto.randomBytes(length),
+  sha256: (data) => nodeCrypto.createHash("sha256").update(data).digest(),
+  hkdfSha256: hkdfHmac,
   aesGcmEncrypt(key, iv, plaintext, aad) {
-    requireBytes(key, "key", 32);
-    requireBytes(iv, "iv", 12);
-    requireBytes(plaintext, "plaintext");
     const cipher = nodeCrypto.createCipheriv("aes-256-gcm", key, iv);
-    if (aad !== undefined) cipher.setAAD(requireBytes(aad, "aad"));
+    if (aad !== undefined) cipher.setAAD(aad);
     const head = cipher.update(plaintext);
     const tail = cipher.final();
     return Buffer.concat([head, tail, cipher.getAuthTag()]);
   },
-  aesGcmDecrypt(key, iv, ciphertext, aad) {
-    requireBytes(key, "key", 32);
-    requireBytes(iv, "iv", 12);
-    requireBytes(ciphertext, "ciphertext");
-    if (aad !== undefined) requireBytes(aad, "aad");
-    if (ciphertext.length < 16) throw new HandshakeError("decrypt-failed", "ciphertext shorter than tag");
-    try {
-      const decipher = nodeCrypto.createDecipheriv("aes-256-gcm", key, iv, { authTagLength: 16 });
-      if (aad !== undefined) decipher.setAAD(aad);
-      decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
-      const head = decipher.update(ciphertext.subarray(0, ciphertext.length - 16));
-      return Buffer.concat([head, decipher.final()]);
-    } catch {
-      throw new HandshakeError("decrypt-failed", "AES-GCM authentication failed");
-    }
-  },
-  scrypt: scryptNative,
+  aesGcmDecrypt: aesGcmOpen,
+  scrypt: (password, salt, { N, r, p, dkLen }, maxmem) =>
+    new Promise((resolve, reject) => {
+      nodeCrypto.scrypt(password, salt, dkLen, { N, r, p, maxmem }, (err, key) => {
+        if (err) reject(new HandshakeError("malformed", "scrypt failed"));
+        else resolve(key);
+      });
+    }),
   generateSigningKey() {
     const { privateKey, publicRaw: raw } = generateWithRawPublic("ed25519");
     return new NativeSigningKey(privateKey, raw, publicKeyObject("Ed25519", raw));
   },
   signingKeyFromPrivate(raw) {
-    requireBytes(raw, "Ed25519 private key", 32);
-    const key = privateKeyObject(ED25519_PKCS8, raw);
+    const key = pkcs8PrivateKey(ED25519_PKCS8, raw);
     const pub = nodeCrypto.createPublicKey(key);
     return new NativeSigningKey(key, rawPublic(pub), pub);
   },
   verifyKeyFromPublic(raw) {
-    requireBytes(raw, "Ed25519 public key", 32);
     let key: KeyObject;
     try {
       key = publicKeyObject("Ed25519", raw);
@@ -300,8 +258,7 @@ export const nativeBackend: Backend = {
     return new NativeKxKeyPair(privateKey, publicRaw);
   },
   kxKeyPairFromPrivate(raw) {
-    requireBytes(raw, "X25519 private key", 32);
-    const key = privateKeyObject(X25519_PKCS8, raw);
+    const key = pkcs8PrivateKey(X25519_PKCS8, raw);
     return new NativeKxKeyPair(key, rawPublic(nodeCrypto.createPublicKey(key)));
   },
-};
+});

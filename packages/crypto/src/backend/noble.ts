@@ -11,16 +11,13 @@ import { hkdf } from "@noble/hashes/hkdf.js";
 import { scryptAsync } from "@noble/hashes/scrypt.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { randomBytes } from "@noble/hashes/utils.js";
-import { b64encode } from "../encoding.js";
 import { HandshakeError } from "../errors.js";
-import { copyBytes, isAllZero, requireBytes, requireLength, requireScryptParams } from "./common.js";
+import { checkedBackend, copyBytes, isAllZero, PublicHalf, requireBytes } from "./common.js";
 import type { Backend, KxKeyPair, SigningKey, VerifyKey } from "./types.js";
 
-class NobleVerifyKey implements VerifyKey {
-  readonly backend = "noble" as const;
-  readonly publicKeyB64: string;
-  constructor(readonly publicKey: Uint8Array) {
-    this.publicKeyB64 = b64encode(publicKey);
+class NobleVerifyKey extends PublicHalf implements VerifyKey {
+  constructor(publicKey: Uint8Array) {
+    super("noble", publicKey);
   }
   verify(message: Uint8Array, signature: Uint8Array): boolean {
     if (!(message instanceof Uint8Array) || !(signature instanceof Uint8Array) || signature.length !== 64) {
@@ -34,42 +31,46 @@ class NobleVerifyKey implements VerifyKey {
   }
 }
 
-class NobleSigningKey implements SigningKey {
-  readonly backend = "noble" as const;
-  readonly publicKey: Uint8Array;
-  readonly publicKeyB64: string;
+/** Reads a key's secret; only the classes below get it (set in NobleKey's static block). */
+let secretOf: (key: NobleKey) => Uint8Array;
+
+/** A noble private key: its own copy of the 32-byte secret and the public half derived from it. */
+abstract class NobleKey extends PublicHalf {
+  readonly #secret: Uint8Array;
+  static {
+    secretOf = (key) => key.#secret;
+  }
+  constructor(secret: Uint8Array, publicOf: (secret: Uint8Array) => Uint8Array) {
+    const own = copyBytes(secret);
+    super("noble", publicOf(own));
+    this.#secret = own;
+  }
+  exportPrivateKey(): Uint8Array {
+    return copyBytes(this.#secret);
+  }
+}
+
+class NobleSigningKey extends NobleKey implements SigningKey {
   readonly verifyKey: VerifyKey;
-  private readonly seed: Uint8Array;
   constructor(seed: Uint8Array) {
-    this.seed = copyBytes(seed);
-    this.publicKey = ed25519.getPublicKey(this.seed);
-    this.publicKeyB64 = b64encode(this.publicKey);
+    super(seed, ed25519.getPublicKey);
     this.verifyKey = new NobleVerifyKey(this.publicKey);
   }
   sign(message: Uint8Array): Uint8Array {
     requireBytes(message, "message");
-    return ed25519.sign(message, this.seed);
-  }
-  exportPrivateKey(): Uint8Array {
-    return copyBytes(this.seed);
+    return ed25519.sign(message, secretOf(this));
   }
 }
 
-class NobleKxKeyPair implements KxKeyPair {
-  readonly backend = "noble" as const;
-  readonly publicKey: Uint8Array;
-  readonly publicKeyB64: string;
-  private readonly secret: Uint8Array;
+class NobleKxKeyPair extends NobleKey implements KxKeyPair {
   constructor(secret: Uint8Array) {
-    this.secret = copyBytes(secret);
-    this.publicKey = x25519.getPublicKey(this.secret);
-    this.publicKeyB64 = b64encode(this.publicKey);
+    super(secret, x25519.getPublicKey);
   }
   deriveSharedSecret(peerPublicKey: Uint8Array): Uint8Array {
     requireBytes(peerPublicKey, "peer X25519 public key", 32);
     let shared: Uint8Array;
     try {
-      shared = x25519.getSharedSecret(this.secret, peerPublicKey);
+      shared = x25519.getSharedSecret(secretOf(this), peerPublicKey);
     } catch {
       // noble rejects the low-order points whose result would be all-zero.
       throw new HandshakeError("weak-key", "X25519 shared secret is zero");
@@ -77,67 +78,20 @@ class NobleKxKeyPair implements KxKeyPair {
     if (isAllZero(shared)) throw new HandshakeError("weak-key", "X25519 shared secret is zero");
     return shared;
   }
-  exportPrivateKey(): Uint8Array {
-    return copyBytes(this.secret);
-  }
 }
 
 /** The @noble/* backend. */
-export const nobleBackend: Backend = {
+export const nobleBackend: Backend = checkedBackend({
   name: "noble",
-  randomBytes(length) {
-    return randomBytes(requireLength(length, "length", 1 << 20));
-  },
-  sha256(data) {
-    return sha256(requireBytes(data, "data"));
-  },
-  hkdfSha256(ikm, salt, info, length) {
-    requireBytes(ikm, "ikm");
-    if (salt !== undefined) requireBytes(salt, "salt");
-    requireBytes(info, "info");
-    requireLength(length, "length", 255 * 32);
-    if (length === 0) return new Uint8Array(0);
-    return hkdf(sha256, ikm, salt, info, length);
-  },
-  aesGcmEncrypt(key, iv, plaintext, aad) {
-    requireBytes(key, "key", 32);
-    requireBytes(iv, "iv", 12);
-    requireBytes(plaintext, "plaintext");
-    if (aad !== undefined) requireBytes(aad, "aad");
-    return gcm(key, iv, aad).encrypt(plaintext);
-  },
-  aesGcmDecrypt(key, iv, ciphertext, aad) {
-    requireBytes(key, "key", 32);
-    requireBytes(iv, "iv", 12);
-    requireBytes(ciphertext, "ciphertext");
-    if (aad !== undefined) requireBytes(aad, "aad");
-    if (ciphertext.length < 16) throw new HandshakeError("decrypt-failed", "ciphertext shorter than tag");
-    try {
-      return gcm(key, iv, aad).decrypt(ciphertext);
-    } catch {
-      throw new HandshakeError("decrypt-failed", "AES-GCM authentication failed");
-    }
-  },
-  async scrypt(password, salt, params) {
-    const { N, r, p, dkLen } = requireScryptParams(params);
-    requireBytes(password, "password");
-    requireBytes(salt, "salt");
-    const maxmem = 128 * N * r * 2 + 128 * r * p + 16 * 1024 * 1024;
-    return scryptAsync(password, salt, { N, r, p, dkLen, maxmem });
-  },
-  generateSigningKey() {
-    return new NobleSigningKey(randomBytes(32));
-  },
-  signingKeyFromPrivate(raw) {
-    return new NobleSigningKey(requireBytes(raw, "Ed25519 private key", 32));
-  },
-  verifyKeyFromPublic(raw) {
-    return new NobleVerifyKey(copyBytes(requireBytes(raw, "Ed25519 public key", 32)));
-  },
-  generateKxKeyPair() {
-    return new NobleKxKeyPair(randomBytes(32));
-  },
-  kxKeyPairFromPrivate(raw) {
-    return new NobleKxKeyPair(requireBytes(raw, "X25519 private key", 32));
-  },
-};
+  randomBytes,
+  sha256: (data) => sha256(data),
+  hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
+  aesGcmEncrypt: (key, iv, plaintext, aad) => gcm(key, iv, aad).encrypt(plaintext),
+  aesGcmDecrypt: (key, iv, ciphertext, aad) => gcm(key, iv, aad).decrypt(ciphertext),
+  scrypt: (password, salt, params, maxmem) => scryptAsync(password, salt, { ...params, maxmem }),
+  generateSigningKey: () => new NobleSigningKey(randomBytes(32)),
+  signingKeyFromPrivate: (raw) => new NobleSigningKey(raw),
+  verifyKeyFromPublic: (raw) => new NobleVerifyKey(copyBytes(raw)),
+  generateKxKeyPair: () => new NobleKxKeyPair(randomBytes(32)),
+  kxKeyPairFromPrivate: (raw) => new NobleKxKeyPair(raw),
+});

@@ -7,18 +7,12 @@
  * an explicit `random` is done by the noble implementation (same bytes, by FIPS 203).
  */
 import nodeCrypto, { type KeyObject } from "node:crypto";
-import { requireBytes } from "../backend/common.js";
-import { b64encode } from "../encoding.js";
+import { PublicHalf } from "../backend/common.js";
+import { pkcs8PrivateKey } from "../backend/native.js";
 import { guard, HandshakeError } from "../errors.js";
+import { checkedDecapsulate, checkedMlKem } from "./common.js";
 import { nobleMlKem768 } from "./noble.js";
-import {
-  MLKEM768_CIPHERTEXT_BYTES,
-  MLKEM768_PUBLIC_KEY_BYTES,
-  MLKEM768_SECRET_KEY_BYTES,
-  MLKEM768_SEED_BYTES,
-  type MlKem768,
-  type MlKemKeyPair,
-} from "./types.js";
+import { MLKEM768_PUBLIC_KEY_BYTES, type MlKem768, type MlKemKeyPair } from "./types.js";
 
 // id-alg-ml-kem-768 = 2.16.840.1.101.3.4.4.2
 const ALG_ID = "300b0609608648016503040402";
@@ -33,15 +27,6 @@ type KemApi = {
 };
 const api = nodeCrypto as unknown as Partial<KemApi>;
 
-function privateKey(prefix: Buffer, raw: Uint8Array): KeyObject {
-  const der = Buffer.concat([prefix, raw]);
-  try {
-    return nodeCrypto.createPrivateKey({ key: der, format: "der", type: "pkcs8" });
-  } finally {
-    der.fill(0);
-  }
-}
-
 function rawPublic(key: KeyObject): Uint8Array {
   const der = nodeCrypto.createPublicKey(key).export({ format: "der", type: "spki" });
   if (der.length !== SPKI_PREFIX.length + MLKEM768_PUBLIC_KEY_BYTES) {
@@ -50,17 +35,14 @@ function rawPublic(key: KeyObject): Uint8Array {
   return new Uint8Array(der.subarray(SPKI_PREFIX.length));
 }
 
-class NativeMlKemKeyPair implements MlKemKeyPair {
-  readonly backend = "native" as const;
-  readonly publicKey: Uint8Array;
-  readonly publicKeyB64: string;
-  constructor(private readonly key: KeyObject) {
-    this.publicKey = rawPublic(key);
-    this.publicKeyB64 = b64encode(this.publicKey);
+class NativeMlKemKeyPair extends PublicHalf implements MlKemKeyPair {
+  readonly #key: KeyObject;
+  constructor(key: KeyObject) {
+    super("native", rawPublic(key));
+    this.#key = key;
   }
   decapsulate(cipherText: Uint8Array): Uint8Array {
-    requireBytes(cipherText, "ML-KEM ciphertext", MLKEM768_CIPHERTEXT_BYTES);
-    return guard(() => new Uint8Array(api.decapsulate!(this.key, cipherText)), "ML-KEM decapsulate");
+    return checkedDecapsulate(cipherText, (ct) => new Uint8Array(api.decapsulate!(this.#key, ct)));
   }
 }
 
@@ -84,7 +66,7 @@ export function nativeMlKem768Available(): boolean {
 }
 
 /** The node:crypto ML-KEM-768 (use only if {@link nativeMlKem768Available}). */
-export const nativeMlKem768: MlKem768 = {
+export const nativeMlKem768: MlKem768 = checkedMlKem({
   name: "native",
   generateKeyPair(seed) {
     if (seed === undefined) {
@@ -93,19 +75,16 @@ export const nativeMlKem768: MlKem768 = {
       };
       return guard(() => new NativeMlKemKeyPair(generate("ml-kem-768").privateKey), "ML-KEM keygen");
     }
-    requireBytes(seed, "ML-KEM seed", MLKEM768_SEED_BYTES);
-    return guard(() => new NativeMlKemKeyPair(privateKey(PKCS8_SEED_PREFIX, seed)), "ML-KEM keygen");
+    return guard(() => new NativeMlKemKeyPair(pkcs8PrivateKey(PKCS8_SEED_PREFIX, seed)), "ML-KEM keygen");
   },
   keyPairFromSecretKey(secretKey) {
-    requireBytes(secretKey, "ML-KEM secret key", MLKEM768_SECRET_KEY_BYTES);
     return guard(
-      () => new NativeMlKemKeyPair(privateKey(PKCS8_EXPANDED_PREFIX, secretKey)),
+      () => new NativeMlKemKeyPair(pkcs8PrivateKey(PKCS8_EXPANDED_PREFIX, secretKey)),
       "ML-KEM secret key",
     );
   },
   encapsulate(publicKey, random) {
     if (random !== undefined) return nobleMlKem768.encapsulate(publicKey, random);
-    requireBytes(publicKey, "ML-KEM public key", MLKEM768_PUBLIC_KEY_BYTES);
     return guard(() => {
       const key = nodeCrypto.createPublicKey({
         key: Buffer.concat([SPKI_PREFIX, publicKey]),
@@ -116,4 +95,4 @@ export const nativeMlKem768: MlKem768 = {
       return { cipherText: new Uint8Array(ciphertext), sharedSecret: new Uint8Array(sharedKey) };
     }, "ML-KEM public key");
   },
-};
+});
