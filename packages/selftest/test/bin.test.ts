@@ -4,9 +4,9 @@
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closedPort } from "../../substrate-client/test/helpers/http-server.js";
 import { CHECK_NAMES, type SelfTestReport } from "../src/index.js";
 import { loseEveryOtherAppend } from "./helpers/faults.js";
 import { startProxy } from "./helpers/proxy.js";
@@ -34,14 +34,6 @@ function run(args: string[]): Promise<Ran> {
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 let handle: ServerHandle;
