@@ -3,7 +3,7 @@
 // secrets back, a throwing progress callback. Checks stay independent (one
 // failure does not stop the others) and no secret reaches the report.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { closedPort } from "../../substrate-client/test/helpers/http-server.js";
 import {
   CHECK_NAMES,
@@ -14,13 +14,9 @@ import {
 } from "../src/index.js";
 import { echoRegisterBody, hangAssociationLists } from "./helpers/faults.js";
 import { startProxy } from "./helpers/proxy.js";
-import { type ServerHandle, startServer } from "./helpers/servers.js";
+import { testServer } from "./helpers/servers.js";
 
-let handle: ServerHandle;
-beforeAll(async () => {
-  handle = await startServer("sqlite");
-});
-afterAll(async () => handle?.stop());
+const handle = testServer("sqlite");
 
 /** The checks that need no substrate. */
 const OFFLINE_CHECKS: readonly CheckName[] = ["crypto-native", "crypto-noble", "vault"];

@@ -41,18 +41,23 @@ function read<T>(
   );
 }
 
+/** Arguments of an append or prepend: `tenant` (a username) defaults to our own. */
+export type AppendArgs = [
+  chain: string,
+  shard: number,
+  payload: Uint8Array | string,
+  options?: { readonly tenant?: string },
+];
+
 /** Appends (or prepends) one block holding `payload`; never retried (not idempotent). */
 export function appendBlock(
   core: RequestCore,
   op: "append" | "prepend",
-  chain: string,
-  shard: number,
-  payload: Uint8Array | string,
-  tenant: string | undefined,
+  ...[chain, shard, payload, options = {}]: AppendArgs
 ): Promise<AppendResult> {
   const body = typeof payload === "string" ? utf8(payload) : payload;
   ensure(body.byteLength > 0, "chain payload must not be empty");
-  const path = chainPath(core, op, chain, shard, tenant);
+  const path = chainPath(core, op, chain, shard, options.tenant);
   return core.call({ route: `POST /api/chains/${op}/:tenant/:chain/:shard`, path, body }, (b) => {
     const o = obj(b, "answer");
     return { blockIdx: sbig(o.blockIdx, "blockIdx"), eventId: o.eventId == null ? null : String(o.eventId) };

@@ -9,6 +9,7 @@ import * as accounts from "./accounts.js";
 import * as associations from "./associations.js";
 import { type BatchItem, type BatchResult, batchDisabledByEnv, sendBatch } from "./batch.js";
 import { fetchCapabilities, NO_CAPABILITIES, type ServerCapabilities } from "./capabilities.js";
+import type { AppendArgs } from "./chains.js";
 import * as chains from "./chains.js";
 import { RequestCore } from "./core.js";
 import { SubstrateError } from "./errors.js";
@@ -249,23 +250,13 @@ export class SubstrateClient {
    * not idempotent). `tenant` (a username) defaults to our own; writing to
    * another tenant's chain is cross-user messaging.
    */
-  async appendBlock(
-    chain: string,
-    shard: number,
-    payload: Uint8Array | string,
-    options: { tenant?: string } = {},
-  ): Promise<AppendResult> {
-    return chains.appendBlock(this.#core, "append", chain, shard, payload, options.tenant);
+  async appendBlock(...args: AppendArgs): Promise<AppendResult> {
+    return chains.appendBlock(this.#core, "append", ...args);
   }
 
-  /** Prepends one block (1 round-trip, not retried). */
-  async prependBlock(
-    chain: string,
-    shard: number,
-    payload: Uint8Array | string,
-    options: { tenant?: string } = {},
-  ): Promise<AppendResult> {
-    return chains.appendBlock(this.#core, "prepend", chain, shard, payload, options.tenant);
+  /** Prepends one block (1 round-trip, not retried); arguments as {@link appendBlock}. */
+  async prependBlock(...args: AppendArgs): Promise<AppendResult> {
+    return chains.appendBlock(this.#core, "prepend", ...args);
   }
 
   /** One block by index (1 round-trip); null if absent. */

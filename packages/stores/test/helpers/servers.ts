@@ -3,6 +3,7 @@
 // schema). Without HSAGENT_TEST_PG_URL the PostgreSQL tests skip, except in CI where they fail.
 
 import { startTestSubstrate, type TestSubstrate, testPgUrl } from "@hsagent/substrate-server/testing";
+import { afterAll, beforeAll } from "vitest";
 
 /** Whether PostgreSQL tests run here; in CI a missing URL is a failure, not a skip. */
 export function pgAvailable(): boolean {
@@ -20,4 +21,28 @@ export function serverStarter(
   schemaPrefix: string,
 ): (backend: "sqlite" | "postgres", options?: ServerOptions) => Promise<ServerHandle> {
   return (backend, options = {}) => startTestSubstrate(backend, { ...options, schemaPrefix });
+}
+
+/**
+ * A server that `start` starts before the tests of the calling file (or describe block) and that is
+ * stopped after them; read `url` and `server` inside the tests.
+ */
+export function serverDuringTests(start: () => Promise<ServerHandle>): Pick<ServerHandle, "url" | "server"> {
+  let handle: ServerHandle | undefined;
+  beforeAll(async () => {
+    handle = await start();
+  });
+  afterAll(() => handle?.stop());
+  const started = (): ServerHandle => {
+    if (!handle) throw new Error("the test server is not running");
+    return handle;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get server() {
+      return started().server;
+    },
+  };
 }
