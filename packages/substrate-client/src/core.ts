@@ -119,10 +119,10 @@ export class RequestCore {
       method,
       path: spec.path,
       route: spec.route,
+      query: spec.query,
+      json: spec.json,
+      body: spec.body,
       idempotent: spec.idempotent ?? (method === "GET" || method === "DELETE"),
-      ...(spec.query ? { query: spec.query } : {}),
-      ...(spec.json !== undefined ? { json: spec.json } : {}),
-      ...(spec.body ? { body: spec.body } : {}),
     };
     try {
       if (auth && !this.#token) throw new NotAuthenticatedError("not logged in: call login() first");
