@@ -4,9 +4,7 @@
 // Prints per-run lines, then ONE JSON object on the last stdout line:
 // {sqlite: {runs, totalMsMedian, perCheckMsMedian}, postgres?: {...}}.
 
-import { randomBytes } from "node:crypto";
-import { startSubstrateServer } from "@hsagent/substrate-server";
-import pg from "pg";
+import { startTestSubstrate } from "@hsagent/substrate-server/testing";
 import { runSelfTest } from "../src/index.js";
 
 const RUNS = Number(process.env.SELFTEST_BENCH_RUNS ?? 5);
@@ -25,8 +23,11 @@ interface BenchResult {
   perCheckMsMedian: Record<string, number>;
 }
 
-async function bench(label: string, db: string, pgSchema?: string): Promise<BenchResult> {
-  const server = await startSubstrateServer({ db, ...(pgSchema ? { pgSchema } : {}) });
+async function bench(label: "sqlite" | "postgres"): Promise<BenchResult> {
+  const { server, stop } = await startTestSubstrate(label, {
+    realistic: true,
+    schemaPrefix: "t_selftest_bench",
+  });
   const totals: number[] = [];
   const perCheck = new Map<string, number[]>();
   let allPassed = true;
@@ -41,7 +42,7 @@ async function bench(label: string, db: string, pgSchema?: string): Promise<Benc
       console.log(`${label} run ${i + 1}/${RUNS}: ${total.toFixed(0)} ms, ok=${report.ok}`);
     }
   } finally {
-    await server.close();
+    await stop();
   }
   return {
     runs: RUNS,
@@ -51,19 +52,6 @@ async function bench(label: string, db: string, pgSchema?: string): Promise<Benc
   };
 }
 
-const result: { sqlite: BenchResult; postgres?: BenchResult } = {
-  sqlite: await bench("sqlite", "sqlite::memory:"),
-};
-const pgUrl = process.env.HSAGENT_TEST_PG_URL;
-if (pgUrl) {
-  const schema = `t_selftest_bench_${randomBytes(6).toString("hex")}`;
-  try {
-    result.postgres = await bench("postgres", pgUrl, schema);
-  } finally {
-    const client = new pg.Client({ connectionString: pgUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  }
-}
+const result: { sqlite: BenchResult; postgres?: BenchResult } = { sqlite: await bench("sqlite") };
+if (process.env.HSAGENT_TEST_PG_URL) result.postgres = await bench("postgres");
 console.log(JSON.stringify(result));

@@ -4,13 +4,13 @@
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { closedPort } from "../../substrate-client/test/helpers/http-server.js";
 import { CHECK_NAMES, type SelfTestReport } from "../src/index.js";
 import { loseEveryOtherAppend } from "./helpers/faults.js";
 import { startProxy } from "./helpers/proxy.js";
-import { type ServerHandle, startServer } from "./helpers/servers.js";
+import { testServer } from "./helpers/servers.js";
 
 const BIN = fileURLToPath(new URL("../dist/bin/hsagent-selftest.js", import.meta.url));
 
@@ -36,21 +36,11 @@ function run(args: string[]): Promise<Ran> {
   });
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-let handle: ServerHandle;
-beforeAll(async () => {
+beforeAll(() => {
   if (!existsSync(BIN))
     throw new Error(`${BIN} is missing: run \`pnpm --filter @hsagent/selftest build\` first`);
-  handle = await startServer("sqlite");
 });
-afterAll(async () => handle?.stop());
+const handle = testServer("sqlite");
 
 describe("hsagent-selftest", () => {
   it("--json against a healthy server: exit 0, one JSON report line with every check passed", async () => {

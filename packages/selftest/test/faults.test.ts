@@ -5,7 +5,7 @@
 // Where one fault legitimately breaks two checks (a server that ignores
 // versions also breaks session conflict detection), the test names both.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type CheckName, runSelfTest, type SelfTestBackends, type SelfTestReport } from "../src/index.js";
 import {
   acceptAnyPassword,
@@ -25,13 +25,9 @@ import {
   textObjectData,
 } from "./helpers/faults.js";
 import { type Fault, passThrough, startProxy } from "./helpers/proxy.js";
-import { type ServerHandle, startServer } from "./helpers/servers.js";
+import { testServer } from "./helpers/servers.js";
 
-let handle: ServerHandle;
-beforeAll(async () => {
-  handle = await startServer("sqlite");
-});
-afterAll(async () => handle?.stop());
+const handle = testServer("sqlite");
 
 async function runThrough(fault: Fault, backends?: SelfTestBackends): Promise<SelfTestReport> {
   const proxy = await startProxy(handle.url, fault);

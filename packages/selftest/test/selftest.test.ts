@@ -3,21 +3,17 @@
 // random schema), the report has the documented shape, progress is reported
 // in order, and the run leaves the temporary accounts empty.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CHECK_NAMES, type CheckResult, runSelfTest } from "../src/index.js";
 import { parseBody, startProxy } from "./helpers/proxy.js";
-import { pgAvailable, type ServerHandle, startServer } from "./helpers/servers.js";
+import { pgAvailable, testServer } from "./helpers/servers.js";
 
 function failures(checks: readonly CheckResult[]): string[] {
   return checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.error}`);
 }
 
 describe("runSelfTest on SQLite (server defaults)", () => {
-  let handle: ServerHandle;
-  beforeAll(async () => {
-    handle = await startServer("sqlite", { realistic: true });
-  });
-  afterAll(async () => handle?.stop());
+  const handle = testServer("sqlite", { realistic: true });
 
   it("passes every check, in the documented order, timed, and reports each through onCheck", async () => {
     const seen: CheckResult[] = [];
@@ -63,11 +59,7 @@ describe("runSelfTest on SQLite (server defaults)", () => {
 });
 
 describe.runIf(pgAvailable())("runSelfTest on PostgreSQL (random schema)", () => {
-  let handle: ServerHandle;
-  beforeAll(async () => {
-    handle = await startServer("postgres", { realistic: true });
-  });
-  afterAll(async () => handle?.stop());
+  const handle = testServer("postgres", { realistic: true });
 
   it("passes every check", async () => {
     const report = await runSelfTest({ baseUrl: handle.url });

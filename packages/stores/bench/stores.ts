@@ -4,10 +4,9 @@
 // object on its last line.
 
 import { randomBytes } from "node:crypto";
-import { SubstrateClient } from "@hsagent/substrate-client";
-import { startSubstrateServer } from "@hsagent/substrate-server";
-import pg from "pg";
+import { startTestSubstrate } from "@hsagent/substrate-server/testing";
 import { createSubstrateStores, SubstrateIdentityRegistry } from "../src/index.js";
+import { newClient } from "../test/helpers/env.js";
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100);
 
@@ -16,23 +15,20 @@ function p(samples: number[], q: number): number {
   return Number(s[Math.min(s.length - 1, Math.floor(q * s.length))]!.toFixed(2));
 }
 
-async function run(db: string, pgSchema?: string) {
-  const server = await startSubstrateServer({
-    db,
-    ...(pgSchema ? { pgSchema } : {}),
+async function run(backend: "sqlite" | "postgres") {
+  // Production password hashing (login is not measured), no rate limits.
+  const { server, stop } = await startTestSubstrate(backend, {
+    realistic: true,
     rateLimit: false,
     logger: false,
+    schemaPrefix: "bench_stores",
   });
   try {
-    const client = new SubstrateClient({
-      baseUrl: server.url,
-      credentials: {
-        username: `s${randomBytes(4).toString("hex")}`,
-        password: randomBytes(12).toString("hex"),
-      },
-      autoRegister: true,
-    });
-    await client.login();
+    const client = await newClient(
+      server.url,
+      `s${randomBytes(4).toString("hex")}`,
+      randomBytes(12).toString("hex"),
+    );
     const registry = new SubstrateIdentityRegistry(client);
     let t0 = performance.now();
     const me = await registry.hydrateOrProvision("bench-self", "bench passphrase");
@@ -79,21 +75,10 @@ async function run(db: string, pgSchema?: string) {
       sessionStoreWorkMs: { p50: p(perSession, 0.5), p99: p(perSession, 0.99) },
     };
   } finally {
-    await server.close();
+    await stop();
   }
 }
 
-const results: Record<string, unknown> = { sqlite: await run("sqlite::memory:") };
-const pgUrl = process.env.HSAGENT_TEST_PG_URL;
-if (pgUrl) {
-  const schema = `bench_stores_${randomBytes(4).toString("hex")}`;
-  try {
-    results.postgres = await run(pgUrl, schema);
-  } finally {
-    const c = new pg.Client({ connectionString: pgUrl });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await c.end();
-  }
-}
+const results: Record<string, unknown> = { sqlite: await run("sqlite") };
+if (process.env.HSAGENT_TEST_PG_URL) results.postgres = await run("postgres");
 console.log(JSON.stringify(results));

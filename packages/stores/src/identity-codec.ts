@@ -8,7 +8,7 @@
 
 import { decryptIdentityVault, type IdentityRecord, isHandshakeError } from "@hsagent/crypto";
 import { IdentityError } from "./errors.js";
-import type { AgentIdentity, JsonValue } from "./types.js";
+import type { AgentIdentity, HydratedAgent, JsonValue } from "./types.js";
 
 /** Default protocol versions published by a new identity. */
 export const DEFAULT_PROTOCOLS: readonly number[] = [2, 1];
@@ -100,4 +100,37 @@ export async function openVault(
     throw new IdentityError(`vault of ${identity.displayName} holds another identity`, "IDENTITY_MISMATCH");
   }
   return keys;
+}
+
+/** `found` with `created: false`, else what `provision()` makes with `created: true`. */
+export async function foundOrProvisioned(
+  found: HydratedAgent | null,
+  provision: () => Promise<HydratedAgent>,
+): Promise<HydratedAgent & { readonly created: boolean }> {
+  if (found) return { ...found, created: false };
+  return { ...(await provision()), created: true };
+}
+
+/** Throws `IDENTITY_MALFORMED` unless every protocol is a small positive integer. */
+export function checkProtocols(protocols: readonly number[]): void {
+  if (!protocols.every((p) => Number.isInteger(p) && p > 0 && p < 1000)) {
+    throw new IdentityError("protocols must be small positive integers", "IDENTITY_MALFORMED");
+  }
+}
+
+/**
+ * `identity` publishing `protocols`, and `keyAgreements` when given (the version is left to the
+ * store); see {@link checkProtocols}.
+ */
+export function withProtocols<T extends AgentIdentity>(
+  identity: T,
+  protocols: readonly number[],
+  keyAgreements?: readonly string[],
+): T {
+  checkProtocols(protocols);
+  return {
+    ...identity,
+    protocols: [...protocols],
+    ...(keyAgreements ? { keyAgreements: [...keyAgreements] } : {}),
+  };
 }

@@ -54,3 +54,8 @@ export function parseSession(value: JsonValue): SessionRecord | null {
   const { selfId: _selfId, [WRITER_FIELD]: _writer, ...record } = v;
   return record as unknown as SessionRecord;
 }
+
+/** The key of one session state of an agent: its role and peer. */
+export function sessionKey(role: string, peerIdentityObjId: string): string {
+  return `${role}|${peerIdentityObjId}`;
+}

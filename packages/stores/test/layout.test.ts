@@ -25,6 +25,38 @@ const PASS = "layout passphrase";
 type Obj = { [k: string]: JsonValue };
 const json = (data: Uint8Array): Obj => bytesToJson(data) as Obj;
 
+/**
+ * Writes an identity as a plain HSAgent_2 writer would: `{attrs:{...}}` payloads, no protocols, no
+ * vault id, and only the `has_secret_vault` and `owns_agent_identity` links.
+ */
+async function writeLegacyIdentity(displayName: string) {
+  const account = client.accountId;
+  const keys = generateIdentity();
+  const vault = (await encryptIdentityVault(keys, PASS)) as unknown as Obj;
+  const { id: vaultId } = await client.putJson({ type: 7002, version: 0, value: { attrs: vault } });
+  const attrs = {
+    agentId: keys.my_id,
+    ownerId: account,
+    displayName,
+    signPubB64: keys.sign_pub_b64,
+    kxPubB64: keys.kx_pub_b64,
+  };
+  const { id: identityObjId } = await client.putJson({ type: 7001, version: 0, value: { attrs } });
+  await client.putAssociation({
+    type: "has_secret_vault",
+    sourceId: identityObjId,
+    targetId: vaultId,
+    json: {},
+  });
+  await client.putAssociation({
+    type: "owns_agent_identity",
+    sourceId: account,
+    targetId: identityObjId,
+    json: { agentId: keys.my_id },
+  });
+  return { account, keys, agentId: keys.my_id, vaultId, identityObjId };
+}
+
 describe("SUBSTRATE-API.md §6 layout", () => {
   it("identity: AgentIdentity 7001 + vault 7002 + the four associations, with their attributes", async () => {
     const registry = new SubstrateIdentityRegistry(client);
@@ -132,32 +164,8 @@ describe("SUBSTRATE-API.md §6 layout", () => {
 
   it("an identity written the HSAgent_2 way (attrs wrapped, no snapshot, no vault id) is still found", async () => {
     const registry = new SubstrateIdentityRegistry(client);
-    const account = client.accountId;
-    // Written as a plain HSAgent_2 writer would: {attrs:{...}} payloads, bare associations, no protocols.
-    const keys = generateIdentity();
-    const agentId = keys.my_id;
-    const vault = (await encryptIdentityVault(keys, PASS)) as unknown as Obj;
-    const { id: vaultId } = await client.putJson({ type: 7002, version: 0, value: { attrs: vault } });
-    const attrs = {
-      agentId,
-      ownerId: account,
-      displayName: "legacy-agent",
-      signPubB64: keys.sign_pub_b64,
-      kxPubB64: keys.kx_pub_b64,
-    };
-    const { id: identityObjId } = await client.putJson({ type: 7001, version: 0, value: { attrs } });
-    await client.putAssociation({
-      type: "has_secret_vault",
-      sourceId: identityObjId,
-      targetId: vaultId,
-      json: {},
-    });
-    await client.putAssociation({
-      type: "owns_agent_identity",
-      sourceId: account,
-      targetId: identityObjId,
-      json: { agentId },
-    });
+    // Written as a plain HSAgent_2 writer would, plus the agentId and display-name links.
+    const { account, keys, agentId, identityObjId } = await writeLegacyIdentity("legacy-agent");
     await client.putAssociation({ type: agentId, sourceId: account, targetId: identityObjId, json: {} });
     await client.putAssociation({
       type: "legacy-agent",
@@ -192,30 +200,7 @@ describe("SUBSTRATE-API.md §6 layout", () => {
   });
 
   it("legacyScan finds identities that only have owns_agent_identity + has_secret_vault (HSAgent_2 provisioning)", async () => {
-    const account = client.accountId;
-    const keys = generateIdentity();
-    const vault = (await encryptIdentityVault(keys, PASS)) as unknown as Obj;
-    const { id: vaultId } = await client.putJson({ type: 7002, version: 0, value: { attrs: vault } });
-    const attrs = {
-      agentId: keys.my_id,
-      ownerId: account,
-      displayName: "owned-only",
-      signPubB64: keys.sign_pub_b64,
-      kxPubB64: keys.kx_pub_b64,
-    };
-    const { id: identityObjId } = await client.putJson({ type: 7001, version: 0, value: { attrs } });
-    await client.putAssociation({
-      type: "has_secret_vault",
-      sourceId: identityObjId,
-      targetId: vaultId,
-      json: {},
-    });
-    await client.putAssociation({
-      type: "owns_agent_identity",
-      sourceId: account,
-      targetId: identityObjId,
-      json: { agentId: keys.my_id },
-    });
+    const { keys, vaultId, identityObjId } = await writeLegacyIdentity("owned-only");
     // Default: not found (misses stay one call).
     expect(await new SubstrateIdentityRegistry(client).hydrate("owned-only", PASS)).toBeNull();
     expect(await new SubstrateIdentityRegistry(client).lookupPeer(keys.my_id)).toBeNull();

@@ -2,18 +2,45 @@
 // the store mistake its own state for another writer's: the next save re-reads the version once
 // and succeeds, instead of throwing SessionConflictError for every later write of that session.
 
-import { SubstrateClient } from "@hsagent/substrate-client";
-import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { SessionConflictError, SubstrateSessionStore } from "../src/index.js";
+import { newClient, type ServerHandle, startServer } from "./helpers/env.js";
 
-let server: RunningSubstrateServer;
+let server: ServerHandle;
 let loseNextUpdateAnswer = false;
 
 beforeAll(async () => {
-  server = await startSubstrateServer({ db: "sqlite::memory:", rateLimit: false, logger: false });
+  server = await startServer("sqlite");
 });
-afterAll(() => server?.close());
+afterAll(() => server?.stop());
+
+/** A JSON error answer, as the substrate (or a proxy in front of it) gives one. */
+const errorAnswer = (status: number, value: unknown): Response =>
+  new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
+
+/** A fetch that hands the first `hs_session-*` link PUT to `intercept` instead of the server. */
+function interceptFirstSessionLink(intercept: (request: Request) => Response): typeof globalThis.fetch {
+  let pending = true;
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const body = request.method === "PUT" ? await request.clone().text() : "";
+    if (pending && request.url.endsWith("/associations") && body.includes("hs_session-")) {
+      pending = false;
+      return intercept(request);
+    }
+    return fetch(request);
+  };
+}
+
+/** A client logged in to `credentials` (registered on first use) that never retries, sending through `fetch`. */
+const clientThrough = (
+  credentials: { username: string; password: string },
+  fetch?: typeof globalThis.fetch,
+) =>
+  newClient(server.url, credentials.username, credentials.password, {
+    retry: { limit: 0 },
+    ...(fetch ? { fetch } : {}),
+  });
 
 const lossyFetch: typeof globalThis.fetch = async (input, init) => {
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
@@ -21,23 +48,16 @@ const lossyFetch: typeof globalThis.fetch = async (input, init) => {
   const answer = await fetch(input, init);
   if (loseNextUpdateAnswer && method === "PUT" && /\/api\/objects\/\d+$/.test(url)) {
     loseNextUpdateAnswer = false;
-    return new Response(JSON.stringify({ error: "lost" }), {
-      status: 502,
-      headers: { "content-type": "application/json" },
-    });
+    return errorAnswer(502, { error: "lost" });
   }
   return answer;
 };
 
 it("a save with a lost answer is followed by saves that succeed (one re-read), and purge works", async () => {
-  const client = new SubstrateClient({
-    baseUrl: server.url,
-    credentials: { username: `u${Date.now().toString(36)}`, password: "pw-uncertain-1" },
-    autoRegister: true,
-    fetch: lossyFetch,
-    retry: { limit: 0 },
-  });
-  await client.login();
+  const client = await clientThrough(
+    { username: `u${Date.now().toString(36)}`, password: "pw-uncertain-1" },
+    lossyFetch,
+  );
   const store = new SubstrateSessionStore(client, "0f0e0d0c-0000-4000-8000-000000000001", "77");
   const record = { role: "responder" as const, peerIdentityObjId: "42", state: "resp_confirm" };
   await store.save(record);
@@ -54,31 +74,14 @@ it("a create whose link lands after the purge (lost answer) does not block the n
   // The first hs_session link PUT is held back and answered 502 at once; the test sends it to the
   // server later, after the purge — as a slow substrate does with a request the client gave up on.
   let held: (() => Promise<void>) | null = null;
-  let holdNextLink = true;
-  const lateFetch: typeof globalThis.fetch = async (input, init) => {
-    const request = new Request(input, init);
-    const body = request.method === "PUT" ? await request.clone().text() : "";
-    if (holdNextLink && request.url.endsWith("/associations") && body.includes("hs_session-")) {
-      holdNextLink = false;
-      held = async () => {
-        await fetch(request);
-      };
-      return new Response(JSON.stringify({ error: "lost" }), {
-        status: 502,
-        headers: { "content-type": "application/json" },
-      });
-    }
-    return fetch(request);
-  };
-  const credentials = { username: `v${Date.now().toString(36)}`, password: "pw-uncertain-2" };
-  const client = new SubstrateClient({
-    baseUrl: server.url,
-    credentials,
-    autoRegister: true,
-    fetch: lateFetch,
-    retry: { limit: 0 },
+  const lateFetch = interceptFirstSessionLink((request) => {
+    held = async () => {
+      await fetch(request);
+    };
+    return errorAnswer(502, { error: "lost" });
   });
-  await client.login();
+  const credentials = { username: `v${Date.now().toString(36)}`, password: "pw-uncertain-2" };
+  const client = await clientThrough(credentials, lateFetch);
   const agentId = "0f0e0d0c-0000-4000-8000-000000000002";
   const store = new SubstrateSessionStore(client, agentId, "78");
   const record = { role: "responder" as const, peerIdentityObjId: "43", state: "resp_confirm" };
@@ -94,8 +97,7 @@ it("a create whose link lands after the purge (lost answer) does not block the n
   expect((await store.list()).map((s) => s.record.state)).toEqual(["resp_exchange"]);
 
   // A second process with the same identity (a twin) is another writer: its state is left alone.
-  const twinClient = new SubstrateClient({ baseUrl: server.url, credentials, retry: { limit: 0 } });
-  await twinClient.login();
+  const twinClient = await clientThrough(credentials);
   const twin = new SubstrateSessionStore(twinClient, agentId, "78");
   await expect(twin.save({ ...record, state: "resp_confirm" })).rejects.toThrow(SessionConflictError);
   expect((await store.list()).map((s) => s.record.state)).toEqual(["resp_exchange"]);
@@ -105,27 +107,13 @@ it("a create whose link lands after the purge (lost answer) does not block the n
 it("a create whose lookup link fails (500) is still purged: no state is left behind", async () => {
   // Only the hs_session link fails; the object and its has_handshake_with link are written — as
   // when the server loses its database connection between the two link writes.
-  let failNextLink = true;
-  const flakyFetch: typeof globalThis.fetch = async (input, init) => {
-    const request = new Request(input, init);
-    const body = request.method === "PUT" ? await request.clone().text() : "";
-    if (failNextLink && request.url.endsWith("/associations") && body.includes("hs_session-")) {
-      failNextLink = false;
-      return new Response(JSON.stringify({ error: "internal error", code: "INTERNAL" }), {
-        status: 500,
-        headers: { "content-type": "application/json" },
-      });
-    }
-    return fetch(request);
-  };
-  const client = new SubstrateClient({
-    baseUrl: server.url,
-    credentials: { username: `w${Date.now().toString(36)}`, password: "pw-uncertain-3" },
-    autoRegister: true,
-    fetch: flakyFetch,
-    retry: { limit: 0 },
-  });
-  await client.login();
+  const flakyFetch = interceptFirstSessionLink(() =>
+    errorAnswer(500, { error: "internal error", code: "INTERNAL" }),
+  );
+  const client = await clientThrough(
+    { username: `w${Date.now().toString(36)}`, password: "pw-uncertain-3" },
+    flakyFetch,
+  );
   const store = new SubstrateSessionStore(client, "0f0e0d0c-0000-4000-8000-000000000003", "79");
   // Looked at through a second instance: list() would teach the first one the state's id.
   const observer = new SubstrateSessionStore(client, "0f0e0d0c-0000-4000-8000-000000000003", "79");

@@ -2,9 +2,7 @@
 // (SQLite in memory, rate limits off) over keep-alive connections, plus the
 // number of TCP connections used. Prints one JSON object on the last line.
 
-import { randomBytes } from "node:crypto";
-import { startSubstrateServer } from "@hsagent/substrate-server";
-import { SubstrateClient } from "../src/index.js";
+import { freshClient, newAccount, startSqlite } from "../test/helpers/substrate.js";
 
 const N = Number(process.env.BENCH_N ?? 400);
 
@@ -26,19 +24,11 @@ async function time(
   return summary(samples);
 }
 
-const server = await startSubstrateServer({ db: "sqlite::memory:", rateLimit: false, logger: false });
+const server = await startSqlite();
 let connections = 0;
-server.app.server.on("connection", () => connections++);
+server.server.app.server.on("connection", () => connections++);
 try {
-  const client = new SubstrateClient({
-    baseUrl: server.url,
-    credentials: {
-      username: `b${randomBytes(4).toString("hex")}`,
-      password: randomBytes(12).toString("hex"),
-    },
-    autoRegister: true,
-  });
-  await client.login();
+  const client = await freshClient(server.url, { credentials: newAccount("b") });
   const { id } = await client.putJson({ type: 7001, version: 0, value: { hello: "world" } });
   const results = {
     n: N,
@@ -54,5 +44,5 @@ try {
   };
   console.log(JSON.stringify(results));
 } finally {
-  await server.close();
+  await server.stop();
 }

@@ -4,10 +4,11 @@
 // advertise the extension (the hosted API), or with HSAGENT_SUBSTRATE_BATCH=off, the same items
 // go out as single calls in order — same results, but neither atomic nor one round-trip.
 
-import { jsonToBytes, toBase64, utf8 } from "./codec.js";
+import type { ServerCapabilities } from "./capabilities.js";
+import { dataOf, toBase64, utf8 } from "./codec.js";
+import type { CallSpec, RequestCore } from "./core.js";
 import { type RequestTarget, SubstrateError, VersionClashError } from "./errors.js";
 import { arr, big, bool, type JsonObject, obj, sbig } from "./shape.js";
-import type { HttpRequest } from "./transport.js";
 import type { BigIntString, JsonValue, PutAssociationInput } from "./types.js";
 
 /** An object id, or `"$<k>"`: the id created by item `k` (an earlier object create) of the same batch. */
@@ -111,11 +112,6 @@ function checkRefs(items: readonly BatchItem[]): void {
   });
 }
 
-function dataOf(item: { data?: Uint8Array; json?: JsonValue }): Uint8Array {
-  if (item.json !== undefined) return jsonToBytes(item.json);
-  return item.data ?? new Uint8Array(0);
-}
-
 /** The wire form of an item (the server validates it like the single call). */
 function wireItem(item: BatchItem): JsonObject {
   switch (item.op) {
@@ -166,23 +162,18 @@ function parseResult(v: JsonValue): BatchResult {
 }
 
 /** The request of a batched call (not idempotent: never retried). */
-export function batchRequest(
-  tenant: string,
-  items: readonly BatchItem[],
-): Omit<HttpRequest, "token"> & { versionClash: true } {
+function batchRequest(tenant: string, items: readonly BatchItem[]): CallSpec & { nullOn404?: false } {
   checkRefs(items);
   return {
-    method: "POST",
-    path: `/api/batch/${encodeURIComponent(tenant)}`,
     route: "POST /api/batch/:tenant",
+    path: `/api/batch/${encodeURIComponent(tenant)}`,
     json: { items: items.map(wireItem) },
-    idempotent: false,
     versionClash: true,
   };
 }
 
 /** Parse the answer of a batched call. */
-export function parseBatchAnswer(body: JsonValue, count: number): BatchResult[] {
+function parseBatchAnswer(body: JsonValue, count: number): BatchResult[] {
   const results = arr(obj(body, "answer").results, "results").map(parseResult);
   if (results.length !== count)
     throw new SubstrateError("batch answer has the wrong length", "INVALID_RESPONSE");
@@ -190,13 +181,39 @@ export function parseBatchAnswer(body: JsonValue, count: number): BatchResult[] 
 }
 
 /** The clashing item's index from a 409 batch answer body (−1 if the server did not say). */
-export function clashIndex(body: unknown): number {
+function clashIndex(body: unknown): number {
   const i = (body as { index?: unknown } | null)?.index;
   return typeof i === "number" && Number.isInteger(i) ? i : -1;
 }
 
+/**
+ * {@link SubstrateClient.batch}: one batched call when `caps` offers the extension, else the
+ * items as `singles` calls in order.
+ */
+export async function sendBatch(
+  core: RequestCore,
+  caps: ServerCapabilities,
+  items: readonly BatchItem[],
+  singles: SingleCalls,
+): Promise<BatchResult[]> {
+  if (items.length === 0) return [];
+  if (!caps.batch) return runSingly(singles, items);
+  if (items.length > caps.batch.maxItems) {
+    throw new SubstrateError(`a batch holds at most ${caps.batch.maxItems} items`, "INVALID_ARGUMENT");
+  }
+  try {
+    const request = batchRequest(core.requireAccount().id, items);
+    return await core.call(request, (b) => parseBatchAnswer(b, items.length));
+  } catch (error) {
+    if (error instanceof VersionClashError && error.status === 409) {
+      throw new BatchClashError(error, error.status, error.body, clashIndex(error.body));
+    }
+    throw error;
+  }
+}
+
 /** Run the items as single calls, in order, resolving `$k` references (the fallback). */
-export async function runSingly(calls: SingleCalls, items: readonly BatchItem[]): Promise<BatchResult[]> {
+async function runSingly(calls: SingleCalls, items: readonly BatchItem[]): Promise<BatchResult[]> {
   checkRefs(items);
   const results: BatchResult[] = [];
   const id = (v: BatchId): string => {

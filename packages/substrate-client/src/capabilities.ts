@@ -2,6 +2,7 @@
 // API extensions it offers. Read once per client (one client talks to one server); a server
 // without the document — the hosted API — offers none, and nothing else changes.
 
+import type { RequestCore } from "./core.js";
 import { int, obj } from "./shape.js";
 import type { JsonValue } from "./types.js";
 
@@ -18,7 +19,7 @@ export interface ServerCapabilities {
 export const NO_CAPABILITIES: ServerCapabilities = { batch: null };
 
 /** Parse the document; anything unexpected means "not offered" (never an error). */
-export function parseCapabilities(body: JsonValue): ServerCapabilities {
+function parseCapabilities(body: JsonValue): ServerCapabilities {
   try {
     const ext = obj(obj(body, "capabilities").extensions ?? {}, "extensions");
     if (ext.batch === undefined || ext.batch === null) return NO_CAPABILITIES;
@@ -27,4 +28,17 @@ export function parseCapabilities(body: JsonValue): ServerCapabilities {
   } catch {
     return NO_CAPABILITIES;
   }
+}
+
+/** Ask the server for its document (no auth); a 404 or any failure means "offers nothing". */
+export function fetchCapabilities(core: RequestCore): Promise<ServerCapabilities> {
+  return core
+    .call(
+      { route: `GET ${CAPABILITIES_PATH}`, path: CAPABILITIES_PATH, auth: false, nullOn404: true },
+      parseCapabilities,
+    )
+    .then(
+      (c) => c ?? NO_CAPABILITIES,
+      () => NO_CAPABILITIES,
+    );
 }

@@ -40,3 +40,9 @@ export function utf8(text: string): Uint8Array {
 export function fromUtf8(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
 }
+
+/** The bytes of an input that carries raw `data` or a `json` value (empty when neither). */
+export function dataOf(input: { readonly data?: Uint8Array; readonly json?: JsonValue }): Uint8Array {
+  if (input.json !== undefined) return jsonToBytes(input.json);
+  return input.data ?? new Uint8Array(0);
+}

@@ -10,7 +10,7 @@ export {
   batchDisabledByEnv,
 } from "./batch.js";
 export { CAPABILITIES_PATH, type ServerCapabilities } from "./capabilities.js";
-export { SubstrateClient, type SubstrateClientOptions } from "./client.js";
+export { SubstrateClient } from "./client.js";
 export { bytesToJson, fromBase64, fromUtf8, jsonToBytes, toBase64, utf8 } from "./codec.js";
 export {
   ApiError,
@@ -22,6 +22,7 @@ export {
   TimeoutError,
   VersionClashError,
 } from "./errors.js";
+export type { SubstrateClientOptions } from "./options.js";
 export {
   backoffDelay,
   type ClientStats,
@@ -30,26 +31,4 @@ export {
   type RequestEvent,
   type RetryOptions,
 } from "./transport.js";
-export type {
-  AccountInfo,
-  AppendResult,
-  AssociateKeyResult,
-  AssociationList,
-  AssociationRecord,
-  AuthMethod,
-  BigIntString,
-  ChainBlock,
-  ChainMetadata,
-  ChainRangeQuery,
-  ChainValidation,
-  Credentials,
-  DeleteResult,
-  JsonObjectRecord,
-  JsonValue,
-  ListAssociationsQuery,
-  ObjectRecord,
-  PutAssociationInput,
-  PutJsonInput,
-  PutObjectInput,
-  RegisterResult,
-} from "./types.js";
+export type * from "./types.js";

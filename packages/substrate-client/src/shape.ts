@@ -4,6 +4,7 @@
 // Bigints are accepted as decimal strings or safe integers (SUBSTRATE-API.md
 // "Bigints travel as decimal strings; accept numbers too").
 
+import { fromBase64 } from "./codec.js";
 import type { JsonValue } from "./types.js";
 
 /** Thrown by the readers; the client turns it into an InvalidResponseError. */
@@ -80,4 +81,11 @@ export function int(v: unknown, what: string): number {
 export function optInt(v: unknown, what: string, fallback: number): number {
   if (v === undefined || v === null) return fallback;
   return int(v, what);
+}
+
+/** `v` as base64 text, decoded. */
+export function b64(v: unknown, what: string): Uint8Array {
+  const bytes = fromBase64(str(v, what));
+  if (!bytes) throw new ShapeError(`${what} is not base64`);
+  return bytes;
 }

@@ -3,8 +3,7 @@
 // the capabilities document asked once per client, a clash as BatchClashError with nothing
 // written, and a server without the document (404) handled as "no extension".
 
-import { randomBytes } from "node:crypto";
-import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import type { TestSubstrate } from "@hsagent/substrate-server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BatchClashError,
@@ -13,31 +12,16 @@ import {
   fromUtf8,
   SubstrateClient,
 } from "../src/index.js";
+import { freshClient, startSqlite } from "./helpers/substrate.js";
 
-let server: RunningSubstrateServer;
+let server: TestSubstrate;
 beforeAll(async () => {
-  server = await startSubstrateServer({
-    db: "sqlite::memory:",
-    rateLimit: false,
-    logger: false,
-    scrypt: { N: 1024, r: 8, p: 1 },
-  });
+  server = await startSqlite();
 });
-afterAll(() => server?.close());
+afterAll(() => server?.stop());
 
-async function fresh(batch?: boolean): Promise<SubstrateClient> {
-  const client = new SubstrateClient({
-    baseUrl: server.url,
-    credentials: {
-      username: `b${randomBytes(6).toString("hex")}`,
-      password: randomBytes(12).toString("hex"),
-    },
-    autoRegister: true,
-    ...(batch === undefined ? {} : { batch }),
-  });
-  await client.login();
-  return client;
-}
+const fresh = (batch?: boolean): Promise<SubstrateClient> =>
+  freshClient(server.url, batch === undefined ? {} : { batch });
 
 const items = (): BatchItem[] => [
   { op: "putObject", type: 7003, version: 0, json: { hello: 1 } },

@@ -2,60 +2,39 @@
 // TLS-terminating proxy with a throwaway self-signed certificate in front of the real server.
 // The certificate is trusted through the documented NODE_EXTRA_CA_CERTS in a child process.
 
-import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { startWithCert, type TlsSubstrate } from "./helpers/tls.js";
 
-let server: RunningSubstrateServer;
+let server: TlsSubstrate;
 let proxy: https.Server;
-let dir: string;
 let tlsRequests = 0;
 
 beforeAll(async () => {
-  server = await startSubstrateServer({
-    db: "sqlite::memory:",
-    rateLimit: false,
-    logger: false,
-    scrypt: { N: 1024, r: 8, p: 1 },
-  });
-  dir = mkdtempSync(join(tmpdir(), "hsagent-tls-"));
-  execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"]
-      .concat(["-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
-      .concat(["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]),
-    { stdio: "ignore" },
-  );
+  server = await startWithCert({ tls: false });
   const target = new URL(server.url);
-  proxy = https.createServer(
-    { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
-    (req, res) => {
-      tlsRequests++;
-      const upstream = http.request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      req.pipe(upstream);
-    },
-  );
+  proxy = https.createServer({ key: server.key, cert: server.ca }, (req, res) => {
+    tlsRequests++;
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(upstream);
+  });
   await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
 });
 
 afterAll(async () => {
   proxy?.close();
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 it("registers, writes and reads an object over https (default node:https transport)", async () => {
@@ -79,7 +58,7 @@ it("registers, writes and reads an object over https (default node:https transpo
     process.execPath,
     ["--import", "tsx", "--input-type=module", "-e", script],
     {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, "cert.pem") },
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: server.certFile },
       encoding: "utf8",
       timeout: 60_000,
     },

@@ -3,7 +3,7 @@
 // agent key, and every endpoint family with its typed results and errors.
 
 import { randomBytes } from "node:crypto";
-import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import type { TestSubstrate } from "@hsagent/substrate-server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ApiError,
@@ -14,45 +14,31 @@ import {
   SubstrateError,
   VersionClashError,
 } from "../src/index.js";
+import { freshClient, newAccount, startSqlite } from "./helpers/substrate.js";
 
 // JWT exp has one-second granularity: 2 s keeps a fresh token valid for at least 1 s.
 const TTL_SECONDS = 2;
-let server: RunningSubstrateServer;
+let server: TestSubstrate;
 let connections = 0;
 
 beforeAll(async () => {
-  server = await startSubstrateServer({
-    db: "sqlite::memory:",
-    rateLimit: false,
-    logger: false,
-    tokenTtlSeconds: TTL_SECONDS,
-    scrypt: { N: 1024, r: 8, p: 1 },
-  });
-  server.app.server.on("connection", () => {
+  server = await startSqlite({ tokenTtlSeconds: TTL_SECONDS });
+  server.server.app.server.on("connection", () => {
     connections++;
   });
 });
-afterAll(() => server?.close());
+afterAll(() => server?.stop());
 
-const uname = (): string => `c${randomBytes(6).toString("hex")}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function fresh(): Promise<{ client: SubstrateClient; username: string; password: string }> {
-  const username = uname();
-  const password = randomBytes(12).toString("hex");
-  const client = new SubstrateClient({
-    baseUrl: server.url,
-    credentials: { username, password },
-    autoRegister: true,
-  });
-  await client.login();
-  return { client, username, password };
+  const account = newAccount();
+  return { client: await freshClient(server.url, { credentials: account }), ...account };
 }
 
 describe("accounts", () => {
   it("auto-registers on the first password login (login → 401 → register → /me), then logs in normally", async () => {
-    const username = uname();
-    const password = randomBytes(12).toString("hex");
+    const { username, password } = newAccount();
     const first = new SubstrateClient({
       baseUrl: server.url,
       credentials: { username, password },
@@ -70,7 +56,9 @@ describe("accounts", () => {
 
   it("without autoRegister an unknown user gets ApiError 401", async () => {
     const client = new SubstrateClient({ baseUrl: server.url });
-    await expect(client.login({ username: uname(), password: "whatever-pw" })).rejects.toMatchObject({
+    await expect(
+      client.login({ username: newAccount().username, password: "whatever-pw" }),
+    ).rejects.toMatchObject({
       status: 401,
     });
   });
@@ -89,8 +77,7 @@ describe("accounts", () => {
   });
 
   it("several processes auto-registering one new account at once all log in to it", async () => {
-    const username = uname();
-    const password = randomBytes(12).toString("hex");
+    const { username, password } = newAccount();
     const clients = Array.from(
       { length: 4 },
       () =>

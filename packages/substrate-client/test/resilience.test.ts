@@ -2,7 +2,7 @@
 // bounded retries on refused connections, timeouts, garbage and oversized
 // bodies, keep-alive connection reuse, and no secrets in errors.
 
-import { createServer } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -13,7 +13,7 @@ import {
   TimeoutError,
   VersionClashError,
 } from "../src/index.js";
-import { answerAuth, json, type ScriptedServer, startScripted } from "./helpers/http-server.js";
+import { answerAuth, closedPort, json, type ScriptedServer, startScripted } from "./helpers/http-server.js";
 
 const PASSWORD = "pw-very-secret-123";
 let servers: ScriptedServer[] = [];
@@ -40,33 +40,36 @@ async function loggedIn(url: string, extra: Partial<ConstructorParameters<typeof
   return client;
 }
 
-async function freePortThatRefuses(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
+/**
+ * A scripted server that answers the login handshake and hands every other request to `answer`
+ * with its 1-based number, and a client logged in to it.
+ */
+async function session(
+  answer: (res: ServerResponse, hit: number, req: IncomingMessage, body: Buffer) => void,
+  extra: Partial<ConstructorParameters<typeof SubstrateClient>[0]> = {},
+): Promise<{ client: SubstrateClient; server: ScriptedServer; hits: () => number }> {
+  let hits = 0;
+  const server = await scripted((req, res, body) => {
+    if (!answerAuth(req, res)) answer(res, ++hits, req, body);
+  });
+  return { client: await loggedIn(server.url, extra), server, hits: () => hits };
 }
 
 describe("429 with Retry-After", () => {
   it("waits the announced second, then succeeds; counts both attempts", async () => {
-    let hits = 0;
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
-      hits++;
-      if (hits === 1) {
+    const { client, hits } = await session((res, hit) => {
+      if (hit === 1) {
         json(res, 429, { error: "slow down" }, { "retry-after": "1" });
         return;
       }
       json(res, 200, { count: 0, associations: [] });
     });
-    const client = await loggedIn(s.url);
     const before = client.stats.requests;
     const t0 = performance.now();
     const list = await client.listAssociations("t", "42");
     const waited = performance.now() - t0;
     expect(list.count).toBe(0);
-    expect(hits).toBe(2);
+    expect(hits()).toBe(2);
     expect(client.stats.requests - before).toBe(2);
     expect(client.stats.retries).toBe(1);
     // Retry-After: 1 → at least ~1 s, far more than the 20 ms backoff configured.
@@ -74,67 +77,54 @@ describe("429 with Retry-After", () => {
   });
 
   it("caps a huge Retry-After at maxRetryAfterMs", async () => {
-    let hits = 0;
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
-      hits++;
-      if (hits === 1) return json(res, 429, { error: "x" }, { "retry-after": "3600" });
-      json(res, 200, { count: 0, associations: [] });
-    });
-    const client = await loggedIn(s.url, { retry: { maxRetryAfterMs: 50, baseDelayMs: 10 } });
+    const { client, hits } = await session(
+      (res, hit) => {
+        if (hit === 1) return json(res, 429, { error: "x" }, { "retry-after": "3600" });
+        json(res, 200, { count: 0, associations: [] });
+      },
+      { retry: { maxRetryAfterMs: 50, baseDelayMs: 10 } },
+    );
     const t0 = performance.now();
     await client.listAssociations("t", "42");
     expect(performance.now() - t0).toBeLessThan(10_000);
-    expect(hits).toBe(2);
+    expect(hits()).toBe(2);
   });
 
   it("does not retry a chain append (not idempotent): typed 429 error", async () => {
-    let appends = 0;
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
-      appends++;
+    const { client, hits } = await session((res) => {
       json(res, 429, { error: "busy", code: "RATE_LIMITED" }, { "retry-after": "0" });
     });
-    const client = await loggedIn(s.url);
     const err = await client.appendBlock("c", 0, "x").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(429);
     expect((err as ApiError).code).toBe("RATE_LIMITED");
-    expect(appends).toBe(1);
+    expect(hits()).toBe(1);
   });
 
   it("does not retry an object create on 503", async () => {
-    let puts = 0;
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
-      puts++;
+    const { client, hits } = await session((res) => {
       json(res, 503, { error: "unavailable" });
     });
-    const client = await loggedIn(s.url);
     await expect(client.putJson({ type: 7001, version: 0, value: {} })).rejects.toMatchObject({
       status: 503,
     });
-    expect(puts).toBe(1);
+    expect(hits()).toBe(1);
   });
 
   it("retries a GET on 503 with backoff until it succeeds", async () => {
-    let hits = 0;
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
-      hits++;
-      if (hits < 3) return json(res, 503, { error: "unavailable" });
+    const { client, hits } = await session((res, hit) => {
+      if (hit < 3) return json(res, 503, { error: "unavailable" });
       json(res, 200, { type: 7001, id: "5", version: 1, data_b64: Buffer.from("{}").toString("base64") });
     });
-    const client = await loggedIn(s.url);
     const obj = await client.getJson(7001, "5");
     expect(obj?.value).toEqual({});
-    expect(hits).toBe(3);
+    expect(hits()).toBe(3);
   });
 });
 
 describe("network failures", () => {
   it("connection refused → NetworkError after bounded retries", async () => {
-    const port = await freePortThatRefuses();
+    const port = await closedPort();
     const client = new SubstrateClient({
       baseUrl: `http://127.0.0.1:${port}`,
       credentials: { username: "u", password: PASSWORD },
@@ -184,8 +174,7 @@ describe("garbage answers", () => {
     const garbage = Buffer.alloc(2 * 1024 * 1024);
     for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 7919) % 251;
     let first = true;
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
+    const { client } = await session((res) => {
       if (first) {
         first = false;
         res.writeHead(200, { "content-type": "application/json", "content-length": garbage.length });
@@ -194,7 +183,6 @@ describe("garbage answers", () => {
       }
       json(res, 200, { count: 0, associations: [] });
     });
-    const client = await loggedIn(s.url);
     const err = await client.listAssociations("t", "42").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidResponseError);
     expect((err as InvalidResponseError).code).toBe("INVALID_RESPONSE");
@@ -202,44 +190,42 @@ describe("garbage answers", () => {
   });
 
   it("invalid JSON → InvalidResponseError", async () => {
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
+    const { client } = await session((res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end('{"count": 1, "associations": [');
     });
-    const client = await loggedIn(s.url);
     await expect(client.listAssociations("t", "42")).rejects.toBeInstanceOf(InvalidResponseError);
   });
 
   it("valid JSON of the wrong shape → InvalidResponseError naming the field", async () => {
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
+    const { client } = await session((res) => {
       json(res, 200, { type: 7001, id: "x-not-an-id", version: 1, data_b64: "" });
     });
-    const client = await loggedIn(s.url);
     const err = await client.getObject(7001, "1").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidResponseError);
     expect((err as Error).message).toContain("id");
   });
 
   it("an answer larger than maxResponseBytes → InvalidResponseError (body not buffered)", async () => {
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
-      json(res, 200, { count: 0, associations: [], pad: "x".repeat(200_000) });
-    });
-    const client = await loggedIn(s.url, { maxResponseBytes: 10_000 });
+    const { client } = await session(
+      (res) => {
+        json(res, 200, { count: 0, associations: [], pad: "x".repeat(200_000) });
+      },
+      { maxResponseBytes: 10_000 },
+    );
     const err = await client.listAssociations("t", "42").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidResponseError);
     expect((err as Error).message).toContain("too large");
   });
 
   it("a non-JSON error page → ApiError with a short text body", async () => {
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
-      res.writeHead(502, { "content-type": "text/html" });
-      res.end(`<html>${"bad gateway ".repeat(1000)}</html>`);
-    });
-    const client = await loggedIn(s.url, { retry: { limit: 0 } });
+    const { client } = await session(
+      (res) => {
+        res.writeHead(502, { "content-type": "text/html" });
+        res.end(`<html>${"bad gateway ".repeat(1000)}</html>`);
+      },
+      { retry: { limit: 0 } },
+    );
     const err = await client.getObject(7001, "1").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe("HTTP_502");
@@ -249,11 +235,9 @@ describe("garbage answers", () => {
 
 describe("version clash", () => {
   it.each([409, 500])("object PUT answered %i → VersionClashError", async (status) => {
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
+    const { client } = await session((res) => {
       json(res, status, { error: "Conflict: version", code: status === 409 ? "VERSION_CLASH" : undefined });
     });
-    const client = await loggedIn(s.url);
     const err = await client.putJson({ type: 7005, id: "9", version: 3, value: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VersionClashError);
     expect((err as VersionClashError).code).toBe("VERSION_CLASH");
@@ -266,22 +250,18 @@ describe("keep-alive", () => {
   // call issued immediately may open a second socket; after that the pool
   // alternates between the two. Without keep-alive this would be 42 sockets.
   it("reuses a constant handful of TCP connections for many sequential calls", async () => {
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
+    const { client, server: s } = await session((res) => {
       json(res, 200, { count: 0, associations: [] });
     });
-    const client = await loggedIn(s.url);
     for (let i = 0; i < 40; i++) await client.listAssociations("t", "42");
     expect(client.stats.requests).toBe(42);
     expect(s.connections).toBeLessThanOrEqual(3); // measured: 2
   });
 
   it("control: a server that closes every connection is seen as one connection per call", async () => {
-    const s = await scripted((req, res) => {
-      if (answerAuth(req, res)) return;
+    const { client, server: s } = await session((res) => {
       json(res, 200, { count: 0, associations: [] }, { connection: "close" });
     });
-    const client = await loggedIn(s.url);
     const before = s.connections;
     for (let i = 0; i < 10; i++) await client.listAssociations("t", "42");
     // (Sockets the login left in the pool may serve a call or two before they close.)

@@ -239,43 +239,32 @@ export const hangAssociationLists: Fault = (req, forward) => {
   return forward(req);
 };
 
+/** `key` whose `method` answers with byte `at` XORed by `mask`; everything else is the key's own. */
+function corrupted<T extends object>(key: T, method: keyof T, at: number, mask: number): T {
+  return new Proxy(key, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      if (prop !== method) return value.bind(target);
+      return (...args: unknown[]) => {
+        const out = value.apply(target, args) as Uint8Array;
+        out[at] = (out[at] ?? 0) ^ mask;
+        return out;
+      };
+    },
+  });
+}
+
 /** Native backend whose Ed25519 signatures have one bit flipped. */
 export const nativeBadSignatures: Backend = {
   ...nativeBackend,
-  generateSigningKey() {
-    const key = nativeBackend.generateSigningKey();
-    return {
-      backend: key.backend,
-      publicKey: key.publicKey,
-      publicKeyB64: key.publicKeyB64,
-      verifyKey: key.verifyKey,
-      exportPrivateKey: () => key.exportPrivateKey(),
-      sign(message: Uint8Array) {
-        const sig = key.sign(message);
-        sig[10] = (sig[10] ?? 0) ^ 0x01;
-        return sig;
-      },
-    };
-  },
+  generateSigningKey: () => corrupted(nativeBackend.generateSigningKey(), "sign", 10, 0x01),
 };
 
 /** noble backend whose X25519 agreement returns garbage. */
 export const nobleBadAgreement: Backend = {
   ...nobleBackend,
-  generateKxKeyPair() {
-    const pair = nobleBackend.generateKxKeyPair();
-    return {
-      backend: pair.backend,
-      publicKey: pair.publicKey,
-      publicKeyB64: pair.publicKeyB64,
-      exportPrivateKey: () => pair.exportPrivateKey(),
-      deriveSharedSecret(peer: Uint8Array) {
-        const out = pair.deriveSharedSecret(peer);
-        out[0] = (out[0] ?? 0) ^ 0xff;
-        return out;
-      },
-    };
-  },
+  generateKxKeyPair: () => corrupted(nobleBackend.generateKxKeyPair(), "deriveSharedSecret", 0, 0xff),
 };
 
 /** Native backend whose scrypt ignores the password (every passphrase opens every vault). */

@@ -1,25 +1,17 @@
-// Real substrate servers for the tests: SQLite in memory, or PostgreSQL in a
-// random schema that is dropped afterwards (never the public schema). Without
-// HSAGENT_TEST_PG_URL the PostgreSQL tests skip, except in CI where they fail.
+// Real substrate servers for the selftest tests: the stores tests' helper, with schemas of our own
+// (`t_selftest_…`). Unless `realistic` is set, password hashing is cheap and rate limits are off.
 
-import { startTestSubstrate, type TestSubstrate, testPgUrl } from "@hsagent/substrate-server/testing";
+import {
+  type ServerOptions,
+  serverDuringTests,
+  serverStarter,
+} from "../../../stores/test/helpers/servers.js";
 
-/** Whether PostgreSQL tests run here; in CI a missing URL is a failure, not a skip. */
-export function pgAvailable(): boolean {
-  return testPgUrl() !== null;
-}
+export { pgAvailable, type ServerHandle } from "../../../stores/test/helpers/servers.js";
 
-/** A running server and how to stop it (and drop its schema). */
-export type ServerHandle = TestSubstrate;
+/** Starts a substrate server on SQLite (in memory) or PostgreSQL (random schema). */
+export const startServer = serverStarter("t_selftest");
 
-/**
- * Starts a substrate server. `realistic` keeps the server's production
- * defaults (scrypt cost, rate limits); otherwise password hashing is cheap and
- * rate limits are off so many runs fit in the test budget.
- */
-export function startServer(
-  backend: "sqlite" | "postgres",
-  options: { realistic?: boolean } = {},
-): Promise<ServerHandle> {
-  return startTestSubstrate(backend, { ...options, schemaPrefix: "t_selftest" });
-}
+/** A server running during the tests of the calling file (or describe block). */
+export const testServer = (backend: "sqlite" | "postgres", options?: ServerOptions) =>
+  serverDuringTests(() => startServer(backend, options));

@@ -43,6 +43,16 @@ export class MemoryBackend {
     this.ownerId = ownerId;
   }
 
+  /** The table of `agentId` in `tables` (one of the maps above), created empty on first use. */
+  tableOf<V>(tables: Map<string, V>, agentId: string, empty: () => V): V {
+    let table = tables.get(agentId);
+    if (table === undefined) {
+      table = empty();
+      tables.set(agentId, table);
+    }
+    return table;
+  }
+
   /** A fresh object id (decimal string). */
   newId(): string {
     return String(this.#nextId++);

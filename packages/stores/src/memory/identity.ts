@@ -5,7 +5,13 @@
 import { encryptIdentityVault, generateIdentity, type IdentityRecord } from "@hsagent/crypto";
 import { IdentityError } from "../errors.js";
 import { assertNamePart, isAgentIdLike } from "../guard.js";
-import { DEFAULT_PROTOCOLS, openVault } from "../identity-codec.js";
+import {
+  checkProtocols,
+  DEFAULT_PROTOCOLS,
+  foundOrProvisioned,
+  openVault,
+  withProtocols,
+} from "../identity-codec.js";
 import type {
   AgentIdentity,
   HydratedAgent,
@@ -69,8 +75,7 @@ export class MemoryIdentityRegistry implements IdentityRegistry {
     options?: ProvisionOptions,
   ): Promise<HydratedAgent & { readonly created: boolean }> {
     const found = await this.hydrate(displayName, passphrase);
-    if (found) return { ...found, created: false };
-    return { ...(await this.provision(displayName, passphrase, options)), created: true };
+    return foundOrProvisioned(found, () => this.provision(displayName, passphrase, options));
   }
 
   async lookupPeer(agentId: string): Promise<AgentIdentity | null> {
@@ -84,15 +89,12 @@ export class MemoryIdentityRegistry implements IdentityRegistry {
     protocols: readonly number[],
     keyAgreements?: readonly string[],
   ): Promise<AgentIdentity> {
+    checkProtocols(protocols);
     const objId = isAgentIdLike(agentId) ? this.#backend.byAgentId.get(agentId) : undefined;
     if (objId === undefined) throw new IdentityError(`unknown agent ${agentId}`, "UNKNOWN_AGENT");
     const entry = this.#backend.identities.get(objId)!;
-    entry.identity = {
-      ...entry.identity,
-      protocols: [...protocols],
-      ...(keyAgreements ? { keyAgreements: [...keyAgreements] } : {}),
-      version: (entry.identity.version ?? 0) + 1,
-    };
+    const next = withProtocols(entry.identity, protocols, keyAgreements);
+    entry.identity = { ...next, version: (entry.identity.version ?? 0) + 1 };
     return entry.identity;
   }
 }

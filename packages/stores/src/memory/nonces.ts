@@ -2,9 +2,14 @@
 // new instance — a "restarted process" — still sees them), with the same TTL
 // cache in front as the substrate store.
 
-import { StoreError } from "../errors.js";
 import { assertObjId } from "../guard.js";
-import { DEFAULT_NONCE_CACHE_TTL_MS, isNonceLike, NonceTtlCache } from "../nonce-cache.js";
+import {
+  checkHandshake,
+  checkNonce,
+  DEFAULT_NONCE_CACHE_TTL_MS,
+  isBelowMark,
+  NonceTtlCache,
+} from "../nonce-cache.js";
 import type { NonceStore } from "../types.js";
 import type { MemoryBackend } from "./backend.js";
 
@@ -21,12 +26,7 @@ export class MemoryNonceStore implements NonceStore {
   }
 
   #table(): Map<string, string> {
-    let table = this.#backend.nonces.get(this.#agentId);
-    if (!table) {
-      table = new Map();
-      this.#backend.nonces.set(this.#agentId, table);
-    }
-    return table;
+    return this.#backend.tableOf(this.#backend.nonces, this.#agentId, () => new Map());
   }
 
   async exists(nonce: string): Promise<boolean> {
@@ -52,17 +52,10 @@ export class MemoryNonceStore implements NonceStore {
     timestampMs: number,
     options: { readonly wholeSecond: boolean },
   ): Promise<boolean> {
-    checkNonce(nonce);
-    assertObjId(peerIdentityObjId, "peerIdentityObjId");
-    checkTimestampMs(timestampMs);
+    checkHandshake(peerIdentityObjId, nonce, timestampMs);
     if (this.#cache.has(nonce)) return false;
-    let marks = this.#backend.marks.get(this.#agentId);
-    if (!marks) {
-      marks = new Map();
-      this.#backend.marks.set(this.#agentId, marks);
-    }
-    const mark = marks.get(peerIdentityObjId);
-    if (mark !== undefined && (timestampMs < mark || (timestampMs === mark && !options.wholeSecond))) {
+    const marks = this.#backend.tableOf(this.#backend.marks, this.#agentId, () => new Map<string, number>());
+    if (isBelowMark(marks.get(peerIdentityObjId), timestampMs, options.wholeSecond)) {
       this.#cache.add(nonce);
       return false;
     }
@@ -83,16 +76,4 @@ export class MemoryNonceStore implements NonceStore {
     }
     return n;
   }
-}
-
-/** Throws `INVALID_ARGUMENT` for a handshake timestamp that is not a plausible epoch-ms value. */
-export function checkTimestampMs(ms: number): void {
-  if (!Number.isSafeInteger(ms) || ms < 0 || ms > 253_402_300_799_999)
-    throw new StoreError("timestamp must be epoch milliseconds within years 1970..9999", "INVALID_ARGUMENT");
-}
-
-/** Throws `INVALID_ARGUMENT` for a nonce that cannot be stored. */
-export function checkNonce(nonce: string): void {
-  if (!isNonceLike(nonce))
-    throw new StoreError("nonce must be 1-200 URL-safe characters", "INVALID_ARGUMENT");
 }

@@ -4,7 +4,7 @@
 
 import { SessionConflictError } from "../errors.js";
 import { assertObjId } from "../guard.js";
-import { checkRecord } from "../session-codec.js";
+import { checkRecord, sessionKey } from "../session-codec.js";
 import type {
   SessionRecord,
   SessionRole,
@@ -13,8 +13,6 @@ import type {
   StoredSession,
 } from "../types.js";
 import type { MemoryBackend, MemorySessionEntry } from "./backend.js";
-
-const keyOf = (role: string, peer: string): string => `${role}|${peer}`;
 
 /** SessionStore over a {@link MemoryBackend}, for one agent. */
 export class MemorySessionStore implements SessionStore {
@@ -32,17 +30,12 @@ export class MemorySessionStore implements SessionStore {
   }
 
   #table(): Map<string, MemorySessionEntry> {
-    let table = this.#backend.sessions.get(this.#agentId);
-    if (!table) {
-      table = new Map();
-      this.#backend.sessions.set(this.#agentId, table);
-    }
-    return table;
+    return this.#backend.tableOf(this.#backend.sessions, this.#agentId, () => new Map());
   }
 
   async save(record: SessionRecord): Promise<StoredSession> {
     checkRecord(record);
-    const key = keyOf(record.role, record.peerIdentityObjId);
+    const key = sessionKey(record.role, record.peerIdentityObjId);
     const table = this.#table();
     const current = table.get(key);
     const handle = this.#handles.get(key);
@@ -73,7 +66,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async load(role: SessionRole, peerIdentityObjId: string): Promise<StoredSession | null> {
-    const key = keyOf(role, assertObjId(peerIdentityObjId, "peerIdentityObjId"));
+    const key = sessionKey(role, assertObjId(peerIdentityObjId, "peerIdentityObjId"));
     const entry = this.#table().get(key);
     if (!entry) {
       this.#handles.delete(key);
@@ -93,7 +86,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async purge(role: SessionRole, peerIdentityObjId: string): Promise<boolean> {
-    const key = keyOf(role, assertObjId(peerIdentityObjId, "peerIdentityObjId"));
+    const key = sessionKey(role, assertObjId(peerIdentityObjId, "peerIdentityObjId"));
     this.#handles.delete(key);
     return this.#table().delete(key);
   }

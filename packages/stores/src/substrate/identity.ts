@@ -24,7 +24,15 @@ import {
 } from "@hsagent/substrate-client";
 import { IdentityError } from "../errors.js";
 import { assertNamePart, isAgentIdLike } from "../guard.js";
-import { DEFAULT_PROTOCOLS, identityJson, openVault, parseIdentity } from "../identity-codec.js";
+import {
+  checkProtocols,
+  DEFAULT_PROTOCOLS,
+  foundOrProvisioned,
+  identityJson,
+  openVault,
+  parseIdentity,
+  withProtocols,
+} from "../identity-codec.js";
 import { HAS_SECRET_VAULT, ObjectTypes, OWNS_AGENT_IDENTITY } from "../layout.js";
 import { FAN_OUT, mapLimit } from "../limit.js";
 import type {
@@ -42,18 +50,6 @@ function assocJson(a: AssociationRecord): JsonValue {
   } catch {
     return {};
   }
-}
-
-function snapshotJson(identity: AgentIdentity): JsonValue {
-  return {
-    agentId: identity.agentId,
-    displayName: identity.displayName,
-    ownerId: identity.ownerId,
-    signPubB64: identity.signPubB64,
-    kxPubB64: identity.kxPubB64,
-    protocols: [...identity.protocols],
-    ...(identity.keyAgreements ? { keyAgreements: [...identity.keyAgreements] } : {}),
-  };
 }
 
 /** Options of {@link SubstrateIdentityRegistry}. */
@@ -178,8 +174,7 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
     options?: ProvisionOptions,
   ): Promise<HydratedAgent & { readonly created: boolean }> {
     const found = await this.hydrate(displayName, passphrase);
-    if (found) return { ...found, created: false };
-    return { ...(await this.#provision(displayName, passphrase, options ?? {})), created: true };
+    return foundOrProvisioned(found, () => this.#provision(displayName, passphrase, options ?? {}));
   }
 
   async #provision(
@@ -224,7 +219,7 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
         type: identity.agentId,
         sourceId: ownerId,
         targetId: identity.identityObjId,
-        json: snapshotJson(identity),
+        json: identityJson(identity),
       }),
     ]);
     await client.putAssociation({
@@ -287,20 +282,14 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
     protocols: readonly number[],
     keyAgreements?: readonly string[],
   ): Promise<AgentIdentity> {
-    if (!protocols.every((p) => Number.isInteger(p) && p > 0 && p < 1000)) {
-      throw new IdentityError("protocols must be small positive integers", "IDENTITY_MALFORMED");
-    }
+    checkProtocols(protocols);
     let current = this.#peers.get(agentId);
     if (!current || current.version === null)
       current = (await this.lookupPeer(agentId, { refresh: true })) ?? undefined;
     if (!current) throw new IdentityError(`unknown agent ${agentId}`, "UNKNOWN_AGENT");
     let written: AgentIdentity | null = null;
     for (let attempt = 0; attempt < 2 && !written; attempt++) {
-      const next = {
-        ...current,
-        protocols: [...protocols],
-        ...(keyAgreements ? { keyAgreements: [...keyAgreements] } : {}),
-      };
+      const next = withProtocols(current, protocols, keyAgreements);
       try {
         await this.#client.putJson({
           type: ObjectTypes.AgentIdentity,
@@ -321,7 +310,7 @@ export class SubstrateIdentityRegistry implements IdentityRegistry {
       type: identity.agentId,
       sourceId: this.#client.accountId,
       targetId: identity.identityObjId,
-      json: snapshotJson(identity),
+      json: identityJson(identity),
     });
     this.#remember(identity);
     return identity;

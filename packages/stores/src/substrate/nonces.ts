@@ -25,8 +25,13 @@ import type { BatchingAuditLog } from "../audit-core.js";
 import { assertObjId } from "../guard.js";
 import { CHAIN_SHARD, HAS_NONCE_SPARE, nonceAssocType, nonceJournalChain, ObjectTypes } from "../layout.js";
 import { FAN_OUT, mapLimit } from "../limit.js";
-import { checkNonce, checkTimestampMs } from "../memory/nonces.js";
-import { DEFAULT_NONCE_CACHE_TTL_MS, isNonceLike, NonceTtlCache } from "../nonce-cache.js";
+import {
+  checkHandshake,
+  checkNonce,
+  DEFAULT_NONCE_CACHE_TTL_MS,
+  isNonceLike,
+  NonceTtlCache,
+} from "../nonce-cache.js";
 import type { NonceStore } from "../types.js";
 import { isOwnBlock } from "./foreign.js";
 import { SubstrateReplayMarks } from "./replay-marks.js";
@@ -82,9 +87,7 @@ export class SubstrateNonceStore implements NonceStore {
     timestampMs: number,
     options: { readonly wholeSecond: boolean },
   ): Promise<boolean> {
-    checkNonce(nonce);
-    assertObjId(peerIdentityObjId, "peerIdentityObjId");
-    checkTimestampMs(timestampMs);
+    checkHandshake(peerIdentityObjId, nonce, timestampMs);
     return this.#marks.admit(peerIdentityObjId, nonce, timestampMs, options.wholeSecond);
   }
 

@@ -11,7 +11,7 @@ import { type BatchItem, type SubstrateClient, VersionClashError } from "@hsagen
 import type { BatchingAuditLog } from "../audit-core.js";
 import { StoreError } from "../errors.js";
 import { auditChain, CHAIN_SHARD, ObjectTypes, replayMarkAssocType } from "../layout.js";
-import type { NonceTtlCache } from "../nonce-cache.js";
+import { isBelowMark, type NonceTtlCache } from "../nonce-cache.js";
 
 /** A peer's mark as last read or written by this process. */
 interface Mark {
@@ -60,9 +60,7 @@ export class SubstrateReplayMarks {
     if (this.#cache.has(nonce)) return false;
     for (let attempt = 0; attempt <= CLASH_RETRIES; attempt++) {
       const mark = this.#marks.has(peer) ? (this.#marks.get(peer) ?? null) : await this.#load(peer);
-      // Whole-second senders (HSAgent_2, v1) may send two handshakes within one second: an equal
-      // timestamp passes for them unless this process saw the nonce (PROTOCOL.md §8).
-      if (mark && (ms < mark.ms || (ms === mark.ms && !wholeSecond))) {
+      if (isBelowMark(mark?.ms, ms, wholeSecond)) {
         this.#cache.add(nonce);
         return false;
       }

@@ -23,7 +23,7 @@ import { SessionConflictError } from "../errors.js";
 import { assertObjId } from "../guard.js";
 import { HAS_HANDSHAKE_WITH, ObjectTypes, sessionAssocType } from "../layout.js";
 import { FAN_OUT, mapLimit } from "../limit.js";
-import { checkRecord, parseSession, sessionJson, sessionWriter } from "../session-codec.js";
+import { checkRecord, parseSession, sessionJson, sessionKey, sessionWriter } from "../session-codec.js";
 import type {
   JsonValue,
   SessionRecord,
@@ -32,8 +32,6 @@ import type {
   SessionStoreOptions,
   StoredSession,
 } from "../types.js";
-
-const keyOf = (role: string, peer: string): string => `${role}|${peer}`;
 
 /** SessionStore of one agent over a logged-in client. */
 export class SubstrateSessionStore implements SessionStore {
@@ -65,7 +63,7 @@ export class SubstrateSessionStore implements SessionStore {
   async save(record: SessionRecord): Promise<StoredSession> {
     checkRecord(record);
     const { role, peerIdentityObjId: peer } = record;
-    const key = keyOf(role, peer);
+    const key = sessionKey(role, peer);
     const value = sessionJson(record, this.#agentId, this.#writer);
     let handle = this.#handles.get(key);
     if (handle?.uncertain) {
@@ -139,7 +137,7 @@ export class SubstrateSessionStore implements SessionStore {
 
   async load(role: SessionRole, peerIdentityObjId: string): Promise<StoredSession | null> {
     assertObjId(peerIdentityObjId, "peerIdentityObjId");
-    const key = keyOf(role, peerIdentityObjId);
+    const key = sessionKey(role, peerIdentityObjId);
     const { associations } = await this.#client.listAssociations(
       sessionAssocType(role, peerIdentityObjId),
       this.#identityObjId,
@@ -161,7 +159,7 @@ export class SubstrateSessionStore implements SessionStore {
     const out: StoredSession[] = [];
     for (const stored of read) {
       if (!stored) continue;
-      this.#handles.set(keyOf(stored.record.role, stored.record.peerIdentityObjId), {
+      this.#handles.set(sessionKey(stored.record.role, stored.record.peerIdentityObjId), {
         objId: stored.objId,
         version: stored.version,
       });
@@ -172,7 +170,7 @@ export class SubstrateSessionStore implements SessionStore {
 
   async purge(role: SessionRole, peerIdentityObjId: string): Promise<boolean> {
     assertObjId(peerIdentityObjId, "peerIdentityObjId");
-    const key = keyOf(role, peerIdentityObjId);
+    const key = sessionKey(role, peerIdentityObjId);
     const objId = this.#handles.get(key)?.objId;
     if (!objId) {
       // Not ours yet: delete every state linked for this key (duplicates included).

@@ -112,6 +112,19 @@ export function identityContract(name: string, makeEnv: EnvFactory): void {
       expect((await (await env.newRegistry()).hydrate("proto", PASS))!.identity.protocols).toEqual([2, 1]);
     });
 
+    it.each([[[0]], [[1.5]], [[1000]], [[2, -1]]])(
+      "publishProtocols(%j) → IDENTITY_MALFORMED, and the published protocols stay",
+      async (protocols) => {
+        const env = await makeEnv();
+        const reg = await env.newRegistry();
+        const me = await reg.provision("proto-bad", PASS, { protocols: [1] });
+        await expect(reg.publishProtocols(me.identity.agentId, protocols)).rejects.toMatchObject({
+          code: "IDENTITY_MALFORMED",
+        });
+        expect((await reg.lookupPeer(me.identity.agentId, { refresh: true }))!.protocols).toEqual([1]);
+      },
+    );
+
     it("rejects display names that are not URL-safe", async () => {
       const env = await makeEnv();
       const reg = await env.newRegistry();

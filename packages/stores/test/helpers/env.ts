@@ -5,8 +5,7 @@
 // restarted process would get.
 
 import { randomBytes } from "node:crypto";
-import { SubstrateClient } from "@hsagent/substrate-client";
-import { startTestSubstrate, type TestSubstrate, testPgUrl } from "@hsagent/substrate-server/testing";
+import { SubstrateClient, type SubstrateClientOptions } from "@hsagent/substrate-client";
 import {
   type AgentStores,
   createMemoryStores,
@@ -16,6 +15,9 @@ import {
   MemoryIdentityRegistry,
   SubstrateIdentityRegistry,
 } from "../../src/index.js";
+import { serverStarter } from "./servers.js";
+
+export { pgAvailable, type ServerHandle } from "./servers.js";
 
 /** One account's worth of stores. */
 export interface StoreEnv {
@@ -49,28 +51,15 @@ export function memoryEnv(): EnvFactory {
   };
 }
 
-/** Whether PG tests run here; in CI a missing URL is a failure, not a skip. */
-export function pgAvailable(): boolean {
-  return testPgUrl() !== null;
-}
-
-/** A running test server and how to stop it (and drop its schema). */
-export type ServerHandle = TestSubstrate;
-
-/** Starts a server on SQLite (in memory) or PostgreSQL (random schema). */
-export function startServer(
-  backend: "sqlite" | "postgres",
-  extra: { tokenTtlSeconds?: number } = {},
-): Promise<ServerHandle> {
-  return startTestSubstrate(backend, { ...extra, schemaPrefix: "t_stores" });
-}
+/** Starts a server on SQLite (in memory) or PostgreSQL (random schema `t_stores_…`). */
+export const startServer = serverStarter("t_stores");
 
 /** A logged-in client on a new or existing account. */
 export async function newClient(
   url: string,
   username: string,
   password: string,
-  extra: { fetch?: typeof globalThis.fetch } = {},
+  extra: Partial<Omit<SubstrateClientOptions, "baseUrl" | "credentials">> = {},
 ): Promise<SubstrateClient> {
   const client = new SubstrateClient({
     baseUrl: url,

@@ -2,7 +2,7 @@
 // per request; the helper counts requests and TCP connections.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
 
@@ -82,4 +82,13 @@ export function answerAuth(req: IncomingMessage, res: ServerResponse, jwt = "jwt
     return true;
   }
   return false;
+}
+
+/** A loopback port that was free a moment ago: nothing listens on it, so connecting is refused. */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
