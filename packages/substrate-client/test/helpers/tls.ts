@@ -1,9 +1,9 @@
 // A substrate serving HTTPS with a throwaway self-signed certificate (made with openssl at test
-// time, see packages/relay/test/tls-cert.ts), for the tests of this package and of selftest.
+// time, see tooling/test-support), for the tests of this package and of selftest.
 
 import { rmSync } from "node:fs";
 import { startTestSubstrate, type TestSubstrate } from "@hsagent/substrate-server/testing";
-import { makeTestCert } from "../../../relay/test/tls-cert.js";
+import { makeTestCert } from "@hsagent/test-support";
 
 /** A running HTTPS substrate, the PEM of its certificate, and that certificate's file. */
 export interface TlsSubstrate extends TestSubstrate {
@@ -18,8 +18,8 @@ export interface TlsSubstrate extends TestSubstrate {
 /** A certificate for localhost/127.0.0.1, and a SQLite substrate serving HTTPS with it (`tls`) or not. */
 export async function startWithCert(options: { tls: boolean }): Promise<TlsSubstrate> {
   const cert = makeTestCert();
-  const ca = cert.cert.toString("utf8");
-  const key = cert.key.toString("utf8");
+  const ca = cert.cert;
+  const key = cert.key;
   const tls = options.tls ? { tls: { cert: ca, key } } : {};
   const running = await startTestSubstrate("sqlite", tls);
   return {
