@@ -173,7 +173,7 @@ describe("hsagentd", () => {
     writeFileSync(bad, JSON.stringify({ agents: [], relay: "x" }));
     const b = start(["--config", bad], {});
     expect((await b.done).code).toBe(2);
-    expect(b.out.stderr).toMatch(/field "relay" must be HOST:PORT/);
+    expect(b.out.stderr).toMatch(/relay must be HOST:PORT or tls:\/\/HOST:PORT/);
 
     const good = join(dir, "good.json");
     writeFileSync(good, JSON.stringify({ substrate: substrate.url, agents: ["a"], http: { port: 0 } }));

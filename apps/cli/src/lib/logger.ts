@@ -2,9 +2,8 @@
 // key=value") written by a tiny pino destination, so no extra pretty-printer is needed.
 // Fields named like secrets are redacted by pino before anything is written.
 
+import { type LogFormat, scrub } from "@hsagent/config";
 import { type DestinationStream, type Logger, pino } from "pino";
-import type { LogFormat } from "./config.js";
-import { scrub } from "./secrets.js";
 
 const LEVELS: Record<number, string> = {
   10: "TRACE",

@@ -1,10 +1,10 @@
 // `hsagent substrate serve`: run the substrate API server (SQLite or PostgreSQL) until a signal.
 
+import { registerSecret } from "@hsagent/config";
 import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base.js";
 import { CliError, UsageError } from "../../lib/errors.js";
-import { registerSecret } from "../../lib/secrets.js";
 import { waitForSignal } from "../../lib/signals.js";
 import { readTlsFlags } from "../../lib/tls-files.js";
 
