@@ -11,6 +11,7 @@ import {
   fieldError,
   HOST_RE,
   isObj,
+  type JsonObj,
   NAME_RE,
   optBool,
   optInt,
@@ -66,152 +67,144 @@ const HSAGENT_KEYS = new Set([
   "protocol",
 ]);
 
+/** Fields one section of the file sets (undefined: not set there). */
+type Section = { -readonly [K in keyof FileConfig]?: FileConfig[K] | undefined };
+
+/** `o` without its undefined fields, so that a later section only overrides what it sets. */
+function set(o: Section): Section {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** HSAgent_2's top-level `host` and `port`: the relay. */
+function relaySection(raw: JsonObj, file: string): Section {
+  const host = optString(raw, "host", "host", file);
+  if (host !== undefined && !HOST_RE.test(host)) throw fieldError(file, "host", "a host name or IP address");
+  return { relayHost: host, relayPort: optInt(raw, "port", "port", file, 1, 65535) };
+}
+
+/** HSAgent_2's `api`: the substrate URL and a username with password. */
+function apiSection(raw: JsonObj, file: string): Section {
+  const api = optObj(raw, "api", "api", file);
+  if (!api) return {};
+  const base = optString(api, "base_url", "api.base_url", file);
+  const substrateUrl = base === undefined ? undefined : checkUrl(base, "api.base_url", file);
+  const creds = optObj(api, "credentials", "api.credentials", file);
+  if (!creds) return { substrateUrl };
+  const username = optString(creds, "username", "api.credentials.username", file);
+  const password = optString(creds, "password", "api.credentials.password", file);
+  if ((username === undefined) !== (password === undefined)) {
+    const missing = username === undefined ? "username" : "password";
+    throw fieldError(file, `api.credentials.${missing}`, "set when the other credential is set");
+  }
+  if (username === undefined || password === undefined) return { substrateUrl };
+  if (!NAME_RE.test(username))
+    throw fieldError(file, "api.credentials.username", "URL-safe ([A-Za-z0-9_.~-])");
+  registerSecret(password);
+  return { substrateUrl, credentials: { username, password }, holdsSecrets: true };
+}
+
+/** HSAgent_2's `hyper_parameters`: the line limit and the reconnect delay. */
+function hyperSection(raw: JsonObj, file: string): Section {
+  const hyper = optObj(raw, "hyper_parameters", "hyper_parameters", file);
+  if (!hyper) return {};
+  const receiver = optObj(hyper, "receiver", "hyper_parameters.receiver", file);
+  const maxLineBytes =
+    receiver &&
+    optInt(
+      receiver,
+      "max_bytes_per_line",
+      "hyper_parameters.receiver.max_bytes_per_line",
+      file,
+      256,
+      64 * 1024 * 1024,
+    );
+  const reconnection = optObj(hyper, "reconnection", "hyper_parameters.reconnection", file);
+  const v = reconnection?.retry_delay_seconds;
+  if (v !== undefined && v !== null && (typeof v !== "number" || !(v >= 0) || v > 3600)) {
+    throw fieldError(
+      file,
+      "hyper_parameters.reconnection.retry_delay_seconds",
+      "a number of seconds in 0..3600",
+    );
+  }
+  return {
+    protocol: maxLineBytes === undefined ? {} : { maxLineBytes },
+    reconnectDelayMs: typeof v === "number" ? Math.round(v * 1000) : undefined,
+  };
+}
+
+/** Our own `hsagent` section; its protocol constants are added to `protocol`. */
+function hsagentSection(
+  raw: JsonObj,
+  file: string,
+  protocol: Partial<Record<ProtocolConstant, number>>,
+): Section {
+  const ours = optObj(raw, "hsagent", "hsagent", file);
+  if (!ours) return {};
+  for (const key of Object.keys(ours)) {
+    if (!HSAGENT_KEYS.has(key)) {
+      throw new ConfigError(
+        `config file ${file}: unknown field "hsagent.${key}" (known: ${[...HSAGENT_KEYS].join(", ")})`,
+        file,
+        `hsagent.${key}`,
+      );
+    }
+  }
+  const name = optString(ours, "name", "hsagent.name", file);
+  if (name !== undefined && !NAME_RE.test(name))
+    throw fieldError(file, "hsagent.name", "URL-safe ([A-Za-z0-9_.~-])");
+  const relay = optString(ours, "relay", "hsagent.relay", file);
+  const nats =
+    relay === undefined ? undefined : (natsRelaySetting(relay, "hsagent.relay", file) ?? undefined);
+  const hp =
+    relay !== undefined && nats === undefined ? parseRelaySetting(relay, "hsagent.relay", file) : null;
+  const relayCaFile = optString(ours, "relay_ca_file", "hsagent.relay_ca_file", file);
+  const sub = optString(ours, "substrate_url", "hsagent.substrate_url", file);
+  const substrateUrl = sub === undefined ? undefined : checkUrl(sub, "hsagent.substrate_url", file);
+  const ca = optString(ours, "ca_file", "hsagent.ca_file", file);
+  const vaultPassphrase = optString(ours, "vault_passphrase", "hsagent.vault_passphrase", file);
+  registerSecret(vaultPassphrase);
+  const apiKey = optString(ours, "api_key", "hsagent.api_key", file);
+  registerSecret(apiKey);
+  const allowLegacy = optBool(ours, "allow_legacy", "hsagent.allow_legacy", file);
+  const pq = optBool(ours, "pq", "hsagent.pq", file);
+  const logFormat = optString(ours, "log_format", "hsagent.log_format", file);
+  if (logFormat !== undefined && logFormat !== "pretty" && logFormat !== "json")
+    throw fieldError(file, "hsagent.log_format", '"pretty" or "json"');
+  const proto = optObj(ours, "protocol", "hsagent.protocol", file);
+  if (proto) parseProtocolSection(proto, "hsagent.protocol", file, protocol);
+  return {
+    name,
+    nats,
+    ...(hp ? { relayHost: hp.host, relayPort: hp.port, relayTls: hp.tls } : {}),
+    relayCaFile,
+    substrateUrl,
+    caFile: ca === undefined ? undefined : resolve(dirname(file), ca),
+    vaultPassphrase,
+    credentials: apiKey === undefined ? undefined : { key: apiKey },
+    allowLegacy,
+    pq,
+    logFormat: logFormat as LogFormat | undefined,
+    holdsSecrets: vaultPassphrase !== undefined || apiKey !== undefined,
+  };
+}
+
 /** Validate the parsed JSON of a config file. Unknown top-level fields are ignored (HSAgent_2 has many). */
 export function parseConfigObject(raw: unknown, file: string): FileConfig {
   if (!isObj(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`, file);
-  let holdsSecrets = false;
-  let relayHost: string | undefined;
-  let relayTls: boolean | undefined;
-  let relayCaFile: string | undefined;
-  const hostText = optString(raw, "host", "host", file);
-  if (hostText !== undefined) {
-    if (!HOST_RE.test(hostText)) throw fieldError(file, "host", "a host name or IP address");
-    relayHost = hostText;
-  }
-  let relayPort = optInt(raw, "port", "port", file, 1, 65535);
-  let nats: string | undefined;
-  let substrateUrl: string | undefined;
-  let caFile: string | undefined;
-  let credentials: Credentials | undefined;
-
-  const api = optObj(raw, "api", "api", file);
-  if (api) {
-    const base = optString(api, "base_url", "api.base_url", file);
-    if (base !== undefined) substrateUrl = checkUrl(base, "api.base_url", file);
-    const creds = optObj(api, "credentials", "api.credentials", file);
-    if (creds) {
-      const username = optString(creds, "username", "api.credentials.username", file);
-      const password = optString(creds, "password", "api.credentials.password", file);
-      if ((username === undefined) !== (password === undefined)) {
-        const missing = username === undefined ? "username" : "password";
-        throw fieldError(file, `api.credentials.${missing}`, "set when the other credential is set");
-      }
-      if (username !== undefined && password !== undefined) {
-        if (!NAME_RE.test(username))
-          throw fieldError(file, "api.credentials.username", "URL-safe ([A-Za-z0-9_.~-])");
-        registerSecret(password);
-        credentials = { username, password };
-        holdsSecrets = true;
-      }
-    }
-  }
-
-  let maxLineBytes: number | undefined;
-  let reconnectDelayMs: number | undefined;
-  const hyper = optObj(raw, "hyper_parameters", "hyper_parameters", file);
-  if (hyper) {
-    const receiver = optObj(hyper, "receiver", "hyper_parameters.receiver", file);
-    if (receiver) {
-      maxLineBytes = optInt(
-        receiver,
-        "max_bytes_per_line",
-        "hyper_parameters.receiver.max_bytes_per_line",
-        file,
-        256,
-        64 * 1024 * 1024,
-      );
-    }
-    const reconnection = optObj(hyper, "reconnection", "hyper_parameters.reconnection", file);
-    if (reconnection) {
-      const v = reconnection.retry_delay_seconds;
-      if (v !== undefined && v !== null) {
-        if (typeof v !== "number" || !(v >= 0) || v > 3600) {
-          throw fieldError(
-            file,
-            "hyper_parameters.reconnection.retry_delay_seconds",
-            "a number of seconds in 0..3600",
-          );
-        }
-        reconnectDelayMs = Math.round(v * 1000);
-      }
-    }
-  }
-
-  const protocol: Partial<Record<ProtocolConstant, number>> = {};
-  if (maxLineBytes !== undefined) protocol.maxLineBytes = maxLineBytes;
-  let name: string | undefined;
-  let vaultPassphrase: string | undefined;
-  let allowLegacy: boolean | undefined;
-  let pq: boolean | undefined;
-  let logFormat: LogFormat | undefined;
-  const ours = optObj(raw, "hsagent", "hsagent", file);
-  if (ours) {
-    for (const key of Object.keys(ours)) {
-      if (!HSAGENT_KEYS.has(key)) {
-        throw new ConfigError(
-          `config file ${file}: unknown field "hsagent.${key}" (known: ${[...HSAGENT_KEYS].join(", ")})`,
-          file,
-          `hsagent.${key}`,
-        );
-      }
-    }
-    name = optString(ours, "name", "hsagent.name", file);
-    if (name !== undefined && !NAME_RE.test(name))
-      throw fieldError(file, "hsagent.name", "URL-safe ([A-Za-z0-9_.~-])");
-    const relay = optString(ours, "relay", "hsagent.relay", file);
-    nats = relay === undefined ? undefined : (natsRelaySetting(relay, "hsagent.relay", file) ?? undefined);
-    if (relay !== undefined && nats === undefined) {
-      const hp = parseRelaySetting(relay, "hsagent.relay", file);
-      relayHost = hp.host;
-      relayPort = hp.port;
-      relayTls = hp.tls;
-    }
-    relayCaFile = optString(ours, "relay_ca_file", "hsagent.relay_ca_file", file);
-    const sub = optString(ours, "substrate_url", "hsagent.substrate_url", file);
-    if (sub !== undefined) substrateUrl = checkUrl(sub, "hsagent.substrate_url", file);
-    const ca = optString(ours, "ca_file", "hsagent.ca_file", file);
-    if (ca !== undefined) caFile = resolve(dirname(file), ca);
-    vaultPassphrase = optString(ours, "vault_passphrase", "hsagent.vault_passphrase", file);
-    if (vaultPassphrase !== undefined) {
-      registerSecret(vaultPassphrase);
-      holdsSecrets = true;
-    }
-    const apiKey = optString(ours, "api_key", "hsagent.api_key", file);
-    if (apiKey !== undefined) {
-      registerSecret(apiKey);
-      holdsSecrets = true;
-      credentials = { key: apiKey };
-    }
-    allowLegacy = optBool(ours, "allow_legacy", "hsagent.allow_legacy", file);
-    pq = optBool(ours, "pq", "hsagent.pq", file);
-    const lf = optString(ours, "log_format", "hsagent.log_format", file);
-    if (lf !== undefined) {
-      if (lf !== "pretty" && lf !== "json")
-        throw fieldError(file, "hsagent.log_format", '"pretty" or "json"');
-      logFormat = lf;
-    }
-    const proto = optObj(ours, "protocol", "hsagent.protocol", file);
-    if (proto) parseProtocolSection(proto, "hsagent.protocol", file, protocol);
-  }
-
+  const top = relaySection(raw, file);
+  const api = apiSection(raw, file);
+  const hyper = hyperSection(raw, file);
+  const protocol = { ...hyper.protocol };
+  const ours = hsagentSection(raw, file, protocol);
   return {
+    ...set(top),
+    ...set(api),
+    ...set(hyper),
+    ...set(ours),
     file,
-    ...(relayHost !== undefined ? { relayHost } : {}),
-    ...(relayPort !== undefined ? { relayPort } : {}),
-    ...(relayTls ? { relayTls } : {}),
-    ...(relayCaFile !== undefined ? { relayCaFile } : {}),
-    ...(nats !== undefined ? { nats } : {}),
-    ...(substrateUrl !== undefined ? { substrateUrl } : {}),
-    ...(caFile !== undefined ? { caFile } : {}),
-    ...(credentials !== undefined ? { credentials } : {}),
-    ...(vaultPassphrase !== undefined ? { vaultPassphrase } : {}),
-    ...(name !== undefined ? { name } : {}),
-    ...(allowLegacy !== undefined ? { allowLegacy } : {}),
-    ...(pq !== undefined ? { pq } : {}),
-    ...(logFormat !== undefined ? { logFormat } : {}),
-    ...(reconnectDelayMs !== undefined ? { reconnectDelayMs } : {}),
     protocol,
-    holdsSecrets,
+    holdsSecrets: Boolean(api.holdsSecrets || ours.holdsSecrets),
   };
 }
 
