@@ -149,7 +149,7 @@ export function useTestWorld(
     world = { dir, substrate: await startSubstrateServer({ db: `sqlite:${join(dir, "s.db")}`, port: 0 }) };
     if (options.relay !== false) world = { ...world, relay: await startRelay({ port: 0 }) };
     ready(world as TestWorld);
-  });
+  }, 60_000); // starting a substrate server takes seconds on a loaded machine
   afterAll(async () => {
     await world.relay?.close();
     await world.substrate?.close();
