@@ -6,21 +6,7 @@ import { dirname, resolve } from "node:path";
 import type { Credentials } from "@hsagent/substrate-client";
 import type { LogFormat } from "./env.js";
 import { ConfigError } from "./errors.js";
-import {
-  checkUrl,
-  fieldError,
-  HOST_RE,
-  isObj,
-  type JsonObj,
-  NAME_RE,
-  optBool,
-  optInt,
-  optObj,
-  optString,
-  type ProtocolConstant,
-  parseProtocolSection,
-  readJsonFile,
-} from "./fields.js";
+import * as fields from "./fields.js";
 import { natsRelaySetting, parseRelaySetting } from "./relay-setting.js";
 import { registerSecret } from "./secrets.js";
 
@@ -46,7 +32,7 @@ export interface FileConfig {
   /** `hsagent.pq`: offer the hybrid post-quantum key agreement. */
   readonly pq?: boolean;
   readonly logFormat?: LogFormat;
-  readonly protocol: Partial<Record<ProtocolConstant, number>>;
+  readonly protocol: Partial<Record<fields.ProtocolConstant, number>>;
   /** `hyper_parameters.reconnection.retry_delay_seconds`, in ms. */
   readonly reconnectDelayMs?: number;
   /** True when the file holds a password, key or passphrase. */
@@ -76,41 +62,42 @@ function set(o: Section): Section {
 }
 
 /** HSAgent_2's top-level `host` and `port`: the relay. */
-function relaySection(raw: JsonObj, file: string): Section {
-  const host = optString(raw, "host", "host", file);
-  if (host !== undefined && !HOST_RE.test(host)) throw fieldError(file, "host", "a host name or IP address");
-  return { relayHost: host, relayPort: optInt(raw, "port", "port", file, 1, 65535) };
+function relaySection(raw: fields.JsonObj, file: string): Section {
+  const host = fields.optString(raw, "host", "host", file);
+  if (host !== undefined && !fields.HOST_RE.test(host))
+    throw fields.fieldError(file, "host", "a host name or IP address");
+  return { relayHost: host, relayPort: fields.optInt(raw, "port", "port", file, 1, 65535) };
 }
 
 /** HSAgent_2's `api`: the substrate URL and a username with password. */
-function apiSection(raw: JsonObj, file: string): Section {
-  const api = optObj(raw, "api", "api", file);
+function apiSection(raw: fields.JsonObj, file: string): Section {
+  const api = fields.optObj(raw, "api", "api", file);
   if (!api) return {};
-  const base = optString(api, "base_url", "api.base_url", file);
-  const substrateUrl = base === undefined ? undefined : checkUrl(base, "api.base_url", file);
-  const creds = optObj(api, "credentials", "api.credentials", file);
+  const base = fields.optString(api, "base_url", "api.base_url", file);
+  const substrateUrl = base === undefined ? undefined : fields.checkUrl(base, "api.base_url", file);
+  const creds = fields.optObj(api, "credentials", "api.credentials", file);
   if (!creds) return { substrateUrl };
-  const username = optString(creds, "username", "api.credentials.username", file);
-  const password = optString(creds, "password", "api.credentials.password", file);
+  const username = fields.optString(creds, "username", "api.credentials.username", file);
+  const password = fields.optString(creds, "password", "api.credentials.password", file);
   if ((username === undefined) !== (password === undefined)) {
     const missing = username === undefined ? "username" : "password";
-    throw fieldError(file, `api.credentials.${missing}`, "set when the other credential is set");
+    throw fields.fieldError(file, `api.credentials.${missing}`, "set when the other credential is set");
   }
   if (username === undefined || password === undefined) return { substrateUrl };
-  if (!NAME_RE.test(username))
-    throw fieldError(file, "api.credentials.username", "URL-safe ([A-Za-z0-9_.~-])");
+  if (!fields.NAME_RE.test(username))
+    throw fields.fieldError(file, "api.credentials.username", "URL-safe ([A-Za-z0-9_.~-])");
   registerSecret(password);
   return { substrateUrl, credentials: { username, password }, holdsSecrets: true };
 }
 
 /** HSAgent_2's `hyper_parameters`: the line limit and the reconnect delay. */
-function hyperSection(raw: JsonObj, file: string): Section {
-  const hyper = optObj(raw, "hyper_parameters", "hyper_parameters", file);
+function hyperSection(raw: fields.JsonObj, file: string): Section {
+  const hyper = fields.optObj(raw, "hyper_parameters", "hyper_parameters", file);
   if (!hyper) return {};
-  const receiver = optObj(hyper, "receiver", "hyper_parameters.receiver", file);
+  const receiver = fields.optObj(hyper, "receiver", "hyper_parameters.receiver", file);
   const maxLineBytes =
     receiver &&
-    optInt(
+    fields.optInt(
       receiver,
       "max_bytes_per_line",
       "hyper_parameters.receiver.max_bytes_per_line",
@@ -118,10 +105,10 @@ function hyperSection(raw: JsonObj, file: string): Section {
       256,
       64 * 1024 * 1024,
     );
-  const reconnection = optObj(hyper, "reconnection", "hyper_parameters.reconnection", file);
+  const reconnection = fields.optObj(hyper, "reconnection", "hyper_parameters.reconnection", file);
   const v = reconnection?.retry_delay_seconds;
   if (v !== undefined && v !== null && (typeof v !== "number" || !(v >= 0) || v > 3600)) {
-    throw fieldError(
+    throw fields.fieldError(
       file,
       "hyper_parameters.reconnection.retry_delay_seconds",
       "a number of seconds in 0..3600",
@@ -135,11 +122,11 @@ function hyperSection(raw: JsonObj, file: string): Section {
 
 /** Our own `hsagent` section; its protocol constants are added to `protocol`. */
 function hsagentSection(
-  raw: JsonObj,
+  raw: fields.JsonObj,
   file: string,
-  protocol: Partial<Record<ProtocolConstant, number>>,
+  protocol: Partial<Record<fields.ProtocolConstant, number>>,
 ): Section {
-  const ours = optObj(raw, "hsagent", "hsagent", file);
+  const ours = fields.optObj(raw, "hsagent", "hsagent", file);
   if (!ours) return {};
   for (const key of Object.keys(ours)) {
     if (!HSAGENT_KEYS.has(key)) {
@@ -150,29 +137,29 @@ function hsagentSection(
       );
     }
   }
-  const name = optString(ours, "name", "hsagent.name", file);
-  if (name !== undefined && !NAME_RE.test(name))
-    throw fieldError(file, "hsagent.name", "URL-safe ([A-Za-z0-9_.~-])");
-  const relay = optString(ours, "relay", "hsagent.relay", file);
+  const name = fields.optString(ours, "name", "hsagent.name", file);
+  if (name !== undefined && !fields.NAME_RE.test(name))
+    throw fields.fieldError(file, "hsagent.name", "URL-safe ([A-Za-z0-9_.~-])");
+  const relay = fields.optString(ours, "relay", "hsagent.relay", file);
   const nats =
     relay === undefined ? undefined : (natsRelaySetting(relay, "hsagent.relay", file) ?? undefined);
   const hp =
     relay !== undefined && nats === undefined ? parseRelaySetting(relay, "hsagent.relay", file) : null;
-  const relayCaFile = optString(ours, "relay_ca_file", "hsagent.relay_ca_file", file);
-  const sub = optString(ours, "substrate_url", "hsagent.substrate_url", file);
-  const substrateUrl = sub === undefined ? undefined : checkUrl(sub, "hsagent.substrate_url", file);
-  const ca = optString(ours, "ca_file", "hsagent.ca_file", file);
-  const vaultPassphrase = optString(ours, "vault_passphrase", "hsagent.vault_passphrase", file);
+  const relayCaFile = fields.optString(ours, "relay_ca_file", "hsagent.relay_ca_file", file);
+  const sub = fields.optString(ours, "substrate_url", "hsagent.substrate_url", file);
+  const substrateUrl = sub === undefined ? undefined : fields.checkUrl(sub, "hsagent.substrate_url", file);
+  const ca = fields.optString(ours, "ca_file", "hsagent.ca_file", file);
+  const vaultPassphrase = fields.optString(ours, "vault_passphrase", "hsagent.vault_passphrase", file);
   registerSecret(vaultPassphrase);
-  const apiKey = optString(ours, "api_key", "hsagent.api_key", file);
+  const apiKey = fields.optString(ours, "api_key", "hsagent.api_key", file);
   registerSecret(apiKey);
-  const allowLegacy = optBool(ours, "allow_legacy", "hsagent.allow_legacy", file);
-  const pq = optBool(ours, "pq", "hsagent.pq", file);
-  const logFormat = optString(ours, "log_format", "hsagent.log_format", file);
+  const allowLegacy = fields.optBool(ours, "allow_legacy", "hsagent.allow_legacy", file);
+  const pq = fields.optBool(ours, "pq", "hsagent.pq", file);
+  const logFormat = fields.optString(ours, "log_format", "hsagent.log_format", file);
   if (logFormat !== undefined && logFormat !== "pretty" && logFormat !== "json")
-    throw fieldError(file, "hsagent.log_format", '"pretty" or "json"');
-  const proto = optObj(ours, "protocol", "hsagent.protocol", file);
-  if (proto) parseProtocolSection(proto, "hsagent.protocol", file, protocol);
+    throw fields.fieldError(file, "hsagent.log_format", '"pretty" or "json"');
+  const proto = fields.optObj(ours, "protocol", "hsagent.protocol", file);
+  if (proto) fields.parseProtocolSection(proto, "hsagent.protocol", file, protocol);
   return {
     name,
     nats,
@@ -191,7 +178,7 @@ function hsagentSection(
 
 /** Validate the parsed JSON of a config file. Unknown top-level fields are ignored (HSAgent_2 has many). */
 export function parseConfigObject(raw: unknown, file: string): FileConfig {
-  if (!isObj(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`, file);
+  if (!fields.isObj(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`, file);
   const top = relaySection(raw, file);
   const api = apiSection(raw, file);
   const hyper = hyperSection(raw, file);
@@ -210,6 +197,6 @@ export function parseConfigObject(raw: unknown, file: string): FileConfig {
 
 /** Read and validate a config file. */
 export function loadConfigFile(path: string): FileConfig {
-  const { file, raw } = readJsonFile(path);
+  const { file, raw } = fields.readJsonFile(path);
   return parseConfigObject(raw, file);
 }
