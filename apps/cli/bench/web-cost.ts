@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { openPage } from "../test/browser.js";
-import { startCli, waitFor } from "../test/helpers.js";
+import { startCli, upWithWebArgs, waitFor } from "../test/helpers.js";
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 20);
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 20);
@@ -62,17 +62,7 @@ async function pageWeight(url: string): Promise<{ files: number; gzipBytes: numb
 const names = Array.from({ length: AGENTS }, (_, i) => `a${String(i + 1).padStart(2, "0")}`);
 const dir = mkdtempSync(join(tmpdir(), "hsagent-webcost-"));
 const up = startCli([
-  "up",
-  "--web",
-  "127.0.0.1:0",
-  "--agents",
-  names.join(","),
-  "--data-dir",
-  join(dir, "data"),
-  "--relay-port",
-  "0",
-  "--substrate-port",
-  "0",
+  ...upWithWebArgs(names.join(","), join(dir, "data")),
   "--register-interval-ms",
   process.env.BENCH_REGISTER_MS ?? "3000",
 ]);

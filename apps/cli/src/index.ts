@@ -1,6 +1,7 @@
 // Public API of @hsagent/cli beside the `hsagent` bin: configuration loading (flags > env >
 // config file > defaults, HSAgent_2's client_config.json accepted as is) and the typed errors,
-// for the daemon and for embedders that want the same rules.
+// for embedders that want the same rules. The loader itself lives in @hsagent/config (shared with
+// the daemon); these are its re-exports, kept for existing users of @hsagent/cli.
 
 export {
   credentialsFromEnv,
@@ -13,10 +14,11 @@ export {
   type ProtocolConstant,
   parseConfigObject,
   parseHostPort,
+  registerSecret,
   resolveSettings,
   type Settings,
   type SettingsFlags,
-} from "./lib/config.js";
+  scrub,
+} from "@hsagent/config";
 export { describeError, type ErrorReport } from "./lib/describe-error.js";
 export { CliError, ConfigError, EXIT_FAILURE, EXIT_USAGE, UsageError } from "./lib/errors.js";
-export { registerSecret, scrub } from "./lib/secrets.js";

@@ -53,28 +53,30 @@ describe("precedence: flags > env > file > defaults", () => {
     }),
   );
 
-  it("defaults alone", () => {
-    const s = resolveSettings({}, {});
-    expect(s.relay).toEqual({ host: "127.0.0.1", port: 8888 });
-    expect(s.substrateUrl).toBe("http://127.0.0.1:7780");
-    expect(s.name).toBeNull();
-    expect(s.credentials).toBeNull();
-    expect(s.logFormat).toBe("pretty");
-  });
-
-  it("the file overrides defaults", () => {
-    const s = resolveSettings({ config: file }, {});
-    expect(s.relay).toEqual({ host: "10.1.1.1", port: 9000 });
-    expect(s.substrateUrl).toBe("http://file.example:1");
-    expect(s.name).toBe("fromfile");
-    expect(s.logFormat).toBe("json");
-    expect(s.protocol.exchangeLimit).toBe(5);
-  });
-
-  it("the environment overrides the file, and HSAGENT_CONFIG names the file", () => {
-    const s = resolveSettings(
-      {},
-      {
+  it.each([
+    {
+      what: "defaults alone",
+      flags: {},
+      env: {},
+      relay: { host: "127.0.0.1", port: 8888 },
+      expected: { substrateUrl: "http://127.0.0.1:7780", name: null, credentials: null, logFormat: "pretty" },
+    },
+    {
+      what: "the file overrides defaults",
+      flags: { config: file },
+      env: {},
+      relay: { host: "10.1.1.1", port: 9000 },
+      expected: {
+        substrateUrl: "http://file.example:1",
+        name: "fromfile",
+        logFormat: "json",
+        protocol: { exchangeLimit: 5 },
+      },
+    },
+    {
+      what: "the environment overrides the file, and HSAGENT_CONFIG names the file",
+      flags: {},
+      env: {
         HSAGENT_CONFIG: file,
         HSAGENT_RELAY: "relay.env:7000",
         HSAGENT_SUBSTRATE_URL: "http://env.example:2",
@@ -83,29 +85,31 @@ describe("precedence: flags > env > file > defaults", () => {
         HSAGENT_USERNAME: "u",
         HSAGENT_PASSWORD: "envpassword",
       },
-    );
-    expect(s.relay).toEqual({ host: "relay.env", port: 7000 });
-    expect(s.substrateUrl).toBe("http://env.example:2");
-    expect(s.name).toBe("fromenv");
-    expect(s.protocol.exchangeLimit).toBe(7);
-    expect(s.credentials).toEqual({ username: "u", password: "envpassword" });
-  });
-
-  it("flags override the environment", () => {
-    const s = resolveSettings(
-      {
+      relay: { host: "relay.env", port: 7000 },
+      expected: {
+        substrateUrl: "http://env.example:2",
+        name: "fromenv",
+        protocol: { exchangeLimit: 7 },
+        credentials: { username: "u", password: "envpassword" },
+      },
+    },
+    {
+      what: "flags override the environment",
+      flags: {
         config: file,
         relay: "[::1]:7001",
         substrate: "http://flag.example:3/",
         name: "fromflag",
         exchangeLimit: 2,
       },
-      { HSAGENT_RELAY: "relay.env:7000", HSAGENT_NAME: "fromenv", HSAGENT_EXCHANGE_LIMIT: "7" },
-    );
-    expect(s.relay).toEqual({ host: "::1", port: 7001 });
-    expect(s.substrateUrl).toBe("http://flag.example:3");
-    expect(s.name).toBe("fromflag");
-    expect(s.protocol.exchangeLimit).toBe(2);
+      env: { HSAGENT_RELAY: "relay.env:7000", HSAGENT_NAME: "fromenv", HSAGENT_EXCHANGE_LIMIT: "7" },
+      relay: { host: "::1", port: 7001 },
+      expected: { substrateUrl: "http://flag.example:3", name: "fromflag", protocol: { exchangeLimit: 2 } },
+    },
+  ])("$what", ({ flags, env, relay, expected }) => {
+    const s = resolveSettings(flags, env);
+    expect(s.relay).toEqual(relay);
+    expect(s).toMatchObject(expected);
   });
 
   it("an API key in the environment wins over file credentials", () => {

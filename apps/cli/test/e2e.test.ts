@@ -3,15 +3,13 @@
 // @hsagent/cli build` (the root `pnpm test` builds everything before vitest).
 
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RelayServer, startRelay } from "@hsagent/relay";
+import type { RelayServer } from "@hsagent/relay";
 import { SubstrateClient } from "@hsagent/substrate-client";
-import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasStack, jsonLines, runCli, startCli, waitFor } from "./helpers.js";
+import type { RunningSubstrateServer } from "@hsagent/substrate-server";
+import { describe, expect, it } from "vitest";
+import { hasStack, jsonLines, runCli, startCli, useTestWorld, waitFor } from "./helpers.js";
 
 const PASSWORD = "Sup3r-Secret-Pw-4711";
 const PASSPHRASE = "Vault-Passphrase-0815-xyz";
@@ -47,17 +45,7 @@ function writeClientConfig(
   return file;
 }
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "hsagent-cli-e2e-"));
-  substrate = await startSubstrateServer({ db: `sqlite:${join(dir, "substrate.db")}`, port: 0 });
-  relay = await startRelay({ port: 0 });
-});
-
-afterAll(async () => {
-  await relay?.close();
-  await substrate?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+useTestWorld("hsagent-cli-e2e-", (w) => ({ dir, substrate, relay } = w));
 
 describe("hsagent up", () => {
   it("--sessions 2 --json on a fresh data dir exits 0 with >= 2 sessions for the pair; inspect-session shows the audit trail", async () => {

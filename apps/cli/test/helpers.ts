@@ -1,7 +1,15 @@
-// Test helpers: run the BUILT `hsagent` binary as a child process with a clean environment.
+// Test helpers of the apps (the daemon's tests import them too): run a BUILT bin (`hsagent`,
+// `hsagentd`) as a child process with a clean environment, and a world of a real substrate
+// server (SQLite) and relay in a temporary directory for one test file.
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type RelayServer, startRelay } from "@hsagent/relay";
+import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import { afterAll, beforeAll } from "vitest";
 
 /** Path of bin/run.js. */
 export const BIN = fileURLToPath(new URL("../bin/run.js", import.meta.url));
@@ -14,10 +22,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The parent's environment without any HSAGENT_* variable, plus `extra`. */
+/** The parent's environment without any HSAGENT_* / HSAGENTD_* variable, plus `extra`. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("HSAGENT_")) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("HSAGENT")) env[k] = v;
   return { ...env, NO_COLOR: "1", ...extra };
 }
 
@@ -33,7 +41,16 @@ export function startCli(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): CliChild {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return startBin(BIN, args, options);
+}
+
+/** Start `node bin args...` with a clean environment plus `options.env`, collecting its output. */
+export function startBin(
+  bin: string,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): CliChild {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: cleanEnv(options.env),
     cwd: options.cwd ?? process.cwd(),
     stdio: ["ignore", "pipe", "pipe"],
@@ -49,6 +66,23 @@ export function startCli(
     child.on("close", (code, signal) => resolve({ code, signal, ...out }));
   });
   return { child, out, done };
+}
+
+/** `hsagent up` with the fleet page on any port, `agents` (comma-separated) and a fresh relay and substrate. */
+export function upWithWebArgs(agents: string, dataDir: string): string[] {
+  return [
+    "up",
+    "--web",
+    "127.0.0.1:0",
+    "--agents",
+    agents,
+    "--data-dir",
+    dataDir,
+    "--relay-port",
+    "0",
+    "--substrate-port",
+    "0",
+  ];
 }
 
 /** Run `hsagent args...` to completion (killed after `timeoutMs`). */
@@ -89,4 +123,36 @@ export function jsonLines(text: string): Record<string, unknown>[] {
 /** True if `text` looks like it holds a stack trace. */
 export function hasStack(text: string): boolean {
   return /^\s+at .+[(:]\d+/m.test(text);
+}
+
+/** A real substrate server (SQLite) and, unless turned off, a relay, in a temporary directory. */
+export interface TestWorld {
+  readonly dir: string;
+  readonly substrate: RunningSubstrateServer;
+  /** Absent with `{ relay: false }`. */
+  readonly relay: RelayServer;
+}
+
+/**
+ * Start a {@link TestWorld} before the test file's tests (`ready` receives it) and tear it down
+ * after them: relay, substrate server, directory.
+ */
+export function useTestWorld(
+  prefix: string,
+  ready: (world: TestWorld) => void,
+  options: { relay?: boolean } = {},
+): void {
+  let world: Partial<TestWorld> = {};
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    world = { dir };
+    world = { dir, substrate: await startSubstrateServer({ db: `sqlite:${join(dir, "s.db")}`, port: 0 }) };
+    if (options.relay !== false) world = { ...world, relay: await startRelay({ port: 0 }) };
+    ready(world as TestWorld);
+  }, 60_000); // starting a substrate server takes seconds on a loaded machine
+  afterAll(async () => {
+    await world.relay?.close();
+    await world.substrate?.close();
+    if (world.dir) await rm(world.dir, { recursive: true, force: true });
+  });
 }

@@ -111,17 +111,9 @@ describe("hsagent over an https:// substrate", () => {
     }
     await new Promise((r) => setTimeout(r, 1000));
 
+    const inspectArgs = ["inspect-session", "--config", cfg, "--ca-file", certFile, "--name", "alpha"];
     const inspect = async () => {
-      const r = await runCli([
-        "inspect-session",
-        "--config",
-        cfg,
-        "--ca-file",
-        certFile,
-        "--name",
-        "alpha",
-        "--json",
-      ]);
+      const r = await runCli([...inspectArgs, "--json"]);
       expect(r.code, r.stderr).toBe(0);
       return JSON.parse(r.stdout).agents[0] as { agentId: string; foreign: number; auditChainValid: boolean };
     };
@@ -159,15 +151,7 @@ describe("hsagent over an https:// substrate", () => {
     await mallory.appendBlock(chain, 0, forged, { tenant: USERNAME });
     const after = await inspect();
     expect(after.foreign).toBe(1);
-    const human = await runCli([
-      "inspect-session",
-      "--config",
-      cfg,
-      "--ca-file",
-      certFile,
-      "--name",
-      "alpha",
-    ]);
+    const human = await runCli(inspectArgs);
     expect(human.stdout).toMatch(
       /1 foreign block\(s\) in the audit chain, written by another account \(mallory\)/,
     );

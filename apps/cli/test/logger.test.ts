@@ -1,9 +1,9 @@
 // Loggers: secrets are redacted by field name and scrubbed from any text, in both formats.
 
 import { Writable } from "node:stream";
+import { registerSecret } from "@hsagent/config";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../src/lib/logger.js";
-import { registerSecret } from "../src/lib/secrets.js";
 
 function sink(): { stream: Writable; text: () => string } {
   let buf = "";

@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { resolveSettings } from "@hsagent/config";
 import { afterAll, describe, expect, it } from "vitest";
-import { resolveSettings } from "../src/lib/config.js";
 import { ConfigError } from "../src/lib/errors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hsagent-nats-setting-"));

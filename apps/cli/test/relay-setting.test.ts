@@ -4,10 +4,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseRelaySetting, relayTlsOptions, resolveSettings } from "@hsagent/config";
 import { describe, expect, it } from "vitest";
-import { resolveSettings } from "../src/lib/config.js";
 import { ConfigError } from "../src/lib/errors.js";
-import { parseRelaySetting, relayTlsOptions } from "../src/lib/relay-setting.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hsagent-relay-setting-"));
 

@@ -38,18 +38,21 @@ function handshake(port: number, ca?: string | Buffer): Promise<string> {
   });
 }
 
+/** `hsagent relay serve` on any port with the test certificate and `keyFile` as its key. */
+const tlsRelayArgs = (keyFile: string) => [
+  "relay",
+  "serve",
+  "--port",
+  "0",
+  "--tls-cert",
+  cert.certFile,
+  "--tls-key",
+  keyFile,
+];
+
 describe("hsagent relay serve --tls-cert/--tls-key", () => {
   it("serves TLS; two agents given tls://HOST:PORT and --ca-file complete sessions", async () => {
-    const relay = startCli([
-      "relay",
-      "serve",
-      "--port",
-      "0",
-      "--tls-cert",
-      cert.certFile,
-      "--tls-key",
-      cert.keyFile,
-    ]);
+    const relay = startCli(tlsRelayArgs(cert.keyFile));
     const agents: ReturnType<typeof startCli>[] = [];
     try {
       await waitFor(() => /relay listening on /.test(relay.out.stdout), 30_000, "relay listening");
@@ -99,16 +102,7 @@ describe("hsagent relay serve --tls-cert/--tls-key", () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("not tls://");
-    const bad = await runCli([
-      "relay",
-      "serve",
-      "--port",
-      "0",
-      "--tls-cert",
-      cert.certFile,
-      "--tls-key",
-      join(dir, "nope.pem"),
-    ]);
+    const bad = await runCli(tlsRelayArgs(join(dir, "nope.pem")));
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("cannot read the TLS certificate or key");
   }, 60_000);

@@ -11,7 +11,7 @@ import { connectRelay } from "@hsagent/relay";
 import { afterAll, describe, expect, it } from "vitest";
 import { defaultWebArg } from "../src/lib/web.js";
 import { CHROMIUM, openPage, type WatchedPage } from "./browser.js";
-import { type CliChild, runCli, startCli, waitFor } from "./helpers.js";
+import { type CliChild, runCli, startCli, upWithWebArgs, waitFor } from "./helpers.js";
 
 const ARTIFACTS = fileURLToPath(new URL("../../../artifacts/", import.meta.url));
 
@@ -29,19 +29,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")("hsagent up 
 
   it("shows three agents, a growing session total and a forged message's rejection reason", async () => {
     const t0 = Date.now();
-    up = startCli([
-      "up",
-      "--web",
-      "127.0.0.1:0",
-      "--agents",
-      "alpha,beta,gamma",
-      "--data-dir",
-      join(dir, "data"),
-      "--relay-port",
-      "0",
-      "--substrate-port",
-      "0",
-    ]);
+    up = startCli(upWithWebArgs("alpha,beta,gamma", join(dir, "data")));
     const out = up.out;
     const line = () => /^fleet view: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(out.stdout);
     await waitFor(() => line() !== null || up?.child.exitCode !== null, 60_000, "the fleet view line");

@@ -5,22 +5,32 @@
 
 import http from "node:http";
 import { type Agent, createAgent } from "@hsagent/agent";
-import type { Transport } from "@hsagent/relay";
+import {
+  agentConfigFrom,
+  credentialsFromEnv as envCredentials,
+  relayTlsOptions,
+  vaultPassphraseFromEnv,
+} from "@hsagent/config";
+import { CodedError, type Transport } from "@hsagent/relay";
 import { type Credentials, SubstrateClient } from "@hsagent/substrate-client";
 import type { Logger } from "pino";
 import type { DaemonConfig } from "./config.js";
 import { DaemonMetrics } from "./metrics.js";
 import { startDaemonWeb } from "./web.js";
 
-/** Why the daemon cannot start; `code` is machine-readable. */
-export class DaemonError extends Error {
-  /** `NO_CREDENTIALS`, `NO_PASSPHRASE`, `HTTP_LISTEN`, `AGENT_START`. */
-  readonly code: string;
+/** Machine-readable reasons the daemon cannot start. */
+export type DaemonErrorCode =
+  | "NO_CREDENTIALS"
+  | "NO_PASSPHRASE"
+  | "HTTP_LISTEN"
+  | "AGENT_START"
+  /** The fleet page failed (`WEB_` + the fleet view's code). */
+  | `WEB_${string}`;
 
-  constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "DaemonError";
-    this.code = code;
+/** Why the daemon cannot start; `code` is machine-readable. */
+export class DaemonError extends CodedError<DaemonErrorCode> {
+  constructor(message: string, code: DaemonErrorCode, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 
@@ -46,12 +56,13 @@ export interface Daemon {
   stop(): Promise<{ purged: number }>;
 }
 
-/** Substrate credentials from the environment (API key, or username + password). */
+/**
+ * Substrate credentials from the environment (API key, or username + password), read by the
+ * shared loader of @hsagent/config; none is a DaemonError `NO_CREDENTIALS`.
+ */
 export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
-  if (env.HSAGENT_API_KEY) return { key: env.HSAGENT_API_KEY };
-  if (env.HSAGENT_USERNAME && env.HSAGENT_PASSWORD) {
-    return { username: env.HSAGENT_USERNAME, password: env.HSAGENT_PASSWORD };
-  }
+  const credentials = envCredentials(env);
+  if (credentials) return credentials;
   throw new DaemonError(
     "no substrate credentials: set HSAGENT_USERNAME and HSAGENT_PASSWORD, or HSAGENT_API_KEY",
     "NO_CREDENTIALS",
@@ -71,9 +82,17 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
   const env = options.env ?? process.env;
   const log = options.logger;
   const credentials = credentialsFromEnv(env);
-  const passphrase = env.HSAGENT_VAULT_PASSPHRASE;
+  const passphrase = vaultPassphraseFromEnv(env);
   if (!passphrase)
     throw new DaemonError("no vault passphrase: set HSAGENT_VAULT_PASSPHRASE", "NO_PASSPHRASE");
+  const { config: agentConfig, relay: relayOptions } = agentConfigFrom(
+    config.protocol,
+    config.allowLegacy,
+    undefined,
+    config.pq,
+  );
+  const relay = { host: config.relay.host, port: config.relay.port, ...relayOptions };
+  if (config.nats === null) Object.assign(relay, relayTlsOptions(config.relay, config.relayCaFile));
   const startedAt = Date.now();
   const entries: Entry[] = [];
   let stopping = false;
@@ -162,10 +181,10 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
       const transport = config.nats === null ? undefined : await openNats(config.nats, client, env, name);
       const agent = createAgent({
         name,
-        ...(transport ? { transport } : { relay: { host: config.relay.host, port: config.relay.port } }),
+        ...(transport ? { transport } : { relay }),
         substrate: { client },
         vaultPassphrase: passphrase,
-        config: { ...config.protocol, allowLegacy: config.allowLegacy },
+        config: agentConfig,
         logger: log,
       });
       const entry: Entry = { name, agent, started: false, ...(transport ? { transport } : {}) };

@@ -34,6 +34,28 @@ export interface AgentSample {
 
 const OUTCOMES = ["started", "established", "closed", "aborted"] as const;
 
+/** The per-agent counters of {@link AgentSample}, each exposed as `hsagent_<snake_case>_total`. */
+type CountedField =
+  | "substrateCalls"
+  | "relayReconnects"
+  | "droppedUnknownPeers"
+  | "legacyRefusals"
+  | "legacyIgnored"
+  | "rejectionAuditBlocks"
+  | "rejectionWarnsSuppressed";
+
+/** Help text of each per-agent counter, in exposition order. */
+const PER_AGENT_COUNTERS: Readonly<Record<CountedField, string>> = {
+  substrateCalls: "Substrate HTTP requests made by the agent.",
+  relayReconnects: "Relay reconnects of the agent's TCP client.",
+  droppedUnknownPeers: "Messages dropped because the sender is not registered in the account.",
+  legacyRefusals:
+    "Refusals of a peer that speaks only protocol v1 while legacy is off (each starts a back-off).",
+  legacyIgnored: "Registers and confirms of refused v1-only peers ignored during their back-off.",
+  rejectionAuditBlocks: "Aggregated rejection audit blocks (one per peer, reason and minute at most).",
+  rejectionWarnsSuppressed: "Rejection warn lines left out by the per-peer budget (2 a minute).",
+};
+
 /** The daemon's registry: agent counters collected at scrape time plus the handshake histogram. */
 export class DaemonMetrics {
   readonly registry = new Registry();
@@ -116,43 +138,10 @@ export class DaemonMetrics {
       ["agent", "reason"],
       (a) => Object.entries(a.rejections).map(([reason, v]) => [{ agent: a.agent, reason }, v]),
     );
-    mirror("hsagent_substrate_calls_total", "Substrate HTTP requests made by the agent.", ["agent"], (a) => [
-      [{ agent: a.agent }, a.substrateCalls],
-    ]);
-    mirror(
-      "hsagent_relay_reconnects_total",
-      "Relay reconnects of the agent's TCP client.",
-      ["agent"],
-      (a) => [[{ agent: a.agent }, a.relayReconnects]],
-    );
-    mirror(
-      "hsagent_dropped_unknown_peers_total",
-      "Messages dropped because the sender is not registered in the account.",
-      ["agent"],
-      (a) => [[{ agent: a.agent }, a.droppedUnknownPeers]],
-    );
-    const perAgent = (name: string, help: string, pick: (a: AgentSample) => number | undefined) =>
-      mirror(name, help, ["agent"], (a) => [[{ agent: a.agent }, pick(a) ?? 0]]);
-    perAgent(
-      "hsagent_legacy_refusals_total",
-      "Refusals of a peer that speaks only protocol v1 while legacy is off (each starts a back-off).",
-      (a) => a.legacyRefusals,
-    );
-    perAgent(
-      "hsagent_legacy_ignored_total",
-      "Registers and confirms of refused v1-only peers ignored during their back-off.",
-      (a) => a.legacyIgnored,
-    );
-    perAgent(
-      "hsagent_rejection_audit_blocks_total",
-      "Aggregated rejection audit blocks (one per peer, reason and minute at most).",
-      (a) => a.rejectionAuditBlocks,
-    );
-    perAgent(
-      "hsagent_rejection_warns_suppressed_total",
-      "Rejection warn lines left out by the per-peer budget (2 a minute).",
-      (a) => a.rejectionWarnsSuppressed,
-    );
+    for (const [field, help] of Object.entries(PER_AGENT_COUNTERS) as [CountedField, string][]) {
+      const name = `hsagent_${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`;
+      mirror(name, help, ["agent"], (a) => [[{ agent: a.agent }, a[field] ?? 0]]);
+    }
   }
 
   /** Record one handshake of `agent`, in seconds (negative or non-finite values are ignored). */

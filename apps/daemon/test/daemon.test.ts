@@ -2,17 +2,15 @@
 // server (SQLite) and relay: /healthz, /readyz, /metrics counting sessions, then SIGTERM →
 // exit 0 within 5 s with no session state left in the substrate.
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RelayServer, startRelay } from "@hsagent/relay";
+import type { RelayServer } from "@hsagent/relay";
 import { SubstrateIdentityRegistry, SubstrateSessionStore } from "@hsagent/stores";
 import { SubstrateClient } from "@hsagent/substrate-client";
-import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningSubstrateServer } from "@hsagent/substrate-server";
+import { describe, expect, it } from "vitest";
+import { startBin, useTestWorld } from "../../cli/test/helpers.js";
 
 const BIN = fileURLToPath(new URL("../dist/bin/hsagentd.js", import.meta.url));
 const PASSWORD = "Daemon-Secret-Pw-31337";
@@ -22,41 +20,10 @@ let dir: string;
 let substrate: RunningSubstrateServer;
 let relay: RelayServer;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "hsagentd-"));
-  substrate = await startSubstrateServer({ db: `sqlite:${join(dir, "s.db")}`, port: 0 });
-  relay = await startRelay({ port: 0 });
-});
+useTestWorld("hsagentd-", (w) => ({ dir, substrate, relay } = w));
 
-afterAll(async () => {
-  await relay?.close();
-  await substrate?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-function env(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("HSAGENT")) out[k] = v;
-  return { ...out, ...extra };
-}
-
-function start(args: string[], extraEnv: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], {
-    env: env(extraEnv),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const out = { stdout: "", stderr: "" };
-  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-    out.stdout += d;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-    out.stderr += d;
-  });
-  const done = new Promise<{ code: number | null; at: number }>((resolve) =>
-    child.on("close", (code) => resolve({ code, at: Date.now() })),
-  );
-  return { child, out, done };
-}
+/** Start the built `hsagentd args...` with a clean environment plus `env`. */
+const start = (args: string[], env: Record<string, string>) => startBin(BIN, args, { env });
 
 async function until<T>(fn: () => Promise<T | null> | T | null, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -141,7 +108,8 @@ describe("hsagentd", () => {
     );
     const sentAt = Date.now();
     d.child.kill("SIGTERM");
-    const { code, at } = await d.done;
+    const { code } = await d.done;
+    const at = Date.now();
     expect(code).toBe(0);
     expect(at - sentAt).toBeLessThan(5000);
 
@@ -173,7 +141,7 @@ describe("hsagentd", () => {
     writeFileSync(bad, JSON.stringify({ agents: [], relay: "x" }));
     const b = start(["--config", bad], {});
     expect((await b.done).code).toBe(2);
-    expect(b.out.stderr).toMatch(/field "relay" must be HOST:PORT/);
+    expect(b.out.stderr).toMatch(/relay must be HOST:PORT or tls:\/\/HOST:PORT/);
 
     const good = join(dir, "good.json");
     writeFileSync(good, JSON.stringify({ substrate: substrate.url, agents: ["a"], http: { port: 0 } }));

@@ -19,6 +19,28 @@ describe("parseDaemonConfig: relay or NATS", () => {
     });
   });
 
+  it("takes tls:// relays (with a relay-only CA file) and the pq setting, like the CLI", () => {
+    const c = parseDaemonConfig({
+      agents: ["a"],
+      relay: "tls://r:9443",
+      relay_ca_file: "/ca.pem",
+      pq: false,
+    });
+    expect(c).toMatchObject({
+      relay: { host: "r", port: 9443, tls: true },
+      relayCaFile: "/ca.pem",
+      pq: false,
+    });
+    expect(parseDaemonConfig({ agents: ["a"] })).toMatchObject({ relayCaFile: null, pq: true });
+    for (const [raw, field] of [
+      [{ agents: ["a"], relay: "r:1", relay_ca_file: "/ca.pem" }, "relay_ca_file"],
+      [{ agents: ["a"], pq: "yes" }, "pq"],
+    ] as const) {
+      expect(() => parseDaemonConfig(raw, "/d.json")).toThrowError(DaemonConfigError);
+      expect(() => parseDaemonConfig(raw, "/d.json")).toThrowError(expect.objectContaining({ field }));
+    }
+  });
+
   it.each(["nats://user:pw@h:4222", "nats://h:4222,r:8888", "nats://h:4222/x", 42])("refuses %j", (relay) => {
     expect(() => parseDaemonConfig({ agents: ["a"], relay }, "/d.json")).toThrowError(DaemonConfigError);
     try {

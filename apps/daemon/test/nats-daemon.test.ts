@@ -1,29 +1,20 @@
-// hsagentd on NATS, in process: a config whose relay is nats://, a real nats-server requiring a
-// user and password (given in HSAGENT_NATS_*), a real substrate server (SQLite). Both agents
-// complete sessions (counted by /metrics), and stop() closes everything.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import { type NatsNode, startNatsNode } from "@hsagent/transport-nats/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useTestWorld } from "../../cli/test/helpers.js";
 import { parseDaemonConfig, startDaemon } from "../src/index.js";
 
 const NATS_PASSWORD = `nats-pw-${Math.random().toString(36).slice(2)}`;
-let dir: string;
 let substrate: RunningSubstrateServer;
 let node: NatsNode;
 
+useTestWorld("hsagentd-nats-", (w) => ({ substrate } = w), { relay: false });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "hsagentd-nats-"));
-  substrate = await startSubstrateServer({ db: `sqlite:${join(dir, "s.db")}`, port: 0 });
   node = await startNatsNode(["--user", "fleet", "--pass", NATS_PASSWORD]);
 });
 afterAll(async () => {
   await node?.stop();
-  await substrate?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 function closed(text: string, agent: string): number {

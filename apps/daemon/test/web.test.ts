@@ -1,13 +1,11 @@
 // hsagentd's `web` section: the fleet page starts beside /metrics, shows the daemon's agents with
 // their sessions, and refuses to listen beyond loopback without a token.
 
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RelayServer, startRelay } from "@hsagent/relay";
-import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/substrate-server";
+import type { RelayServer } from "@hsagent/relay";
+import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { useTestWorld } from "../../cli/test/helpers.js";
 import { type Daemon, parseDaemonConfig, startDaemon } from "../src/index.js";
 
 const ENV = {
@@ -15,22 +13,14 @@ const ENV = {
   HSAGENT_PASSWORD: "Web-Daemon-Secret-Pw-99",
   HSAGENT_VAULT_PASSPHRASE: "Web-Daemon-Vault-Passphrase-7",
 };
-let dir: string;
 let substrate: RunningSubstrateServer;
 let relay: RelayServer;
 let daemon: Daemon | null = null;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "hsagentd-web-"));
-  substrate = await startSubstrateServer({ db: `sqlite:${join(dir, "s.db")}`, port: 0 });
-  relay = await startRelay({ port: 0 });
-});
-
+useTestWorld("hsagentd-web-", (w) => ({ substrate, relay } = w));
+// Registered after the world's teardown, so it runs before it.
 afterAll(async () => {
   await daemon?.stop();
-  await relay?.close();
-  await substrate?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const config = (web: unknown) =>

@@ -6,6 +6,8 @@
  * identity stops being accepted, and a rotated key becomes the new pin, within that time.
  * Concurrent lookups of one id share one request.
  */
+
+import { TokenBucket } from "@hsagent/relay/token-bucket";
 import type { AgentIdentity, IdentityRegistry } from "@hsagent/stores";
 
 /** Options of {@link PeerDirectory}. */
@@ -38,22 +40,20 @@ export class PeerDirectory {
   readonly #inFlight = new Map<string, Promise<AgentIdentity | null>>();
   readonly #negativeTtlMs: number;
   readonly #maxNegative: number;
-  readonly #rate: number;
-  readonly #burst: number;
   readonly #now: () => number;
-  #tokens: number;
-  #refilledAt: number;
+  readonly #lookups: TokenBucket;
 
   constructor(registry: IdentityRegistry, options: PeerDirectoryOptions = {}) {
     this.#registry = registry;
     this.#negativeTtlMs = options.negativeTtlMs ?? 5000;
     this.#maxNegative = options.maxNegative ?? 10_000;
-    this.#rate = options.lookupsPerSecond ?? 20;
-    this.#burst = options.lookupBurst ?? 50;
     this.#now = options.now ?? Date.now;
+    this.#lookups = new TokenBucket({
+      capacity: options.lookupBurst ?? 50,
+      perSecond: options.lookupsPerSecond ?? 20,
+      now: this.#now,
+    });
     this.#identityTtlMs = options.identityTtlMs ?? 300_000;
-    this.#tokens = this.#burst;
-    this.#refilledAt = this.#now();
   }
 
   /** The cached identity of a known peer, if any and still inside its TTL (no I/O). */
@@ -74,7 +74,7 @@ export class PeerDirectory {
     let running = this.#inFlight.get(agentId);
     if (!running) {
       // Revalidating a known peer is not flood-limited (one lookup per TTL); a never-seen id is.
-      if (!known && !this.#take()) return { kind: "throttled" };
+      if (!known && !this.#lookups.take()) return { kind: "throttled" };
       running = this.#lookup(agentId, known !== undefined);
     }
     const identity = await running;
@@ -110,14 +110,5 @@ export class PeerDirectory {
       if (!oldest.done) this.#negative.delete(oldest.value);
     }
     this.#negative.set(agentId, this.#now() + this.#negativeTtlMs);
-  }
-
-  #take(): boolean {
-    const now = this.#now();
-    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#refilledAt) / 1000) * this.#rate);
-    this.#refilledAt = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
   }
 }

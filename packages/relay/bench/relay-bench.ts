@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { LineSplitter } from "../src/line-splitter.js";
+import { listeningPort } from "./listening-port.js";
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const LINE_BYTES = 200;
@@ -36,15 +37,7 @@ async function main(): Promise<void> {
   const relay = spawn(process.execPath, [BIN, "--port", "0", "--rate-limit", "0"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = "";
-    relay.stdout.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const m = /relay listening on .*:(\d+)\n/.exec(buf);
-      if (m) resolve(Number(m[1]));
-    });
-    relay.once("exit", (code) => reject(new Error(`relay exited ${code}`)));
-  });
+  const port = await listeningPort(relay);
 
   const latencies: number[] = [];
   let delivered = 0;

@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { LineSplitter } from "../src/line-splitter.js";
+import { listeningPort } from "./listening-port.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RECONNECT = process.env.BENCH_RECONNECT === "1";
@@ -61,15 +62,7 @@ async function main(): Promise<void> {
       nl = errBuf.indexOf("\n");
     }
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = "";
-    relay.stdout.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const m = /relay listening on .*:(\d+)\n/.exec(buf);
-      if (m) resolve(Number(m[1]));
-    });
-    relay.once("exit", (code) => reject(new Error(`relay exited ${code}`)));
-  });
+  const port = await listeningPort(relay);
 
   const reader = await connect(port);
   const sender = await connect(port);

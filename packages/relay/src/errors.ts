@@ -18,18 +18,21 @@ export type RelayErrorCode =
   /** An option passed to the server, client or CLI is invalid. */
   | "INVALID_OPTION";
 
-/** The one error class this package throws or rejects with. */
-export class RelayError extends Error {
+/** An error with a machine-readable `code`: the base of {@link RelayError} and of other packages' errors. */
+export class CodedError<C extends string = string> extends Error {
   /** Machine-readable reason. */
-  readonly code: RelayErrorCode;
+  readonly code: C;
 
   /**
    * @param code - machine-readable reason
-   * @param message - human-readable explanation (never contains payload contents)
+   * @param message - human-readable explanation (never contains secrets or payload contents)
    */
-  constructor(code: RelayErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = "RelayError";
+    this.name = new.target.name;
     this.code = code;
   }
 }
+
+/** The one error class this package throws or rejects with. */
+export class RelayError extends CodedError<RelayErrorCode> {}

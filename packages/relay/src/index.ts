@@ -23,7 +23,7 @@ export {
   type TypeTree,
   typeTree,
 } from "./envelope.js";
-export { RelayError, type RelayErrorCode } from "./errors.js";
+export { CodedError, RelayError, type RelayErrorCode } from "./errors.js";
 export { type RelayHttp, relayRegistry, startRelayHttp } from "./http-health.js";
 export {
   DEFAULT_MAX_CONNECTIONS,

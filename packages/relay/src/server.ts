@@ -126,26 +126,13 @@ interface Conn {
  * @throws RelayError `INVALID_OPTION` for bad options; rejects with the listen error (e.g. EADDRINUSE)
  */
 export async function startRelay(options: RelayServerOptions = {}): Promise<RelayServer> {
-  const {
-    host,
-    port,
-    maxLineBytes,
-    rate,
-    maxQueueBytes,
-    softQueueBytes,
-    graceMs,
-    idleMs,
-    warnEveryMs,
-    shutdownGraceMs,
-    maxConnections,
-    maxPerAddress,
-    log,
-  } = resolveRelayOptions(options);
-  const caps = new ConnectionCaps(maxConnections, maxPerAddress);
+  const opt = resolveRelayOptions(options);
+  const { log } = opt;
+  const caps = new ConnectionCaps(opt.maxConnections, opt.maxPerAddress);
 
   const conns = new Set<Conn>();
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  const tooLongWarning = WARNINGS.tooLong(maxLineBytes);
+  const tooLongWarning = WARNINGS.tooLong(opt.maxLineBytes);
   let nextId = 1;
   let closing: Promise<void> | null = null;
   const m = {
@@ -170,7 +157,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
     if (c.closed) return;
     const t = now();
     const last = c.lastWarning.get(kind);
-    if (last !== undefined && t - last < warnEveryMs) {
+    if (last !== undefined && t - last < opt.warnEveryMs) {
       m.warnSuppressed++;
       return;
     }
@@ -209,10 +196,10 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
       c.stallTimer = null;
       if (c.closed) return;
       const queue = c.socket.writableLength;
-      if (queue <= softQueueBytes) return;
-      if (c.queued - queue - drainedAtStart < softQueueBytes / 4) slowConsumer(c);
+      if (queue <= opt.softQueueBytes) return;
+      if (c.queued - queue - drainedAtStart < opt.softQueueBytes / 4) slowConsumer(c);
       else watchStall(c);
-    }, graceMs);
+    }, opt.graceMs);
     c.stallTimer.unref();
   }
 
@@ -243,7 +230,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
         c.socket.cork();
         if (corkedConns.push(c) === 1) setImmediate(uncorkAll);
       }
-      if (c.socket.writableLength > softQueueBytes) {
+      if (c.socket.writableLength > opt.softQueueBytes) {
         // Its own loss only: the sender and every other recipient go on at once.
         m.queueFull++;
         watchStall(c);
@@ -254,8 +241,8 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
       m.linesOut++;
       const queued = c.socket.writableLength;
       if (queued > m.outHigh) m.outHigh = queued;
-      if (queued > maxQueueBytes) slowConsumer(c);
-      else if (queued > softQueueBytes) watchStall(c);
+      if (queued > opt.maxQueueBytes) slowConsumer(c);
+      else if (queued > opt.softQueueBytes) watchStall(c);
     }
   }
 
@@ -301,7 +288,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
       socket,
       addr: formatRemoteAddr(ip, rport),
       splitter: new LineSplitter({
-        maxLineBytes,
+        maxLineBytes: opt.maxLineBytes,
         onLine: (line) => onLine(c, line),
         onOverlong: (n) => {
           m.linesIn++;
@@ -310,7 +297,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
           warn(c, "long", tooLongWarning);
         },
       }),
-      bucket: rate > 0 ? new TokenBucket(rate, 60_000, now) : null,
+      bucket: opt.rate > 0 ? new TokenBucket({ capacity: opt.rate, perSecond: opt.rate / 60, now }) : null,
       lastActive: now(),
       closed: false,
       queued: 0,
@@ -345,7 +332,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
   const server: net.Server | tls.Server = createListener(options.tls, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ host, port }, () => {
+    server.listen({ host: opt.host, port: opt.port }, () => {
       server.off("error", reject);
       resolve();
     });
@@ -355,19 +342,19 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
   log.info("relay: listening", { host: bound.address, port: bound.port, tls: secure });
 
   let idleTimer: NodeJS.Timeout | null = null;
-  if (idleMs > 0) {
+  if (opt.idleMs > 0) {
     idleTimer = setInterval(
       () => {
         const t = now();
         for (const c of conns) {
-          if (t - c.lastActive > idleMs) {
+          if (t - c.lastActive > opt.idleMs) {
             m.idle++;
             log.info("relay: idle timeout", { addr: c.addr });
-            retire(c, WARNINGS.idle, shutdownGraceMs);
+            retire(c, WARNINGS.idle, opt.shutdownGraceMs);
           }
         }
       },
-      Math.max(20, Math.min(1000, Math.floor(idleMs / 4))),
+      Math.max(20, Math.min(1000, Math.floor(opt.idleMs / 4))),
     );
     idleTimer.unref();
   }
@@ -386,7 +373,7 @@ export async function startRelay(options: RelayServerOptions = {}): Promise<Rela
         if (idleTimer) clearInterval(idleTimer);
         log.info("relay: shutting down", { clients: conns.size });
         const open = sockets();
-        for (const c of [...conns]) retire(c, WARNINGS.shutdown, shutdownGraceMs);
+        for (const c of [...conns]) retire(c, WARNINGS.shutdown, opt.shutdownGraceMs);
         // Resolve once the listener is closed and every client socket is gone.
         let pending = open.length + 1;
         const done = (): void => {

@@ -150,25 +150,15 @@ describe("typed envelope", () => {
     expect(decodeRelayedLine(compact).kind).toBe("message");
   });
 
-  it("drops junk with a reason", () => {
-    expect(decodeRelayedLine("not json")).toEqual({ kind: "drop", reason: "invalid-json" });
-    expect(decodeRelayedLine("[1]")).toEqual({ kind: "drop", reason: "not-relay-frame" });
-    expect(decodeRelayedLine('{"remote_addr":"a","content":"{oops"}')).toEqual({
-      kind: "drop",
-      reason: "invalid-json",
-    });
-    expect(decodeRelayedLine('{"remote_addr":"a","content":"{}"}')).toEqual({
-      kind: "drop",
-      reason: "not-envelope",
-    });
-    expect(decodeRelayedLine('{"remote_addr":"a","content":{"_payload":[1]}}')).toEqual({
-      kind: "drop",
-      reason: "payload-not-object",
-    });
-    expect(decodeRelayedLine('{"remote_addr":"a","content":{"_payload":null}}')).toEqual({
-      kind: "drop",
-      reason: "payload-not-object",
-    });
+  it.each([
+    ["not json", "invalid-json"],
+    ["[1]", "not-relay-frame"],
+    ['{"remote_addr":"a","content":"{oops"}', "invalid-json"],
+    ['{"remote_addr":"a","content":"{}"}', "not-envelope"],
+    ['{"remote_addr":"a","content":{"_payload":[1]}}', "payload-not-object"],
+    ['{"remote_addr":"a","content":{"_payload":null}}', "payload-not-object"],
+  ])("drops junk with a reason: %s → %s", (line, reason) => {
+    expect(decodeRelayedLine(line)).toEqual({ kind: "drop", reason });
   });
 });
 

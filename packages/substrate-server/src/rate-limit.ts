@@ -1,6 +1,8 @@
 // In-memory token-bucket rate limiter (per account and per client IP). Buckets refill continuously;
 // idle full buckets are swept so memory stays bounded by the number of active callers.
 
+import { KeyedTokenBuckets } from "@hsagent/relay/token-bucket";
+
 /** One bucket's shape: sustained rate and burst size. */
 export interface BucketConfig {
   /** Tokens added per second (sustained requests/s). */
@@ -25,40 +27,17 @@ export const DEFAULT_RATE_LIMIT: Required<RateLimitOptions> = {
   perIp: { ratePerSecond: 2000, burst: 8000 },
 };
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
-/** A keyed token bucket. */
+/** A keyed token bucket (the shared `@hsagent/relay/token-bucket`), answering in whole seconds. */
 export class TokenBuckets {
-  readonly #cfg: BucketConfig;
-  readonly #buckets = new Map<string, Bucket>();
-  #lastSweep = 0;
+  readonly #buckets: KeyedTokenBuckets;
 
   constructor(cfg: BucketConfig) {
-    this.#cfg = cfg;
+    this.#buckets = new KeyedTokenBuckets({ capacity: cfg.burst, perSecond: cfg.ratePerSecond });
   }
 
   /** Take one token for `key`: 0 if allowed, else seconds to wait (≥ 1) for the next token. */
   take(key: string, now: number = Date.now()): number {
-    this.#sweep(now);
-    const { ratePerSecond, burst } = this.#cfg;
-    const b = this.#buckets.get(key) ?? { tokens: burst, at: now };
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * ratePerSecond);
-    b.at = now;
-    this.#buckets.set(key, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - b.tokens) / ratePerSecond));
-  }
-
-  #sweep(now: number): void {
-    if (now - this.#lastSweep < 10_000) return;
-    this.#lastSweep = now;
-    const fullAfterMs = (this.#cfg.burst / this.#cfg.ratePerSecond) * 1000;
-    for (const [k, b] of this.#buckets) if (now - b.at > fullAfterMs) this.#buckets.delete(k);
+    const wait = this.#buckets.take(key, now);
+    return wait === 0 ? 0 : Math.max(1, Math.ceil(wait));
   }
 }

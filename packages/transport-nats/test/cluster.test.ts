@@ -11,6 +11,7 @@ import { type RunningSubstrateServer, startSubstrateServer } from "@hsagent/subs
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NatsTransport } from "../src/index.js";
 import { type NatsNode, startNatsCluster, stopAll } from "../src/testing.js";
+import { until } from "./helpers.js";
 
 const SESSION_TIMEOUT_MS = 6000;
 const CONFIG = { registerIntervalMs: 300, retransmitMs: 300, sessionTimeoutMs: SESSION_TIMEOUT_MS };
@@ -74,29 +75,21 @@ async function startOn(
   return { agent, transport, closed };
 }
 
-async function until(predicate: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe("agents on a 3-node NATS cluster", () => {
   it("complete sessions across nodes, and resume after kill -9 of one agent's node", async () => {
     const alpha = await startOn("alpha", nodes[0]!);
     const beta = await startOn("beta", nodes[1]!);
     expect(alpha.transport.server).toBe(nodes[0]!.client);
     expect(beta.transport.server).toBe(nodes[1]!.client);
-    await until(() => alpha.closed.length >= 3 && beta.closed.length >= 3, 30_000, "3 sessions on each side");
+    await until(() => alpha.closed.length >= 3 && beta.closed.length >= 3, "3 sessions on each side", 30_000);
 
     const killedAt = Date.now();
     const before = beta.closed.length;
     await nodes[1]!.kill9();
     await until(
       () => beta.closed.length >= before + 3,
-      2 * SESSION_TIMEOUT_MS + 20_000,
       "3 sessions after the kill",
+      2 * SESSION_TIMEOUT_MS + 20_000,
     );
     const firstAfter = beta.closed[before]! - killedAt;
     // The first session after the kill ends within 2 × sessionTimeoutMs of it.

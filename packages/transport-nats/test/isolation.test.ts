@@ -7,6 +7,7 @@ import { connect, usernamePasswordAuthenticator } from "@nats-io/transport-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NatsAuth, NatsTransport } from "../src/index.js";
 import { type NatsNode, startNatsNode } from "../src/testing.js";
+import { boundTransport, until } from "./helpers.js";
 
 const CONF = fileURLToPath(new URL("../examples/tenants.conf", import.meta.url));
 const PASSWORDS = {
@@ -32,26 +33,12 @@ afterAll(async () => {
   await node?.stop();
 });
 
-async function join(
+function join(
   agentId: string,
   tenant: string,
   creds: NatsAuth,
 ): Promise<{ t: NatsTransport; got: RelayMessage[] }> {
-  const t = new NatsTransport({ servers: [node.client], tenant, auth: creds });
-  open.push(t);
-  const got: RelayMessage[] = [];
-  t.onMessage((m) => got.push(m));
-  await t.connect();
-  await t.bind({ agentId });
-  return { t, got };
-}
-
-async function until(predicate: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return boundTransport({ servers: [node.client], tenant, auth: creds }, agentId, open);
 }
 
 describe("tenant isolation (examples/tenants.conf)", () => {

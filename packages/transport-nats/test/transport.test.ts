@@ -4,8 +4,9 @@ import { encodeEnvelope, type RelayMessage } from "@hsagent/relay";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NatsTransport } from "../src/index.js";
+import type { NatsTransport } from "../src/index.js";
 import { type NatsNode, startNatsNode } from "../src/testing.js";
+import { boundTransport, until } from "./helpers.js";
 
 let node: NatsNode;
 const open: NatsTransport[] = [];
@@ -18,25 +19,11 @@ afterAll(async () => {
   await node?.stop();
 });
 
-async function agentTransport(
+function agentTransport(
   agentId: string,
   tenant = "1001",
 ): Promise<{ t: NatsTransport; got: RelayMessage[] }> {
-  const t = new NatsTransport({ servers: [node.client], tenant });
-  open.push(t);
-  const got: RelayMessage[] = [];
-  t.onMessage((m) => got.push(m));
-  await t.connect();
-  await t.bind({ agentId });
-  return { t, got };
-}
-
-async function until(predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return boundTransport({ servers: [node.client], tenant }, agentId, open);
 }
 
 describe("NatsTransport on a real nats-server", () => {

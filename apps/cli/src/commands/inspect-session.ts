@@ -1,6 +1,7 @@
 // `hsagent inspect-session`: an agent's live sessions and its recent audit trail, read from the
 // substrate, plus whether its hash-linked audit chain validates.
 
+import { resolveSettings } from "@hsagent/config";
 import {
   type AuditEvent,
   createSubstrateAuditLog,
@@ -10,7 +11,6 @@ import {
 import type { SubstrateClient } from "@hsagent/substrate-client";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../lib/base.js";
-import { resolveSettings } from "../lib/config.js";
 import { openDataDirSubstrate, readSecrets } from "../lib/datadir.js";
 import { CliError } from "../lib/errors.js";
 import { CREDENTIALS_HELP, substrateFlags } from "../lib/flags.js";

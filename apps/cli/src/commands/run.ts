@@ -2,16 +2,14 @@
 // pre-flight selftest, login, hydrate or provision the identity, then sessions with every peer
 // of the account until SIGINT/SIGTERM, then a graceful stop.
 
+import { agentConfigFrom, relayTlsOptions, resolveSettings } from "@hsagent/config";
 import { Flags } from "@oclif/core";
-import { agentConfigFrom } from "../lib/agent-options.js";
 import { openAgentTransport, probeAgentTransport } from "../lib/agent-transport.js";
 import { BaseCommand } from "../lib/base.js";
 import { readCaFile } from "../lib/ca-file.js";
-import { resolveSettings } from "../lib/config.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { CREDENTIALS_HELP, substrateFlags } from "../lib/flags.js";
 import { createLogger } from "../lib/logger.js";
-import { relayTlsOptions } from "../lib/relay-setting.js";
 import { loadCreateAgent, loadRunSelfTest } from "../lib/runtime.js";
 import { waitForSignal } from "../lib/signals.js";
 import { loginSubstrate, probeSubstrate, requireCredentials, substrateFailure } from "../lib/substrate.js";

@@ -1,9 +1,9 @@
 // `hsagent selftest`: the pre-flight checklist against a substrate, with timings.
 
+import { resolveSettings } from "@hsagent/config";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../lib/base.js";
 import { readCaFile } from "../lib/ca-file.js";
-import { resolveSettings } from "../lib/config.js";
 import { EXIT_FAILURE } from "../lib/errors.js";
 import { substrateFlags } from "../lib/flags.js";
 import { loadRunSelfTest, type SelfTestCheck } from "../lib/runtime.js";

@@ -3,13 +3,13 @@
 // process, with sessions completing live. `--sessions N` exits once every pair did N sessions.
 
 import { join } from "node:path";
+import { envBool } from "@hsagent/config";
 import type { FleetHost } from "@hsagent/fleet-view";
 import type { RelayServer } from "@hsagent/relay";
 import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import { Flags } from "@oclif/core";
 import { openAgentTransport } from "../lib/agent-transport.js";
 import { BaseCommand } from "../lib/base.js";
-import { envBool } from "../lib/config.js";
 import { clearUpState, ensureDataDir, loadOrCreateSecrets, writeUpState } from "../lib/datadir.js";
 import { CliError, UsageError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";

@@ -2,9 +2,9 @@
 // environment, and one error path — one clear sentence on stderr (plus a JSON error object on
 // stdout with --json), the stack trace only with --debug, and a trustworthy exit status.
 
+import { registerEnvSecrets, scrub } from "@hsagent/config";
 import { Command, Flags } from "@oclif/core";
 import { describeError } from "./describe-error.js";
-import { registerEnvSecrets, scrub } from "./secrets.js";
 
 /** Base class of the hsagent commands. */
 export abstract class BaseCommand extends Command {

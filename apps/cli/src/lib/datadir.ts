@@ -5,8 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { registerSecret } from "@hsagent/config";
 import { CliError } from "./errors.js";
-import { registerSecret } from "./secrets.js";
 
 /** The generated secrets of a data directory. */
 export interface DataDirSecrets {

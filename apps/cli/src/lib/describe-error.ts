@@ -2,8 +2,8 @@
 // exit status (2 for usage errors, 1 otherwise). Library errors (substrate client, stores, relay)
 // are mapped to plain words; everything is scrubbed of registered secrets.
 
+import { ConfigError, scrub } from "@hsagent/config";
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from "./errors.js";
-import { scrub } from "./secrets.js";
 
 /** What the CLI reports for an error. */
 export interface ErrorReport {
@@ -28,7 +28,8 @@ function firstLine(text: string): string {
 
 /** Describe `err` for the user. */
 export function describeError(err: unknown): ErrorReport {
-  if (err instanceof CliError) return { message: scrub(err.message), code: err.code, exit: err.exit };
+  if (err instanceof CliError || err instanceof ConfigError)
+    return { message: scrub(err.message), code: err.code, exit: err.exit };
   const e = (typeof err === "object" && err !== null ? err : { message: String(err) }) as ErrorLike;
   const message = typeof e.message === "string" && e.message !== "" ? e.message : String(err);
   const code = typeof e.code === "string" ? e.code : undefined;

@@ -29,17 +29,5 @@ export class UsageError extends CliError {
   }
 }
 
-/** A configuration error naming the file and the field (exit 2). */
-export class ConfigError extends UsageError {
-  /** The config file concerned, if any. */
-  readonly file: string | undefined;
-  /** The offending field (dotted path), if any. */
-  readonly field: string | undefined;
-
-  constructor(message: string, file?: string, field?: string, code = "CONFIG_INVALID") {
-    super(message, code);
-    this.name = "ConfigError";
-    this.file = file;
-    this.field = field;
-  }
-}
+/** A configuration error naming the file and the field (exit 2): the shared loader's, from `@hsagent/config`. */
+export { ConfigError } from "@hsagent/config";

@@ -1,4 +1,4 @@
-// Flags shared by the commands that talk to a substrate or run an agent. Secrets are never
+// Flags shared by the commands that talk to a substrate, run an agent or run a server. Secrets are never
 // flags: they come from the environment or the config file.
 
 import { Flags } from "@oclif/core";
@@ -17,6 +17,19 @@ export const substrateFlags = {
       "PEM file of CA certificates to trust (besides the system ones) for an https:// substrate and a tls:// relay. Env: HSAGENT_CA_FILE.",
   }),
 };
+
+/** `--host` and `--port` of a server command (`relay serve`, `substrate serve`); port 0 picks any free port. */
+export function listenFlags(defaultPort: number) {
+  return {
+    host: Flags.string({ description: "Interface to bind.", default: "127.0.0.1" }),
+    port: Flags.integer({
+      description: "Port; 0 picks any free port.",
+      default: defaultPort,
+      min: 0,
+      max: 65535,
+    }),
+  };
+}
 
 /** Where credentials come from, for help texts. */
 export const CREDENTIALS_HELP =

@@ -2,18 +2,9 @@
 // key=value") written by a tiny pino destination, so no extra pretty-printer is needed.
 // Fields named like secrets are redacted by pino before anything is written.
 
-import { type DestinationStream, type Logger, pino } from "pino";
-import type { LogFormat } from "./config.js";
-import { scrub } from "./secrets.js";
+import { type LogFormat, scrub } from "@hsagent/config";
+import { type DestinationStream, type Logger, levels, pino } from "pino";
 
-const LEVELS: Record<number, string> = {
-  10: "TRACE",
-  20: "DEBUG",
-  30: "INFO",
-  40: "WARN",
-  50: "ERROR",
-  60: "FATAL",
-};
 const SKIP = new Set(["level", "time", "msg", "pid", "hostname", "name"]);
 
 /** A pino destination that turns each JSON line into one human line. */
@@ -28,7 +19,8 @@ export function prettyDestination(out: NodeJS.WritableStream): DestinationStream
         return;
       }
       const time = new Date(typeof rec.time === "number" ? rec.time : Date.now()).toISOString().slice(11, 19);
-      const level = LEVELS[typeof rec.level === "number" ? rec.level : 30] ?? "INFO";
+      // pino's own table of level numbers to names (10 trace … 60 fatal).
+      const level = (levels.labels[typeof rec.level === "number" ? rec.level : 30] ?? "info").toUpperCase();
       const fields = Object.entries(rec)
         .filter(([k]) => !SKIP.has(k))
         .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)

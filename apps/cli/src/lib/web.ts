@@ -2,9 +2,9 @@
 // means 127.0.0.1:7790), loads the token (HSAGENT_WEB_TOKEN or --web-token-file, never argv),
 // and starts the page; the agents are attached by `up`.
 
+import { registerSecret } from "@hsagent/config";
 import type { FleetHost } from "@hsagent/fleet-view";
 import { UsageError } from "./errors.js";
-import { registerSecret } from "./secrets.js";
 
 /** Where a bare `--web` listens. */
 export const DEFAULT_WEB_LISTEN = "127.0.0.1:7790";

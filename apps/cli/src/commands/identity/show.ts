@@ -1,8 +1,8 @@
 // `hsagent identity show NAME`: an agent's public identity (ids and public keys only).
 
+import { resolveSettings } from "@hsagent/config";
 import { Args } from "@oclif/core";
 import { BaseCommand } from "../../lib/base.js";
-import { resolveSettings } from "../../lib/config.js";
 import { CliError } from "../../lib/errors.js";
 import { CREDENTIALS_HELP, substrateFlags } from "../../lib/flags.js";
 import { findIdentity } from "../../lib/identities.js";

@@ -5,6 +5,7 @@ import { type RelayHttp, startRelay, startRelayHttp } from "@hsagent/relay";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base.js";
 import { CliError } from "../../lib/errors.js";
+import { listenFlags } from "../../lib/flags.js";
 import { waitForSignal } from "../../lib/signals.js";
 
 /** `hsagent relay serve`. */
@@ -23,8 +24,7 @@ export default class RelayServe extends BaseCommand {
     "<%= config.bin %> relay serve --port 0 --http-port 0",
   ];
   static override flags = {
-    host: Flags.string({ description: "Interface to bind.", default: "127.0.0.1" }),
-    port: Flags.integer({ description: "Port; 0 picks any free port.", default: 8888, min: 0, max: 65535 }),
+    ...listenFlags(8888),
     "max-line-bytes": Flags.integer({
       description: "Longest accepted line in bytes.",
       default: 65536,

@@ -1,10 +1,11 @@
 // `hsagent substrate serve`: run the substrate API server (SQLite or PostgreSQL) until a signal.
 
+import { registerSecret } from "@hsagent/config";
 import type { RunningSubstrateServer } from "@hsagent/substrate-server";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base.js";
 import { CliError, UsageError } from "../../lib/errors.js";
-import { registerSecret } from "../../lib/secrets.js";
+import { listenFlags } from "../../lib/flags.js";
 import { waitForSignal } from "../../lib/signals.js";
 import { readTlsFlags } from "../../lib/tls-files.js";
 
@@ -23,8 +24,7 @@ export default class SubstrateServe extends BaseCommand {
     "<%= config.bin %> substrate serve --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem",
   ];
   static override flags = {
-    host: Flags.string({ description: "Interface to bind.", default: "127.0.0.1" }),
-    port: Flags.integer({ description: "Port; 0 picks any free port.", default: 7780, min: 0, max: 65535 }),
+    ...listenFlags(7780),
     db: Flags.string({
       description: "Database: sqlite:<file>, sqlite::memory: or a postgres:// URL.",
       default: "sqlite:./.hsagent/substrate.db",

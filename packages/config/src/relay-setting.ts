@@ -1,5 +1,5 @@
-// The relay setting of `hsagent run` (flag --relay, HSAGENT_RELAY, hsagent.relay / host+port in
-// the config file). It names either the TCP relay — `HOST:PORT`, `tcp://HOST:PORT` or
+// The relay setting of an agent process (flag --relay, HSAGENT_RELAY, hsagent.relay / host+port in
+// the CLI's config file, `relay` in the daemon's). It names either the TCP relay — `HOST:PORT`, `tcp://HOST:PORT` or
 // `tls://HOST:PORT`, with an optional CA file (--ca-file / HSAGENT_CA_FILE, or the relay-only
 // HSAGENT_RELAY_CA_FILE / hsagent.relay_ca_file) trusted for a TLS relay — or NATS servers (`nats://` / `nats+tls://`,
 // comma-separated). This module tells them apart and validates each form.
@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseRelayUrl } from "@hsagent/relay";
 import { isNatsUrl, parseNatsServers } from "@hsagent/transport-nats/settings";
-import { CliError, ConfigError } from "./errors.js";
+import { ConfigError } from "./errors.js";
 
 /** A relay address as the agent needs it. */
 export interface RelaySetting {
@@ -35,7 +35,7 @@ export function parseRelaySetting(text: string, what: string, file?: string): Re
  * The relay client's TLS options for a setting: none for plain TCP; for `tls://`, the system's
  * trusted CAs plus `relayCaFile` (the relay-only CA) or else `caFile` (the CA file every TLS
  * connection trusts, `--ca-file`). A relay-only CA file without `tls://` is a usage error.
- * @throws CliError `TLS_CA_FILE` if the file cannot be read; ConfigError for a relay-only CA file on plain TCP
+ * @throws ConfigError `TLS_CA_FILE` (exit 1) if the file cannot be read; `CONFIG_INVALID` for a relay-only CA file on plain TCP
  */
 export function relayTlsOptions(
   relay: RelaySetting,
@@ -57,7 +57,13 @@ export function relayTlsOptions(
     return { tls: { ca: readFileSync(file) } };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "EIO";
-    throw new CliError(`cannot read the relay CA file ${file} (${code})`, "TLS_CA_FILE");
+    throw new ConfigError(
+      `cannot read the relay CA file ${file} (${code})`,
+      undefined,
+      "relay_ca_file",
+      "TLS_CA_FILE",
+      1,
+    );
   }
 }
 

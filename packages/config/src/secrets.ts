@@ -1,6 +1,6 @@
-// Secret hygiene: every secret the CLI handles (passwords, API keys, vault passphrases) is
-// registered here, and everything the CLI prints about errors goes through `scrub`, so a
-// secret echoed back by a library or a server can never reach the terminal or a log.
+// Secret hygiene: every secret configuration loading meets (passwords, API keys, vault
+// passphrases) is registered here, and everything a process prints about errors goes through
+// `scrub`, so a secret echoed back by a library or a server can never reach the terminal or a log.
 
 const secrets = new Set<string>();
 
