@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { canonicalJson, generateKxKeyPair, signingKeyFromPrivate } from "@hsagent/crypto";
+import { canonicalJson, generateKxKeyPair, signingKeyFromPrivate, takeMlKemKeyPair } from "@hsagent/crypto";
 import {
   acceptsV1,
   createPeerSession,
@@ -224,6 +224,7 @@ export class Agent extends EventEmitter {
       now: strictNow,
       randomBytes: (n) => randomBytes(n),
       generateKxKeyPair: () => generateKxKeyPair(),
+      generateMlKemKeyPair: () => takeMlKemKeyPair(), // made ahead of time, off the handshake
     };
   }
 

@@ -67,6 +67,7 @@ export {
   nativeMlKem768Available,
   nobleMlKem768,
 } from "./kem/index.js";
+export { MlKemSpare, type MlKemSpareOptions, takeMlKemKeyPair } from "./kem/spare.js";
 export {
   aesGcmDecrypt,
   aesGcmEncrypt,

@@ -57,6 +57,11 @@ export interface ProtocolDeps {
   randomBytes(n: number): Uint8Array;
   /** A fresh ephemeral X25519 key pair (one per session). */
   generateKxKeyPair(): KxKeyPair;
+  /**
+   * A fresh ML-KEM-768 key pair for a hybrid offer, never handed out twice (e.g. crypto's
+   * `takeMlKemKeyPair`, made ahead of time). Absent: generated on the spot from `randomBytes`.
+   */
+  generateMlKemKeyPair?(): MlKemKeyPair;
 }
 
 /** Everything a machine needs besides its state. */
