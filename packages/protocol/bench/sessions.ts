@@ -9,12 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
 import { generateKxKeyPair, generateSigningKey, randomBytes } from "@hsagent/crypto";
-import {
-  createPeerSession,
-  createRegister,
-  type MachineEvent,
-  type PeerIdentity,
-} from "../src/index.js";
+import { createPeerSession, createRegister, type MachineEvent, type PeerIdentity } from "../src/index.js";
 
 const selves = [0, 1].map(() => ({ agentId: randomUUID(), signingKey: generateSigningKey() }));
 const identity = (i: number): PeerIdentity => ({
