@@ -6,14 +6,13 @@
  * both alike; every figure is the median of per-batch means after a warm-up. Wall-clock figures
  * are the headline; the `cpu` block gives the same medians in process CPU time, and the load
  * average is recorded, because on a shared machine wall time also measures the neighbours.
- * ML-KEM-768 (the hybrid key agreement's three operations) is measured in CPU time against
- * @noble/post-quantum itself, batches interleaved the same way.
+ * ML-KEM-768 (the hybrid key agreement's three operations) is measured in CPU time, batches
+ * interleaved the same way.
  *
  * Prints human-readable lines, then one JSON object on the last line.
  */
 import nodeCrypto from "node:crypto";
 import os from "node:os";
-import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import {
   type BackendName,
   deriveV2SessionKeys,
@@ -214,37 +213,28 @@ const native = measureInterleaved(
 progress("noble handshake side");
 const nobleSide = measure(oursHandshakeSide("noble"), { batches: 7, perBatch: 10, warmup: 10 });
 
-progress("ML-KEM-768: ours vs @noble/post-quantum");
+progress("ML-KEM-768");
 const kemPair = nobleMlKem768.generateKeyPair();
 const kemCt = nobleMlKem768.encapsulate(kemPair.publicKey).cipherText;
-const refPair = ml_kem768.keygen();
-const refCt = ml_kem768.encapsulate(refPair.publicKey).cipherText;
 const kem = measureInterleaved(
   {
     keygen: () => nobleMlKem768.generateKeyPair(),
     encaps: () => nobleMlKem768.encapsulate(kemPair.publicKey),
     decaps: () => kemPair.decapsulate(kemCt),
-    refKeygen: () => ml_kem768.keygen(),
-    refEncaps: () => ml_kem768.encapsulate(refPair.publicKey),
-    refDecaps: () => ml_kem768.decapsulate(refCt, refPair.secretKey),
   },
   { batches: 15, perBatch: 40, warmup: 50 },
 );
-const kemCpu = (k: "keygen" | "encaps" | "decaps", ref: boolean) =>
-  kem[ref ? `ref${k[0]!.toUpperCase()}${k.slice(1)}` : k]!.cpuMs;
-const kemRow = (ref: boolean) => {
-  const [keygenMs, encapsMs, decapsMs] = (["keygen", "encaps", "decaps"] as const).map((k) => kemCpu(k, ref));
-  return {
-    keygenMs: round(keygenMs!),
-    encapsMs: round(encapsMs!),
-    decapsMs: round(decapsMs!),
-    perSessionMs: round(keygenMs! + encapsMs! + decapsMs!),
-  };
+const [keygenMs, encapsMs, decapsMs] = (["keygen", "encaps", "decaps"] as const).map((k) => kem[k]!.cpuMs);
+const mlkem768Cpu = {
+  keygenMs: round(keygenMs!),
+  encapsMs: round(encapsMs!),
+  decapsMs: round(decapsMs!),
+  perSessionMs: round(keygenMs! + encapsMs! + decapsMs!),
 };
 
 progress("per-operation costs");
 const result = {
-  mlkem768Cpu: { ours: kemRow(false), nobleReference: kemRow(true) },
+  mlkem768Cpu,
   native: { handshakeSideMs: round(native.ours!.wallMs), ...perOp("native", 1) },
   noble: { handshakeSideMs: round(nobleSide), ...perOp("noble", 0.05) },
   rawNodeHandshakeSideMs: round(native.raw!.wallMs),
@@ -274,9 +264,10 @@ for (const be of ["native", "noble"] as const) {
     `${be}: sign ${r.signUs} µs, verify ${r.verifyUs} µs, x25519 ${r.x25519Us} µs, kx keygen ${r.kxKeygenUs} µs, hkdf ${r.hkdfUs} µs, sha256 ${r.sha256Us} µs, sealSecV2 ${r.sealSecV2Us} µs`,
   );
 }
-for (const [name, r] of Object.entries(result.mlkem768Cpu)) {
+{
+  const r = result.mlkem768Cpu;
   console.log(
-    `ML-KEM-768 CPU (${name}): keygen ${r.keygenMs} ms, encaps ${r.encapsMs} ms, decaps ${r.decapsMs} ms; per session ${r.perSessionMs} ms`,
+    `ML-KEM-768 CPU (noble): keygen ${r.keygenMs} ms, encaps ${r.encapsMs} ms, decaps ${r.decapsMs} ms; per session ${r.perSessionMs} ms`,
   );
 }
 console.log(JSON.stringify(result));
