@@ -5,7 +5,6 @@
  */
 import { HandshakeError } from "./errors.js";
 
-const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const HEX_RE = /^(?:[0-9a-f]{2})*$/;
 
 /** Standard base64 with padding. */
@@ -19,24 +18,40 @@ export function b64encode(bytes: Uint8Array): string {
  * @throws HandshakeError `malformed`
  */
 export function b64decode(text: unknown, expectedLength?: number): Uint8Array {
-  if (typeof text !== "string" || !B64_RE.test(text)) {
-    throw new HandshakeError("malformed", "not standard base64");
+  if (typeof text !== "string") throw new HandshakeError("malformed", "not standard base64");
+  // A wrong length is refused before decoding anything (padding still decides between two sizes).
+  if (expectedLength !== undefined && text.length !== b64Length(expectedLength)) {
+    throw new HandshakeError("malformed", `expected ${expectedLength} bytes`);
   }
-  const buf = Buffer.from(text, "base64");
-  if (buf.toString("base64") !== text) throw new HandshakeError("malformed", "non-canonical base64");
+  const buf = canonicalB64(text);
+  if (buf === null) throw new HandshakeError("malformed", "not canonical standard base64");
   if (expectedLength !== undefined && buf.length !== expectedLength) {
     throw new HandshakeError("malformed", `expected ${expectedLength} bytes`);
   }
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
+/** Length of the padded base64 of `bytes` bytes. */
+function b64Length(bytes: number): number {
+  return 4 * Math.ceil(bytes / 3);
+}
+
+/**
+ * The bytes of `text` if it is canonical standard base64, else null. Node's decoder skips what it
+ * does not understand, but its encoder only writes canonical padded base64: so `text` is canonical
+ * exactly when it encodes back to itself (other alphabets, whitespace, missing or misplaced
+ * padding and non-zero trailing bits all fail). One linear pass each way, no regex.
+ */
+function canonicalB64(text: string): Buffer | null {
+  if (text.length % 4 !== 0) return null;
+  const buf = Buffer.from(text, "base64");
+  return buf.toString("base64") === text ? buf : null;
+}
+
 /** True if `text` is canonical standard base64 of exactly `length` bytes. */
 export function isB64OfLength(text: unknown, length: number): text is string {
-  if (typeof text !== "string" || text.length !== 4 * Math.ceil(length / 3) || !B64_RE.test(text)) {
-    return false;
-  }
-  const buf = Buffer.from(text, "base64");
-  return buf.length === length && buf.toString("base64") === text;
+  if (typeof text !== "string" || text.length !== b64Length(length)) return false;
+  return canonicalB64(text)?.length === length;
 }
 
 /** Lowercase hex. */

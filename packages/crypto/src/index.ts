@@ -61,6 +61,7 @@ export {
   type MlKemKeyPair,
   nobleMlKem768,
 } from "./kem/index.js";
+export { MlKemSpare, type MlKemSpareOptions, takeMlKemKeyPair } from "./kem/spare.js";
 export {
   aesGcmDecrypt,
   aesGcmEncrypt,

@@ -11,7 +11,10 @@ import {
   hexDecode,
   hexEncode,
   MLKEM768_CIPHERTEXT_BYTES,
+  type MlKem768,
+  MlKemSpare,
   nobleMlKem768,
+  takeMlKemKeyPair,
 } from "../src/index.js";
 import { nativeMlKem768Available } from "../src/kem/index.js";
 import { fixture, reasonOf } from "./fixtures.js";
@@ -102,5 +105,53 @@ describe.skipIf(!nativeMlKem768Available())("native and noble ML-KEM-768 agree",
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+describe("MlKemSpare: key pairs made ahead of time", () => {
+  const counting = () => {
+    const made: string[] = [];
+    const kem: MlKem768 = {
+      ...nobleMlKem768,
+      generateKeyPair: (seed) => {
+        const pair = nobleMlKem768.generateKeyPair(seed);
+        made.push(pair.publicKeyB64);
+        return pair;
+      },
+    };
+    return { kem, made };
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 30));
+
+  it("hands each pair out once; after a take the next one is made later, off the call", async () => {
+    const { kem, made } = counting();
+    const spare = new MlKemSpare({ kem, refillDelayMs: 1 });
+    const first = spare.take(); // nothing ready: made on the spot
+    expect(made).toEqual([first.publicKeyB64]);
+    expect(spare.ready).toBe(false);
+    await settle();
+    expect(spare.ready).toBe(true);
+    expect(made).toHaveLength(2);
+    const second = spare.take(); // the spare: no key generation in this call
+    expect(made).toHaveLength(2);
+    expect(second.publicKeyB64).toBe(made[1]);
+    expect(spare.ready).toBe(false);
+    const third = spare.take(); // the spare is gone: never the same pair twice
+    expect(new Set([first, second, third].map((p) => p.publicKeyB64)).size).toBe(3);
+    const { cipherText, sharedSecret } = nobleMlKem768.encapsulate(second.publicKey);
+    expect(hexEncode(second.decapsulate(cipherText))).toBe(hexEncode(sharedSecret));
+    spare.clear();
+    await settle();
+    expect(spare.ready).toBe(false);
+    expect(made).toHaveLength(3);
+  });
+
+  it("the process-wide spare behind takeMlKemKeyPair never repeats a pair", async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      seen.add(takeMlKemKeyPair().publicKeyB64);
+      if (i % 2) await settle();
+    }
+    expect(seen.size).toBe(4);
   });
 });

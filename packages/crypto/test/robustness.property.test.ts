@@ -24,6 +24,7 @@ import {
   HandshakeError,
   hexDecode,
   hkdfSha256,
+  isB64OfLength,
   openSecV1,
   openSecV2,
   parseJsonObject,
@@ -368,5 +369,32 @@ describe.each(BACKEND_NAMES)("robustness on %s", (backend) => {
       expect(await attemptAsync(() => decryptIdentityVault(bad, "pass phrase", { backend }))).not.toBe("ok");
     }
     expect(await attemptAsync(() => decryptIdentityVault(vault, 42 as never, { backend }))).toBe("malformed");
+  });
+});
+
+describe("base64 decoding", () => {
+  // The definition: standard alphabet, padded, canonical trailing bits.
+  const STRICT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+  const canonical = (s: string) => STRICT.test(s) && Buffer.from(s, "base64").toString("base64") === s;
+  const chars = [..."ABCDQgw+/09az=-_ \n\u00e9"];
+  const nearB64 = fc.oneof(
+    fc.array(fc.constantFrom(...chars), { maxLength: 12 }).map((a) => a.join("")),
+    fc.tuple(fc.uint8Array({ maxLength: 9 }), fc.nat(12), fc.constantFrom(...chars)).map(([b, at, c]) => {
+      const s = b64encode(b);
+      return s.slice(0, at) + c + s.slice(at + 1);
+    }),
+  );
+
+  it("accepts exactly canonical padded standard base64, of the expected length when given", () => {
+    fc.assert(
+      fc.property(nearB64, fc.nat(9), (s, n) => {
+        const ok = canonical(s);
+        expect(attempt(() => b64decode(s))).toBe(ok ? "ok" : "malformed");
+        const ofLength = ok && Buffer.from(s, "base64").length === n;
+        expect(isB64OfLength(s, n)).toBe(ofLength);
+        expect(attempt(() => b64decode(s, n))).toBe(ofLength ? "ok" : "malformed");
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

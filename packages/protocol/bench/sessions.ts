@@ -1,19 +1,39 @@
 /**
  * Bench: complete v2 sessions (register → 4 rounds → close ×3) between two in-memory machines
- * with real crypto (native; `-- --noble` for the noble backend); timers fire as soon as the
- * network is idle, so this measures the protocol + crypto cost per session, not waiting. Prints one JSON object on its last line.
+ * with real crypto (native; `-- --noble` for the noble backend, injected through ProtocolDeps); timers fire as soon as the network is idle, so this measures the
+ * protocol + crypto cost per session, not waiting. Runs the hybrid X25519+ML-KEM-768 key agreement
+ * (the default) and classic X25519 in alternating batches, and reports the hybrid's extra wall and
+ * CPU time per session (`pqExtra`): the cost of the hybrid itself, without I/O. Every figure is the
+ * median of per-batch means. Prints one JSON object on its last line.
  */
-import { nobleBackend } from "@hsagent/crypto";
-import { agentPair } from "../examples/pair.js";
-import { createRegister, type MachineEvent } from "../src/index.js";
+import { randomUUID } from "node:crypto";
+import { loadavg } from "node:os";
+import { nativeBackend, nobleBackend } from "@hsagent/crypto";
+import { createPeerSession, createRegister, type MachineEvent, type PeerIdentity } from "../src/index.js";
 
-// `--noble` runs the same sessions on the noble backend, injected through ProtocolDeps.
-const noble = process.argv.includes("--noble");
-const { selves, machines, identity } = agentPair(noble ? nobleBackend : undefined);
-const nonces = [new Set<string>(), new Set<string>()];
+const backend = process.argv.includes("--noble") ? nobleBackend : nativeBackend;
+const selves = [0, 1].map(() => ({ agentId: randomUUID(), signingKey: backend.generateSigningKey() }));
+const identity = (i: number): PeerIdentity => ({
+  agentId: selves[i]!.agentId,
+  signPubB64: selves[i]!.signingKey.publicKeyB64,
+  protocols: [2, 1],
+  keyAgreements: ["x25519+mlkem768", "x25519"],
+});
+const deps = {
+  now: Date.now,
+  randomBytes: (n: number) => backend.randomBytes(n),
+  backend,
+};
+/** A pair of machines with the hybrid on or off, and their nonce stores. */
+const pairs = [true, false].map((pq) => ({
+  machines: [0, 1].map((i) =>
+    createPeerSession({ self: selves[i]!, peerId: selves[1 - i]!.agentId, deps, config: { pq } }),
+  ),
+  nonces: [new Set<string>(), new Set<string>()],
+}));
 let messages = 0;
 
-function session(): void {
+function session({ machines, nonces }: (typeof pairs)[number]): void {
   const queue: { to: number; event: MachineEvent }[] = [];
   const initiator = machines[0]!.role === "initiator" ? 0 : 1;
   queue.push({
@@ -47,20 +67,40 @@ function session(): void {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-for (let i = 0; i < 50; i++) session(); // warm-up
-const batches: number[] = [];
-const perBatch = 100;
-for (let b = 0; b < 7; b++) {
-  const t = performance.now();
-  for (let i = 0; i < perBatch; i++) session();
-  batches.push((performance.now() - t) / perBatch);
+const [hybrid, classic] = pairs as [(typeof pairs)[number], (typeof pairs)[number]];
+for (let i = 0; i < 50; i++) {
+  session(hybrid); // warm-up
+  session(classic);
 }
-const sessionMs = median(batches);
+messages = 0;
+const perBatch = 50;
+const batches = 9;
+const wall = { hybrid: [] as number[], classic: [] as number[] };
+const cpu = { hybrid: [] as number[], classic: [] as number[] };
+for (let b = 0; b < batches; b++) {
+  for (const name of b % 2 ? (["classic", "hybrid"] as const) : (["hybrid", "classic"] as const)) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < perBatch; i++) session(name === "hybrid" ? hybrid : classic);
+    wall[name].push((performance.now() - t0) / perBatch);
+    const c1 = process.cpuUsage(c0);
+    cpu[name].push((c1.user + c1.system) / 1000 / perBatch);
+  }
+}
+const ms = (x: number) => Number(x.toFixed(3));
+const sessionMs = median(wall.hybrid);
 console.log(
   JSON.stringify({
-    backend: noble ? "noble" : "native",
-    sessionMs: Number(sessionMs.toFixed(3)),
+    keyAgreement: "x25519+mlkem768",
+    sessionMs: ms(sessionMs),
+    cpuMsPerSession: ms(median(cpu.hybrid)),
     sessionsPerSecond: Math.round(1000 / sessionMs),
-    messagesPerSession: messages / (50 + 7 * perBatch),
+    messagesPerSession: messages / (2 * batches * perBatch),
+    classic: { sessionMs: ms(median(wall.classic)), cpuMsPerSession: ms(median(cpu.classic)) },
+    pqExtra: {
+      sessionMs: ms(sessionMs - median(wall.classic)),
+      cpuMsPerSession: ms(median(cpu.hybrid) - median(cpu.classic)),
+    },
+    loadAvg1m: Number(loadavg()[0]!.toFixed(2)),
   }),
 );

@@ -41,9 +41,14 @@ export function advertisesHybrid(peer: PeerIdentity): boolean {
   return peer.keyAgreements?.includes(KEY_AGREEMENT_HYBRID) ?? false;
 }
 
-/** The responder's KEM key pair for a new session, from the injected randomness. */
+/**
+ * The responder's KEM key pair for a new session: from `deps.generateMlKemKeyPair` where the
+ * runtime supplies one (made ahead of time), else generated now from the injected randomness.
+ */
 export function createKemOffer(ctx: MachineContext): MlKemKeyPair {
-  return getMlKem768().generateKeyPair(ctx.deps.randomBytes(MLKEM768_SEED_BYTES));
+  const { deps } = ctx;
+  if (deps.generateMlKemKeyPair) return deps.generateMlKemKeyPair();
+  return getMlKem768().generateKeyPair(deps.randomBytes(MLKEM768_SEED_BYTES));
 }
 
 /**

@@ -62,6 +62,11 @@ export interface ProtocolDeps {
    * (`nobleBackend`, or a wrapper around either). Default: @hsagent/crypto's default (`native`).
    */
   backend?: Backend;
+  /**
+   * A fresh ML-KEM-768 key pair for a hybrid offer, never handed out twice (e.g. crypto's
+   * `takeMlKemKeyPair`, made ahead of time). Absent: generated on the spot from `randomBytes`.
+   */
+  generateMlKemKeyPair?(): MlKemKeyPair;
 }
 
 /** Everything a machine needs besides its state. */

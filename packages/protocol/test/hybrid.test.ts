@@ -3,6 +3,7 @@
  * stripping or tampering on the relay never yields a session, and peers without it (older v2,
  * `pq: false`, v1 legacy) get the classic session as before.
  */
+import { nobleMlKem768 } from "@hsagent/crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Effect, ProtocolConfig } from "../src/index.js";
@@ -70,6 +71,30 @@ describe("hybrid key agreement", () => {
       e.type === "audit" && e.event.type === "HANDSHAKE_OK" ? [e.event.keyAgreement] : [],
     );
     expect(audits).toEqual(["x25519+mlkem768", "x25519+mlkem768"]);
+  });
+
+  it("the responder offers the runtime's key pair (made ahead of time) when it supplies one, one per session", () => {
+    const { a, b } = pair();
+    const handedOut: string[] = [];
+    b.ctx = {
+      ...b.ctx,
+      deps: {
+        ...b.ctx.deps,
+        generateMlKemKeyPair: () => {
+          const kp = nobleMlKem768.generateKeyPair();
+          handedOut.push(kp.publicKeyB64);
+          return kp;
+        },
+      },
+    };
+    for (let round = 1; round <= 2; round++) {
+      runToQuiescence(a, b, [{ to: b, payload: registerOf(alice) }]);
+      const confirms = sends(b.log).filter((p) => p.intent === "confirm");
+      expect(confirms.map((p) => p.kem_pub)).toEqual(handedOut);
+      expect(new Set(handedOut).size).toBe(round);
+      const sessions = a.log.flatMap((e) => (e.type === "established" ? [e.keyAgreement] : []));
+      expect(sessions).toEqual(Array(round).fill("x25519+mlkem768"));
+    }
   });
 
   it("a full hybrid conversation runs to a clean close", () => {
