@@ -65,7 +65,8 @@ describe("FleetModel", () => {
           const m = new FleetModel();
           for (const [kind, name, reason, n] of events) {
             if (kind === "est") m.established(name, n);
-            else if (kind === "close") m.closed(name, String(reason), n > 0 ? "initiator" : "responder", n);
+            else if (kind === "close")
+              m.closed(name, typeof reason === "string" ? reason : "", n > 0 ? "initiator" : "responder", n);
             else if (kind === "abort") m.aborted(name, reason, n > 0);
             else m.rejected(name, reason);
           }
