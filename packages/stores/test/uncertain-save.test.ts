@@ -32,13 +32,18 @@ function interceptFirstSessionLink(intercept: (request: Request) => Response): t
   };
 }
 
-/** A client logged in to `credentials` (registered on first use) that never retries, sending through `fetch`. */
+/**
+ * A client logged in to `credentials` (registered on first use) that never retries, sending through
+ * `fetch`. Single calls unless `batch` (the link faults below hit the single association PUTs).
+ */
 const clientThrough = (
   credentials: { username: string; password: string },
   fetch?: typeof globalThis.fetch,
+  batch = false,
 ) =>
   newClient(server.url, credentials.username, credentials.password, {
     retry: { limit: 0 },
+    batch,
     ...(fetch ? { fetch } : {}),
   });
 
@@ -123,4 +128,41 @@ it("a create whose lookup link fails (500) is still purged: no state is left beh
   expect((await observer.list()).map((s) => s.record.state)).toEqual(["init_exchange"]);
   expect(await store.purge("initiator", "44")).toBe(true);
   expect(await observer.list()).toEqual([]);
+});
+
+it("a batched create whose answer is lost does not block the next session; a twin's state still does", async () => {
+  // The first batch (object + both links) is written by the server, but the client sees a 502.
+  let lost = false;
+  const lossyBatch: typeof globalThis.fetch = async (input, init) => {
+    const request = new Request(input, init);
+    const answer = await fetch(request);
+    if (!lost && request.method === "POST" && new URL(request.url).pathname.startsWith("/api/batch/")) {
+      lost = true;
+      return errorAnswer(502, { error: "lost" });
+    }
+    return answer;
+  };
+  const credentials = { username: `b${Date.now().toString(36)}`, password: "pw-uncertain-4" };
+  const client = await clientThrough(credentials, lossyBatch, true);
+  expect(await client.batchSupported()).toBe(true);
+  const agentId = "0f0e0d0c-0000-4000-8000-000000000004";
+  const store = new SubstrateSessionStore(client, agentId, "80");
+  const record = { role: "responder" as const, peerIdentityObjId: "45", state: "resp_confirm" };
+  await expect(store.save(record)).rejects.toThrow();
+  expect(lost).toBe(true);
+  expect(await client.listAssociations("hs_session-responder-45", "80")).toMatchObject({ count: 1 });
+
+  // The next session of the pair: our own leftover is cleared, the save succeeds.
+  const next = await store.save({ ...record, state: "resp_exchange" });
+  const links = await client.listAssociations("hs_session-responder-45", "80");
+  expect(links.associations.map((a) => a.targetId)).toEqual([next.objId]);
+  expect((await store.list()).map((s) => s.record.state)).toEqual(["resp_exchange"]);
+
+  // A twin process (another writer) is refused, and its refused create leaves nothing behind.
+  const twin = new SubstrateSessionStore(await clientThrough(credentials, undefined, true), agentId, "80");
+  await expect(twin.save({ ...record, state: "resp_confirm" })).rejects.toThrow(SessionConflictError);
+  expect((await client.listAssociations("hs_session-responder-45", "80")).count).toBe(1);
+  expect((await store.list()).map((s) => s.record.state)).toEqual(["resp_exchange"]);
+  expect(await store.purge("responder", "45")).toBe(true);
+  expect(await store.list()).toEqual([]);
 });

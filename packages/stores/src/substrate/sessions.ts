@@ -8,10 +8,13 @@
 // with our random `writer` token, e.g. a create whose answer was lost and
 // whose links landed after the purge): that one is deleted and the save goes
 // on, so a lost answer cannot block the pair's later sessions. Round-trips:
-//   first save = 4 (list hs_session ∥ PUT object, then both associations in
-//                   parallel); 2 sequential latencies. With `exclusiveWriter`
-//                   (this process is the agent's only writer and purged stale
-//                   states at start-up) the ownership check is skipped: 3.
+//   first save = 2 where the server batches (list hs_session ∥ one batch:
+//                   the object and both associations, all or nothing); 1
+//                   latency. Without batching 4 (list ∥ PUT object, then both
+//                   associations in parallel); 2 latencies. With
+//                   `exclusiveWriter` (this process is the agent's only writer
+//                   and purged stale states at start-up) the ownership check
+//                   is skipped: 1 (batched) or 3.
 //   later save = 1 (conditional PUT)
 //   load = 2, list = 1 + N (object GETs in parallel)
 //   purge = 1 when the state is known here (DELETE removes its associations
@@ -100,13 +103,19 @@ export class SubstrateSessionStore implements SessionStore {
     }
     // Unknown to us: create, checking in parallel that nobody else has a state for this key.
     const assocType = sessionAssocType(role, peer);
+    const batched = await this.#client.batchSupported();
     const [existing, created] = await Promise.all([
       this.#exclusive
-        ? Promise.resolve({ count: 0 })
-        : this.#client.listAssociations(assocType, this.#identityObjId, { limit: 1 }),
-      this.#client.putJson({ type: ObjectTypes.HandshakeSessionState, version: 0, value }),
+        ? Promise.resolve({ associations: [] as { targetId: string }[] })
+        : this.#client.listAssociations(assocType, this.#identityObjId, { limit: 2 }),
+      batched
+        ? this.#createLinked(value, assocType, role, peer)
+        : this.#client.putJson({ type: ObjectTypes.HandshakeSessionState, version: 0, value }),
     ]);
-    if (existing.count > 0 && !(await this.#clearOwnLeftovers(assocType))) {
+    // A batched create links at once, so the check may already see the state just made: skip it.
+    const others = existing.associations.some((a) => a.targetId !== created.id);
+    if (others && !(await this.#clearOwnLeftovers(assocType, created.id))) {
+      // A batched create landed with its links: deleting the object removes them too.
       await this.#client.deleteObject(ObjectTypes.HandshakeSessionState, created.id);
       throw new SessionConflictError(
         role,
@@ -117,22 +126,45 @@ export class SubstrateSessionStore implements SessionStore {
     // The state is ours from here on, even if a link below fails (a substrate losing its database
     // connection mid-way): a purge then deletes the object by id, and with it every link that landed.
     this.#handles.set(key, { objId: created.id, version: 0, createdJson: JSON.stringify(value) });
-    await Promise.all([
-      this.#client.putAssociation({
-        type: assocType,
-        sourceId: this.#identityObjId,
-        targetId: created.id,
-        json: {},
-      }),
-      this.#client.putAssociation({
-        type: HAS_HANDSHAKE_WITH,
-        sourceId: this.#identityObjId,
-        targetId: created.id,
-        json: { role, peerIdentityObjId: peer },
-      }),
-    ]);
+    if (!batched) {
+      await Promise.all([
+        this.#client.putAssociation({
+          type: assocType,
+          sourceId: this.#identityObjId,
+          targetId: created.id,
+          json: {},
+        }),
+        this.#client.putAssociation({
+          type: HAS_HANDSHAKE_WITH,
+          sourceId: this.#identityObjId,
+          targetId: created.id,
+          json: { role, peerIdentityObjId: peer },
+        }),
+      ]);
+    }
     // A create stores the version sent (0), per SUBSTRATE-API.md §3.
     return { record: structuredClone(record), version: 0, objId: created.id };
+  }
+
+  /** The state object and both its links in one batched call (all or nothing). */
+  async #createLinked(
+    value: JsonValue,
+    assocType: string,
+    role: SessionRole,
+    peer: string,
+  ): Promise<{ id: string }> {
+    const results = await this.#client.batch([
+      { op: "putObject", type: ObjectTypes.HandshakeSessionState, version: 0, json: value },
+      { op: "putAssociation", type: assocType, sourceId: this.#identityObjId, targetId: "$0", json: {} },
+      {
+        op: "putAssociation",
+        type: HAS_HANDSHAKE_WITH,
+        sourceId: this.#identityObjId,
+        targetId: "$0",
+        json: { role, peerIdentityObjId: peer },
+      },
+    ]);
+    return results[0] as { id: string };
   }
 
   async load(role: SessionRole, peerIdentityObjId: string): Promise<StoredSession | null> {
@@ -227,12 +259,14 @@ export class SubstrateSessionStore implements SessionStore {
    * The states linked under `assocType` that this instance wrote but no longer tracks (a create or
    * link whose answer was lost) are deleted, and links to states that are gone are removed.
    * True if nothing else is left; false if another writer's state is there (it is left alone).
+   * `keep` is the state this save just created (never a leftover).
    */
-  async #clearOwnLeftovers(assocType: string): Promise<boolean> {
+  async #clearOwnLeftovers(assocType: string, keep: string): Promise<boolean> {
     const { associations } = await this.#client.listAssociations(assocType, this.#identityObjId, {
       limit: 100,
     });
-    const verdicts = await mapLimit(associations, FAN_OUT, async (link) => {
+    const stale = associations.filter((link) => link.targetId !== keep);
+    const verdicts = await mapLimit(stale, FAN_OUT, async (link) => {
       const obj = await this.#client.getObject(ObjectTypes.HandshakeSessionState, link.targetId);
       if (obj) {
         let writer: string | null = null;
