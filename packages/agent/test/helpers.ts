@@ -118,12 +118,18 @@ export async function startAgent(
  * it); null passes it on to the real fetch.
  */
 export function interceptFetch(
-  intercept: (url: string, method: string) => Response | null | Promise<Response | null>,
+  intercept: (url: string, method: string, body: string) => Response | null | Promise<Response | null>,
 ): typeof globalThis.fetch {
   return async (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
-    return (await intercept(url, method)) ?? fetch(input, init);
+    const body =
+      typeof init?.body === "string"
+        ? init.body
+        : input instanceof Request && method === "POST"
+          ? await input.clone().text()
+          : "";
+    return (await intercept(url, method, body)) ?? fetch(input, init);
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * A substrate that refuses DELETEs for a while (500) must not leave session state behind: the
+ * A substrate that refuses session purges for a while (500) must not leave session state behind: the
  * refused purge is retried with backoff, later sessions of the pair keep completing (no
  * `session-conflict` aborts), and after stop no HandshakeSessionState is left.
  */
@@ -9,8 +9,12 @@ import { interceptFetch, leftoverSessions, sleep, startAgent, useWorld, waitFor 
 describe("refused session purges", () => {
   let refuseDeletes = false;
   let refused = 0;
-  const faultyFetch = interceptFetch((url, method) => {
-    if (!refuseDeletes || method !== "DELETE" || !url.includes("/api/objects/")) return null;
+  // A purge is a DELETE, or a batch with a deleteObject item (when audit events ride along).
+  const isPurge = (url: string, method: string, body: string) =>
+    (method === "DELETE" && url.includes("/api/objects/")) ||
+    (method === "POST" && url.includes("/api/batch/") && body.includes('"op":"deleteObject"'));
+  const faultyFetch = interceptFetch((url, method, body) => {
+    if (!refuseDeletes || !isPurge(url, method, body)) return null;
     refused++;
     return new Response(JSON.stringify({ error: "injected fault" }), {
       status: 500,
@@ -35,7 +39,7 @@ describe("refused session purges", () => {
         15_000,
         "sessions during the fault",
       );
-      expect(refused, "DELETEs refused").toBeGreaterThan(0);
+      expect(refused, "purges refused").toBeGreaterThan(0);
       refuseDeletes = false;
       const closedAfter = a.metrics().sessions.closed;
       await waitFor(() => a.metrics().sessions.closed >= closedAfter + 3, 15_000, "sessions after the fault");

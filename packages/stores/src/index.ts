@@ -42,7 +42,7 @@ export { createSubstrateAuditLog, SubstrateAuditLog } from "./substrate/audit.js
 export { type ForeignBlock, isOwnBlock } from "./substrate/foreign.js";
 export { type SubstrateIdentityOptions, SubstrateIdentityRegistry } from "./substrate/identity.js";
 export { type SubstrateNonceOptions, SubstrateNonceStore } from "./substrate/nonces.js";
-export { SubstrateSessionStore } from "./substrate/sessions.js";
+export { SubstrateSessionStore, type SubstrateSessionStoreOptions } from "./substrate/sessions.js";
 export type * from "./types.js";
 
 /** Which agent the per-agent stores belong to. */
@@ -78,6 +78,7 @@ export function createSubstrateStores(client: SubstrateClient, options: AgentSto
     identity: options.identity ?? new SubstrateIdentityRegistry(client),
     sessions: new SubstrateSessionStore(client, options.agentId, options.identityObjId, {
       exclusiveWriter: options.exclusiveSessions ?? false,
+      audit,
     }),
     nonces: new SubstrateNonceStore(client, options.agentId, options.identityObjId, {
       ...(options.nonceCacheTtlMs !== undefined ? { cacheTtlMs: options.nonceCacheTtlMs } : {}),

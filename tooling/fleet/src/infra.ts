@@ -85,8 +85,17 @@ export class InfraProcess {
 export type ProxyMode =
   | { kind: "pass" }
   | { kind: "slow"; delayMs: number }
-  /** Answer `status` to every request, or only to requests of `method`. */
-  | { kind: "error"; status: number; method?: string };
+  /**
+   * Answer `status` to every request, or only to requests of `method`, or (`deletes`) only to
+   * object deletions: a DELETE, or a batch with a `deleteObject` item (a purge carrying audit).
+   */
+  | { kind: "error"; status: number; method?: string; deletes?: boolean };
+
+/** True if the request deletes an object (a DELETE, or a batch holding a `deleteObject` item). */
+function deletesObject(method: string | undefined, url: string | undefined, body: Buffer): boolean {
+  if (method === "DELETE") return true;
+  return method === "POST" && (url ?? "").startsWith("/api/batch/") && body.includes('"op":"deleteObject"');
+}
 
 /** A node:http reverse proxy in front of the substrate server, with switchable faults. */
 export interface FaultProxy {
@@ -107,7 +116,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const mode = state.mode;
-      if (mode.kind === "error" && (mode.method === undefined || mode.method === req.method)) {
+      if (
+        mode.kind === "error" &&
+        (mode.method === undefined || mode.method === req.method) &&
+        (!mode.deletes || deletesObject(req.method, req.url, Buffer.concat(chunks)))
+      ) {
         state.faulted++;
         res.writeHead(mode.status, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: { code: "INTERNAL", message: "fault proxy" } }));

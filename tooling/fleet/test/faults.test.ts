@@ -143,8 +143,8 @@ describe("fault campaign (real processes)", { timeout: 120_000 }, () => {
       allowLeftoverSessions: false,
     },
     {
-      name: "purges refused for a while (DELETE answered 500): no session state left after stop",
-      mode: { kind: "error", status: 500, method: "DELETE" } satisfies ProxyMode,
+      name: "purges refused for a while (object deletions answered 500): no session state left after stop",
+      mode: { kind: "error", status: 500, deletes: true } satisfies ProxyMode,
       forMs: 2 * FAST.sessionTimeoutMs,
       faulted: "deletes refused",
       allowLeftoverSessions: false,

@@ -18,13 +18,15 @@
 //   later save = 1 (conditional PUT)
 //   load = 2, list = 1 + N (object GETs in parallel)
 //   purge = 1 when the state is known here (DELETE removes its associations
-//           too), else 2; purgeAll = 1 + N
+//           too; with an audit log on a batching server, its buffered events
+//           ride in the same batch), else 2; purgeAll = 1 + N
 
 import { randomBytes } from "node:crypto";
 import { bytesToJson, fromUtf8, type SubstrateClient, VersionClashError } from "@hsagent/substrate-client";
+import type { BatchingAuditLog } from "../audit-core.js";
 import { SessionConflictError } from "../errors.js";
 import { assertObjId } from "../guard.js";
-import { HAS_HANDSHAKE_WITH, ObjectTypes, sessionAssocType } from "../layout.js";
+import { auditChain, CHAIN_SHARD, HAS_HANDSHAKE_WITH, ObjectTypes, sessionAssocType } from "../layout.js";
 import { FAN_OUT, mapLimit } from "../limit.js";
 import { checkRecord, parseSession, sessionJson, sessionKey, sessionWriter } from "../session-codec.js";
 import type {
@@ -35,6 +37,15 @@ import type {
   SessionStoreOptions,
   StoredSession,
 } from "../types.js";
+
+/** Options of {@link SubstrateSessionStore}. */
+export interface SubstrateSessionStoreOptions extends SessionStoreOptions {
+  /**
+   * The agent's audit log: where the server batches, the events it has buffered ride with a
+   * session purge (one call: the state's DELETE and the audit block, all or nothing).
+   */
+  readonly audit?: BatchingAuditLog;
+}
 
 /** SessionStore of one agent over a logged-in client. */
 export class SubstrateSessionStore implements SessionStore {
@@ -48,6 +59,7 @@ export class SubstrateSessionStore implements SessionStore {
   >();
 
   readonly #exclusive: boolean;
+  readonly #audit: BatchingAuditLog | null;
   /** Tags every state this instance writes (not a secret): its own leftovers are recognisable. */
   readonly #writer = randomBytes(8).toString("hex");
 
@@ -55,12 +67,13 @@ export class SubstrateSessionStore implements SessionStore {
     client: SubstrateClient,
     agentId: string,
     identityObjId: string,
-    options: SessionStoreOptions = {},
+    options: SubstrateSessionStoreOptions = {},
   ) {
     this.#client = client;
     this.#agentId = agentId;
     this.#identityObjId = assertObjId(identityObjId, "identityObjId");
     this.#exclusive = options.exclusiveWriter ?? false;
+    this.#audit = options.audit ?? null;
   }
 
   async save(record: SessionRecord): Promise<StoredSession> {
@@ -218,9 +231,33 @@ export class SubstrateSessionStore implements SessionStore {
     }
     // Forget the handle only once the DELETE answered: if it fails, the state is still ours, and
     // a retry (or a later save, which updates it) must not mistake it for another writer's.
-    const { success } = await this.#client.deleteObject(ObjectTypes.HandshakeSessionState, objId);
+    const success = await this.#deleteState(objId);
     this.#handles.delete(key);
     return success;
+  }
+
+  /** DELETE one known state; buffered audit events ride along where the server batches. */
+  async #deleteState(objId: string): Promise<boolean> {
+    const audit = this.#audit;
+    if (!audit || !(await this.#client.batchSupported())) {
+      return (await this.#client.deleteObject(ObjectTypes.HandshakeSessionState, objId)).success;
+    }
+    const results = await audit.rideWith((payload) =>
+      this.#client.batch([
+        { op: "deleteObject", type: ObjectTypes.HandshakeSessionState, id: objId },
+        ...(payload
+          ? [
+              {
+                op: "appendBlock" as const,
+                chain: auditChain(this.#agentId),
+                shard: CHAIN_SHARD,
+                payload: JSON.stringify(payload),
+              },
+            ]
+          : []),
+      ]),
+    );
+    return (results[0] as { deleted: boolean }).deleted;
   }
 
   async purgeAll(): Promise<number> {
