@@ -47,6 +47,11 @@ const TYPE_RE = /^[A-Z][A-Z0-9_]{0,63}$/;
 /** Where a batching audit log writes and reads. */
 export interface AuditSink {
   write(payload: AuditBlockPayload): Promise<void>;
+  /**
+   * Work to run beside a block that another write carries ({@link BatchingAuditLog.rideWith}),
+   * as `write` would have done beside its own append (e.g. marking the chain owner-write-only).
+   */
+  beside?(): Promise<void> | null;
   readRecent(blocks: number): Promise<AuditBlockPayload[]>;
   validate(): Promise<AuditValidation>;
 }
@@ -139,7 +144,7 @@ export class BatchingAuditLog implements AuditLog {
             : { v: 1, batch: randomUUID(), agentId: this.#agentId, events: this.#buffer.splice(0) });
         this.#failed = null;
         try {
-          const out = await write(payload);
+          const [out] = await Promise.all([write(payload), payload ? this.#sink.beside?.() : null]);
           if (payload) {
             this.stats.blocks++;
             this.stats.persisted += payload.events.length;

@@ -195,11 +195,42 @@ export const textObjectData: Fault = async (req, forward) => {
   return res;
 };
 
-/** A lost index write: `has_handshake_with` associations are acknowledged but not stored. */
+/**
+ * A lost index write: `has_handshake_with` associations are acknowledged but not stored, whether
+ * sent alone or as items of a batch (the other items of the batch are written).
+ */
 export const dropSessionIndex: Fault = async (req, forward) => {
-  if (req.method === "PUT" && /^\/api\/objects\/[0-9]+\/associations$/.test(pathOf(req.url))) {
+  const path = pathOf(req.url);
+  if (req.method === "PUT" && /^\/api\/objects\/[0-9]+\/associations$/.test(path)) {
     const body = parseBody(req.body) as { type?: unknown } | undefined;
     if (body?.type === "has_handshake_with") return json(201, { success: true });
+  }
+  if (req.method === "POST" && path.startsWith("/api/batch/")) {
+    const body = parseBody(req.body) as { items?: Record<string, unknown>[] } | undefined;
+    const items = Array.isArray(body?.items) ? body.items : [];
+    const dropped = items.map((i) => i.op === "putAssociation" && i.type === "has_handshake_with");
+    if (dropped.some(Boolean)) {
+      // Kept items move up: `$k` references follow them.
+      const newIndex: number[] = [];
+      let n = 0;
+      for (const d of dropped) newIndex.push(d ? -1 : n++);
+      const ref = (v: unknown) =>
+        typeof v === "string" && /^\$[0-9]+$/.test(v) ? `$${newIndex[Number(v.slice(1))]}` : v;
+      const kept = items
+        .filter((_, k) => !dropped[k])
+        .map((i) => ({
+          ...i,
+          ...("id" in i ? { id: ref(i.id) } : {}),
+          sourceId: ref(i.sourceId),
+          targetId: ref(i.targetId),
+        }));
+      if (kept.length === 0) return json(200, { success: true, results: items.map(() => ({})) });
+      const res = await forward({ ...req, body: Buffer.from(JSON.stringify({ items: kept })) });
+      const answer = parseBody(res.body) as { results?: unknown[] } | undefined;
+      if (res.status !== 200 || !Array.isArray(answer?.results)) return res;
+      const results = answer.results;
+      return json(200, { success: true, results: dropped.map((d, k) => (d ? {} : results[newIndex[k]!])) });
+    }
   }
   return forward(req);
 };

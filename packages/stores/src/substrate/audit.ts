@@ -34,6 +34,10 @@ class SubstrateAuditSink implements AuditSink {
     await Promise.all([this.#client.appendBlock(this.#chain, CHAIN_SHARD, JSON.stringify(payload)), mark]);
   }
 
+  beside(): Promise<void> | null {
+    return this.#marked ? null : this.#markOwnerWriteOnly();
+  }
+
   /** Ask the server to refuse other tenants' appends; a server without the extension (404) is fine. */
   async #markOwnerWriteOnly(): Promise<void> {
     try {
