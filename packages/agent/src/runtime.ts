@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { EventEmitter } from "node:events";
-import { generateKxKeyPair, takeMlKemKeyPair } from "@hsagent/crypto";
+import { generateKxKeyPair, getMlKem768, takeMlKemKeyPair } from "@hsagent/crypto";
 import { acceptsV1, type ProtocolDeps, type RejectReason, type SelfIdentity } from "@hsagent/protocol";
 import type { Transport, Unsubscribe } from "@hsagent/relay";
 import type { AgentStores, AuditEventInput, HydratedAgent } from "@hsagent/stores";
@@ -37,6 +37,7 @@ export class Runtime {
     randomBytes: (n) => randomBytes(n),
     generateKxKeyPair: () => generateKxKeyPair(),
     generateMlKemKeyPair: () => takeMlKemKeyPair(), // made ahead of time, off the handshake
+    encapsulateMlKem: (publicKey) => getMlKem768().encapsulate(publicKey), // fastest present
   };
   readonly counters = {
     started: 0,

@@ -5,7 +5,7 @@
  * to the loop) and starts the `register` broadcast. `stop()` takes it all down again in order.
  * Both are idempotent: every call returns the same promise.
  */
-import { signingKeyFromPrivate } from "@hsagent/crypto";
+import { prepareMlKem768, signingKeyFromPrivate } from "@hsagent/crypto";
 import {
   acceptsV1,
   createSignedRegister,
@@ -63,6 +63,8 @@ export class Startup {
     const rt = this.#rt;
     const opts = rt.options;
     const sub = opts.substrate;
+    // The WebAssembly ML-KEM loads beside the login; it must be ready before the first handshake.
+    const kemReady = rt.config.pq ? prepareMlKem768() : undefined;
     let registry: IdentityRegistry;
     if ("client" in sub) {
       rt.client = sub.client;
@@ -95,6 +97,8 @@ export class Startup {
     });
     rt.log.info({ agentId: rt.self.agentId }, "identity ready");
     await this.#purgeStale();
+    const kem = await kemReady;
+    if (kem) rt.log.debug({ mlkem: kem.name }, "ML-KEM-768 implementation");
     await this.#connect();
     this.#broadcast.start(0);
   }

@@ -58,8 +58,11 @@ export {
   MLKEM768_PUBLIC_KEY_BYTES,
   MLKEM768_SEED_BYTES,
   type MlKem768,
+  type MlKemBackendName,
+  type MlKemEncapsulation,
   type MlKemKeyPair,
   nobleMlKem768,
+  prepareMlKem768,
 } from "./kem/index.js";
 export { MlKemSpare, type MlKemSpareOptions, takeMlKemKeyPair } from "./kem/spare.js";
 export {

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
-import { nativeBackend, nobleBackend } from "@hsagent/crypto";
+import { getMlKem768, nativeBackend, nobleBackend, prepareMlKem768 } from "@hsagent/crypto";
 import { createPeerSession, createRegister, type MachineEvent, type PeerIdentity } from "../src/index.js";
 
 const backend = process.argv.includes("--noble") ? nobleBackend : nativeBackend;
@@ -19,10 +19,15 @@ const identity = (i: number): PeerIdentity => ({
   protocols: [2, 1],
   keyAgreements: ["x25519+mlkem768", "x25519"],
 });
+// ML-KEM as an agent runs it: the fastest implementation present (liboqs' WebAssembly once loaded),
+// with its own randomness; `-- --noble-kem` forces the pure-JS one.
+const kem = process.argv.includes("--noble-kem") ? getMlKem768("noble") : await prepareMlKem768();
 const deps = {
   now: Date.now,
   randomBytes: (n: number) => backend.randomBytes(n),
   backend,
+  generateMlKemKeyPair: () => kem.generateKeyPair(),
+  encapsulateMlKem: (publicKey: Uint8Array) => kem.encapsulate(publicKey),
 };
 /** A pair of machines with the hybrid on or off, and their nonce stores. */
 const pairs = [true, false].map((pq) => ({

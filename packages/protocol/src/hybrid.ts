@@ -100,8 +100,10 @@ export function acceptKemOffer(ctx: MachineContext, msg: ConfirmMsg, peer: PeerI
   }
   let enc: { cipherText: Uint8Array; sharedSecret: Uint8Array };
   try {
-    const random = ctx.deps.randomBytes(MLKEM768_ENCAPS_RANDOM_BYTES);
-    enc = getMlKem768().encapsulate(b64decode(msg.kem_pub, MLKEM768_PUBLIC_KEY_BYTES), random);
+    const kemPub = b64decode(msg.kem_pub, MLKEM768_PUBLIC_KEY_BYTES);
+    enc = ctx.deps.encapsulateMlKem
+      ? ctx.deps.encapsulateMlKem(kemPub)
+      : getMlKem768().encapsulate(kemPub, ctx.deps.randomBytes(MLKEM768_ENCAPS_RANDOM_BYTES));
   } catch {
     return { ok: false, reason: "malformed" };
   }

@@ -3,7 +3,7 @@
  * handed back to it, and the immutable per-peer state. Secrets (ephemeral keys, session keys)
  * live only inside `Session` objects in memory; `persist` and `audit` effects never carry them.
  */
-import type { Backend, KxKeyPair, MlKemKeyPair, SigningKey } from "@hsagent/crypto";
+import type { Backend, KxKeyPair, MlKemEncapsulation, MlKemKeyPair, SigningKey } from "@hsagent/crypto";
 import type { ProtocolConfig } from "./config.js";
 import type { KeyAgreement } from "./hybrid.js";
 import type { HsBlob, Intent } from "./messages.js";
@@ -67,6 +67,13 @@ export interface ProtocolDeps {
    * `takeMlKemKeyPair`, made ahead of time). Absent: generated on the spot from `randomBytes`.
    */
   generateMlKemKeyPair?(): MlKemKeyPair;
+  /**
+   * ML-KEM-768 encapsulation to a peer's offered key with fresh internal randomness (e.g. the
+   * fastest implementation from crypto's `getMlKem768`). Absent: encapsulated with `randomBytes`,
+   * which only the pure-JS implementation accepts.
+   * @throws HandshakeError `malformed` for a key that fails the size or modulus check
+   */
+  encapsulateMlKem?(publicKey: Uint8Array): MlKemEncapsulation;
 }
 
 /** Everything a machine needs besides its state. */

@@ -3,7 +3,7 @@
  * stripping or tampering on the relay never yields a session, and peers without it (older v2,
  * `pq: false`, v1 legacy) get the classic session as before.
  */
-import { nobleMlKem768 } from "@hsagent/crypto";
+import { nobleMlKem768, prepareMlKem768 } from "@hsagent/crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Effect, ProtocolConfig } from "../src/index.js";
@@ -95,6 +95,39 @@ describe("hybrid key agreement", () => {
       const sessions = a.log.flatMap((e) => (e.type === "established" ? [e.keyAgreement] : []));
       expect(sessions).toEqual(Array(round).fill("x25519+mlkem768"));
     }
+  });
+
+  it("the runtime's own ML-KEM (liboqs WebAssembly, fresh randomness) serves both sides' KEM steps", async () => {
+    const kem = await prepareMlKem768();
+    expect(kem.name).toBe("liboqs");
+    const { a, b } = pair();
+    const used = { keygen: 0, encaps: 0 };
+    const withKem = (agent: Agent) => {
+      agent.ctx = {
+        ...agent.ctx,
+        deps: {
+          ...agent.ctx.deps,
+          generateMlKemKeyPair: () => (used.keygen++, kem.generateKeyPair()),
+          encapsulateMlKem: (pub) => (used.encaps++, kem.encapsulate(pub)),
+        },
+      };
+    };
+    withKem(a);
+    withKem(b);
+    const h = handshake(a, b, (p) => p);
+    const [ea] = established(h.onRespond);
+    const [eb] = established(h.onRequest);
+    if (ea?.type !== "established" || eb?.type !== "established") throw new Error("not established");
+    expect(used).toEqual({ keygen: 1, encaps: 1 });
+    expect(ea.keyAgreement).toBe("x25519+mlkem768");
+    expect(Buffer.from(ea.keys.i2r).equals(Buffer.from(eb.keys.i2r))).toBe(true);
+    // A tampered ciphertext from this path is still refused before established.
+    const { a: a2, b: b2 } = pair();
+    withKem(a2);
+    withKem(b2);
+    const bad = handshake(a2, b2, (p) => (p.kem_ct ? { ...p, kem_ct: flipB64(p.kem_ct as string, 5) } : p));
+    expect(established(bad.onRequest)).toEqual([]);
+    expect(rejections(bad.onRequest).length).toBeGreaterThan(0);
   });
 
   it("a full hybrid conversation runs to a clean close", () => {

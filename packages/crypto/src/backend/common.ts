@@ -60,11 +60,11 @@ export type BackendCore = Omit<Backend, "scrypt"> & {
 };
 
 /** @internal What every key object shows: the backend that made it and its public key, raw and base64. */
-export abstract class PublicHalf {
-  readonly backend: BackendName;
+export abstract class PublicHalf<N extends string = BackendName> {
+  readonly backend: N;
   readonly publicKey: Uint8Array;
   readonly publicKeyB64: string;
-  constructor(backend: BackendName, publicKey: Uint8Array) {
+  constructor(backend: N, publicKey: Uint8Array) {
     this.backend = backend;
     this.publicKey = publicKey;
     this.publicKeyB64 = b64encode(publicKey);

@@ -3,8 +3,10 @@
  * the same `HandshakeError`: {@link checkedMlKem} wraps an implementation's core, and
  * {@link checkedDecapsulate} guards a key pair's decapsulation.
  */
-import { requireBytes } from "../backend/common.js";
-import { guard } from "../errors.js";
+import { sha3_256 } from "@noble/hashes/sha3.js";
+import { copyBytes, requireBytes } from "../backend/common.js";
+import { bytesEqual } from "../encoding.js";
+import { guard, HandshakeError } from "../errors.js";
 import {
   MLKEM768_CIPHERTEXT_BYTES,
   MLKEM768_ENCAPS_RANDOM_BYTES,
@@ -43,4 +45,18 @@ export function checkedDecapsulate(
 ): ReturnType<MlKemKeyPair["decapsulate"]> {
   requireBytes(cipherText, "ML-KEM ciphertext", MLKEM768_CIPHERTEXT_BYTES);
   return guard(() => open(cipherText), "ML-KEM decapsulate");
+}
+
+/**
+ * @internal FIPS 203 §7.3 input check of an expanded decapsulation key
+ * (dk = dkPKE(1152) ‖ ek(1184) ‖ H(ek)(32) ‖ z(32)): a copy of it and its embedded public key.
+ * @throws HandshakeError `malformed` if the embedded hash does not match
+ */
+export function checkedSecretKey(secretKey: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } {
+  const sk = copyBytes(secretKey);
+  const publicKey = sk.slice(1152, 1152 + MLKEM768_PUBLIC_KEY_BYTES);
+  if (!bytesEqual(sha3_256(publicKey), sk.subarray(2336, 2368))) {
+    throw new HandshakeError("malformed", "ML-KEM secret key hash check");
+  }
+  return { publicKey, secretKey: sk };
 }

@@ -12,7 +12,7 @@ import { pkcs8PrivateKey } from "../backend/native.js";
 import { guard, HandshakeError } from "../errors.js";
 import { checkedDecapsulate, checkedMlKem } from "./common.js";
 import { nobleMlKem768 } from "./noble.js";
-import { MLKEM768_PUBLIC_KEY_BYTES, type MlKem768, type MlKemKeyPair } from "./types.js";
+import { MLKEM768_PUBLIC_KEY_BYTES, type MlKem768, type MlKemBackendName, type MlKemKeyPair } from "./types.js";
 
 // id-alg-ml-kem-768 = 2.16.840.1.101.3.4.4.2
 const ALG_ID = "300b0609608648016503040402";
@@ -35,7 +35,7 @@ function rawPublic(key: KeyObject): Uint8Array {
   return new Uint8Array(der.subarray(SPKI_PREFIX.length));
 }
 
-class NativeMlKemKeyPair extends PublicHalf implements MlKemKeyPair {
+class NativeMlKemKeyPair extends PublicHalf<MlKemBackendName> implements MlKemKeyPair {
   readonly #key: KeyObject;
   constructor(key: KeyObject) {
     super("native", rawPublic(key));

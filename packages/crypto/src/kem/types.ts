@@ -1,9 +1,15 @@
 /**
- * ML-KEM-768 (FIPS 203): the interface both KEM implementations (`native` on node:crypto where the
- * runtime has it, `noble` everywhere) provide, and its sizes. Used by the hybrid X25519+ML-KEM-768
+ * ML-KEM-768 (FIPS 203): the interface every KEM implementation (`native` on node:crypto where the
+ * runtime has it, `liboqs` WebAssembly once loaded, `noble` everywhere) provides, and its sizes. Used by the hybrid X25519+ML-KEM-768
  * key agreement of the v2 handshake.
  */
 import type { BackendName } from "../backend/types.js";
+
+/**
+ * Which implementation runs ML-KEM-768: the primitive backends (`native` node:crypto, `noble`
+ * pure JS), or `liboqs` (WebAssembly, loaded asynchronously).
+ */
+export type MlKemBackendName = BackendName | "liboqs";
 
 /** Encapsulation (public) key size, bytes. */
 export const MLKEM768_PUBLIC_KEY_BYTES = 1184;
@@ -21,7 +27,7 @@ export const MLKEM768_ENCAPS_RANDOM_BYTES = 32;
 /** An ML-KEM-768 key pair: the public key to send, the secret half kept inside. */
 export interface MlKemKeyPair {
   /** Implementation that created this key. */
-  readonly backend: BackendName;
+  readonly backend: MlKemBackendName;
   /** Raw 1184-byte encapsulation key. */
   readonly publicKey: Uint8Array;
   /** The encapsulation key as standard base64 with padding. */
@@ -45,7 +51,7 @@ export interface MlKemEncapsulation {
 /** One ML-KEM-768 implementation. */
 export interface MlKem768 {
   /** Which implementation this is. */
-  readonly name: BackendName;
+  readonly name: MlKemBackendName;
   /**
    * ML-KEM.KeyGen. `seed` (64 bytes, `d ‖ z`) makes it deterministic, for vectors and tests;
    * absent, fresh randomness is used.
