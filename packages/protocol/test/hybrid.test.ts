@@ -107,8 +107,14 @@ describe("hybrid key agreement", () => {
         ...agent.ctx,
         deps: {
           ...agent.ctx.deps,
-          generateMlKemKeyPair: () => (used.keygen++, kem.generateKeyPair()),
-          encapsulateMlKem: (pub) => (used.encaps++, kem.encapsulate(pub)),
+          generateMlKemKeyPair: () => {
+            used.keygen++;
+            return kem.generateKeyPair();
+          },
+          encapsulateMlKem: (pub) => {
+            used.encaps++;
+            return kem.encapsulate(pub);
+          },
         },
       };
     };

@@ -12,7 +12,12 @@ import { pkcs8PrivateKey } from "../backend/native.js";
 import { guard, HandshakeError } from "../errors.js";
 import { checkedDecapsulate, checkedMlKem } from "./common.js";
 import { nobleMlKem768 } from "./noble.js";
-import { MLKEM768_PUBLIC_KEY_BYTES, type MlKem768, type MlKemBackendName, type MlKemKeyPair } from "./types.js";
+import {
+  MLKEM768_PUBLIC_KEY_BYTES,
+  type MlKem768,
+  type MlKemBackendName,
+  type MlKemKeyPair,
+} from "./types.js";
 
 // id-alg-ml-kem-768 = 2.16.840.1.101.3.4.4.2
 const ALG_ID = "300b0609608648016503040402";
