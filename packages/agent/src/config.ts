@@ -29,7 +29,7 @@ export interface RuntimeConfig {
   unknownPeerTtlMs: number;
   /** Substrate lookups of never-seen agentIds per second (default 20, burst 50). */
   unknownPeerLookupsPerSecond: number;
-  /** Audit batching delay, ms (default 1000; every session end flushes at once anyway). */
+  /** Audit batching delay, ms (default 1000; every session end writes its audit at once anyway: with the purge of its state, else by a flush). */
   auditFlushIntervalMs: number;
   /** Aggregated rejection blocks written to the audit chain per minute, all peers together, at most (default 60). */
   rejectionAuditsPerMinute: number;

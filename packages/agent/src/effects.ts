@@ -212,7 +212,8 @@ export class Effects {
       entry.lateCopies.closed(inbound);
       rt.pacer.noteClose(entry.id);
     }
-    rt.flushAudit();
+    // The end audit is written now: by the session purge it rides with, else by a flush.
+    if (!entry.writer.endCarriesAudit) rt.flushAudit();
     rt.log.info(
       { event: "closed", peer: entry.id, peerName: nameOf(entry), role, sid: effect.sid, sessionMs },
       `session with ${nameOf(entry)} closed`,
@@ -225,7 +226,7 @@ export class Effects {
     const role = entry.machine.role;
     const sessionMs = session ? Date.now() - session.startedAt : null;
     rt.counters.aborted++;
-    rt.flushAudit();
+    if (!entry.writer.endCarriesAudit) rt.flushAudit();
     rt.log.warn(
       { event: "aborted", peer: entry.id, peerName: nameOf(entry), role, reason: effect.reason },
       `session with ${nameOf(entry)} aborted`,

@@ -48,11 +48,34 @@ export class MilestoneWriter {
   readonly #retryTimer = new OneShot();
   #retryDelayMs = RETRY_MIN_MS;
 
-  constructor(stores: AgentStores, peerObjId: string, hooks: MilestoneHooks, delayMs = 25) {
+  /** Whether the store's purge writes the buffered audit events (see {@link endCarriesAudit}). */
+  readonly #purgeCarriesAudit: () => boolean;
+  #endCarriesAudit = false;
+  /** An end whose purge starts after the current step (see `record`). */
+  #soon: ReturnType<typeof setImmediate> | null = null;
+
+  constructor(
+    stores: AgentStores,
+    peerObjId: string,
+    hooks: MilestoneHooks,
+    delayMs = 25,
+    purgeCarriesAudit: () => boolean = () => false,
+  ) {
     this.#stores = stores;
     this.#peerObjId = peerObjId;
     this.#hooks = hooks;
     this.#delayMs = delayMs;
+    this.#purgeCarriesAudit = purgeCarriesAudit;
+  }
+
+  /**
+   * True from the `ended` milestone of a session whose state was written until its purge is
+   * under way: that purge carries the audit log's buffered events in the same substrate write
+   * (the session's end audit included), so whoever ends the session need not flush them itself.
+   * One call per session end instead of two.
+   */
+  get endCarriesAudit(): boolean {
+    return this.#endCarriesAudit;
   }
 
   /** Queue a milestone of the current session. */
@@ -62,7 +85,15 @@ export class MilestoneWriter {
       this.#pending = null;
       this.#end = { role: record.role };
       this.#timer.cancel();
-      this.#kick();
+      this.#endCarriesAudit = this.#saved && !this.#conflicted && this.#purgeCarriesAudit();
+      // A purge that carries the audit starts once the rest of this step is applied, so the
+      // session's end audit (the step's next effect) is buffered by then and rides along.
+      if (this.#endCarriesAudit) {
+        this.#soon ??= setImmediate(() => {
+          this.#soon = null;
+          this.#kick();
+        });
+      } else this.#kick();
       return;
     }
     // With a replay high-water mark the state only tells a restarted agent that a session was
@@ -90,6 +121,11 @@ export class MilestoneWriter {
 
   /** Write what is queued now and resolve when every write has been attempted. */
   async drain(): Promise<void> {
+    if (this.#soon !== null) {
+      clearImmediate(this.#soon);
+      this.#soon = null;
+      this.#kick();
+    }
     if (this.#timer.pending || this.#retryTimer.pending) {
       this.#timer.cancel();
       this.#retryTimer.cancel();
@@ -138,6 +174,7 @@ export class MilestoneWriter {
         const purgeState = this.#saved && !this.#conflicted;
         this.#saved = false;
         this.#conflicted = false;
+        this.#endCarriesAudit = false;
         // A high-water mark (admitHandshake) leaves nothing per session to purge.
         const marks = this.#stores.nonces.admitHandshake !== undefined;
         const [nonces, state] = await Promise.allSettled([

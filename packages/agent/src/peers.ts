@@ -57,6 +57,7 @@ export function createPeer(
         onError: (error, what) => rt.log.warn({ peer: peerId, err: errorCode(error) }, `${what} failed`),
       },
       rt.config.milestoneDelayMs,
+      () => rt.purgeCarriesAudit,
     ),
     lateCopies: new LateCopies({ now: Date.now, lateCopyWindowMs: lateCopyWindowMs(rt.config) }),
     lastPinRefresh: 0,

@@ -72,6 +72,8 @@ export class Runtime {
   self: SelfIdentity | null = null;
   hydrated: HydratedAgent | null = null;
   directory: PeerDirectory | null = null;
+  /** The session store's purge carries buffered audit events (decided once at start). */
+  purgeCarriesAudit = false;
   #stores: AgentStores | null = null;
 
   /** Signed-register checks before a register reaches a machine or the admission queue. */

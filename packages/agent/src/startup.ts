@@ -96,6 +96,7 @@ export class Startup {
       identityTtlMs: rt.config.identityTtlMs,
     });
     rt.log.info({ agentId: rt.self.agentId }, "identity ready");
+    rt.purgeCarriesAudit = (await rt.stores.sessions.purgeCarriesAudit?.()) ?? false;
     await this.#purgeStale();
     const kem = await kemReady;
     if (kem) rt.log.debug({ mlkem: kem.name }, "ML-KEM-768 implementation");

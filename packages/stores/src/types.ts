@@ -120,6 +120,12 @@ export interface SessionStore {
   purge(role: SessionRole, peerIdentityObjId: string): Promise<boolean>;
   /** Deletes every session state of this agent; returns how many. */
   purgeAll(): Promise<number>;
+  /**
+   * True if `purge` of a state this store saved also writes the audit log's buffered events, in
+   * the same all-or-nothing call (a substrate with the batch extension): whoever ends a session
+   * whose state is purged need not flush the audit log separately. Absent: false.
+   */
+  purgeCarriesAudit?(): Promise<boolean>;
 }
 
 /** Replay protection for handshake nonces (HybridNonceStore semantics). */

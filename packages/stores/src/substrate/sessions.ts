@@ -236,6 +236,11 @@ export class SubstrateSessionStore implements SessionStore {
     return success;
   }
 
+  /** See {@link SessionStore.purgeCarriesAudit}: with an audit log, on a batching server. */
+  async purgeCarriesAudit(): Promise<boolean> {
+    return this.#audit !== null && (await this.#client.batchSupported());
+  }
+
   /** DELETE one known state; buffered audit events ride along where the server batches. */
   async #deleteState(objId: string): Promise<boolean> {
     const audit = this.#audit;

@@ -1,0 +1,67 @@
+/**
+ * A session whose state was written ends in ONE substrate call per side on a batching substrate:
+ * the purge of its state carries the session's end audit (and whatever else was buffered), so no
+ * audit append of its own follows — and no audit event goes missing. A session that wrote no
+ * state still writes its end audit at once (a flush), as before.
+ */
+import { describe, expect, it } from "vitest";
+import { interceptFetch, startAgent, useWorld, waitFor } from "./helpers.js";
+
+describe("session end audit", () => {
+  const world = useWorld();
+
+  /** A fetch that counts standalone audit appends and session purges. */
+  const counting = () => {
+    const seen = { appends: 0, purges: 0 };
+    const fetch = interceptFetch((url, method, body) => {
+      if (method === "POST" && url.includes("/api/chains/append/")) seen.appends++;
+      if (method === "POST" && url.includes("/api/batch/") && body.includes('"op":"deleteObject"'))
+        seen.purges++;
+      return null;
+    });
+    return { seen, fetch };
+  };
+
+  it("written sessions: the purge carries SESSION_CLOSED, no separate append; every close is audited", async () => {
+    const counts = [counting(), counting()];
+    // Every milestone is written at once, so every session has state to purge.
+    const a = await startAgent(world(), "end-audit-a", { milestoneDelayMs: 0 }, { fetch: counts[0]!.fetch });
+    const b = await startAgent(world(), "end-audit-b", { milestoneDelayMs: 0 }, { fetch: counts[1]!.fetch });
+    const sids: string[] = [];
+    a.on("closed", (e) => {
+      if (e.sid) sids.push(e.sid);
+    });
+    try {
+      await waitFor(() => sids.length >= 1, 15_000, "a first session");
+      const before = counts.map((c) => ({ ...c.seen }));
+      await waitFor(() => sids.length >= 6, 20_000, "five more sessions");
+      for (const [i, c] of counts.entries()) {
+        expect(c.seen.purges - before[i]!.purges, "purges").toBeGreaterThanOrEqual(4);
+        // Without the purge carrying it, each end would add one append per side.
+        expect(c.seen.appends - before[i]!.appends, "standalone audit appends").toBeLessThanOrEqual(1);
+      }
+      const audited = new Set(
+        (await a.stores.audit.recent(1000)).flatMap((e) => (e.type === "SESSION_CLOSED" ? [e.sid] : [])),
+      );
+      for (const sid of sids.slice(0, 6)) expect(audited.has(sid), `SESSION_CLOSED of ${sid}`).toBe(true);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  }, 60_000);
+
+  it("sessions that wrote no state flush their end audit at once", async () => {
+    const { seen, fetch } = counting();
+    // Never a milestone write: sessions end long before a minute.
+    const a = await startAgent(world(), "end-audit-c", { milestoneDelayMs: 60_000 }, { fetch });
+    const b = await startAgent(world(), "end-audit-d", { milestoneDelayMs: 60_000 });
+    let closed = 0;
+    a.on("closed", () => closed++);
+    try {
+      await waitFor(() => closed >= 3, 15_000, "three sessions");
+      await waitFor(() => seen.appends >= 3, 5_000, "an end-audit flush per session");
+      expect(seen.purges).toBe(0);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  }, 60_000);
+});
