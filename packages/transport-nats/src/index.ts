@@ -20,6 +20,7 @@ export {
 export {
   DEFAULT_SUBJECT_PREFIX,
   decodeToken,
+  discoveryPrefix,
   encodeToken,
   type TenantSubjects,
   tenantSubjects,

@@ -1,7 +1,8 @@
 // The NATS implementation of the agent's Transport seam: one NATS connection per agent, which
-// publishes a message to the recipient's inbox subject (or the tenant's discovery subject when it
-// is addressed to nobody), receives its own inbox and the discovery subject, drops and logs bad
-// payloads, and reconnects across the cluster's servers (the client learns them from the cluster).
+// publishes a message to the recipient's inbox subject (or the tenant's discovery subjects when it
+// is addressed to nobody), receives its own inbox and the discovery it may answer (subjects.ts:
+// ordered discovery), drops and logs bad payloads, and reconnects across the cluster's servers
+// (the client learns them from the cluster).
 
 import {
   type Payload,
@@ -49,6 +50,13 @@ export interface NatsTransportOptions {
   maxPingOut?: number;
   /** First connection timeout, ms (default 5000). */
   connectTimeoutMs?: number;
+  /**
+   * Ordered discovery (default true): a broadcast goes under the sender's id prefix and an agent
+   * receives only the prefixes at or below its own, i.e. the registers it may answer
+   * (PROTOCOL.md §4; see {@link TenantSubjects.discoveryFor}). False: every broadcast reaches
+   * every agent of the tenant.
+   */
+  orderedDiscovery?: boolean;
   /** Logger (default: the one given to {@link NatsTransport.bind}, else silent). Never receives credentials or payload contents. */
   logger?: RelayLogger;
 }
@@ -173,7 +181,8 @@ export class NatsTransport implements Transport {
   }
 
   /**
-   * Start receiving: the agent's own inbox subject and the tenant's discovery subject.
+   * Start receiving: the agent's own inbox subject and the tenant's discovery subjects (with
+   * ordered discovery, those of the agents whose registers it may answer).
    * Idempotent for the same id.
    * @throws RelayError `NOT_CONNECTED` before {@link connect}, `INVALID_OPTION` for another id
    */
@@ -188,7 +197,11 @@ export class NatsTransport implements Transport {
       throw new RelayError("INVALID_OPTION", "invalid agentId");
     this.#agentId = self.agentId;
     if (!this.#opts.logger && self.logger) this.#log = self.logger;
-    for (const subject of [this.#subjects.inbox(self.agentId), this.#subjects.discovery]) {
+    const discovery =
+      this.#opts.orderedDiscovery === false
+        ? [this.#subjects.discovery]
+        : this.#subjects.discoveryFor(self.agentId);
+    for (const subject of [this.#subjects.inbox(self.agentId), ...discovery]) {
       this.#subs.push(
         nc.subscribe(subject, {
           callback: (err, msg) => {
@@ -215,7 +228,12 @@ export class NatsTransport implements Transport {
     } catch (error) {
       return Promise.reject(error);
     }
-    const subject = typeof to === "string" ? this.#subjects.inbox(to) : this.#subjects.discovery;
+    const subject =
+      typeof to === "string"
+        ? this.#subjects.inbox(to)
+        : this.#agentId !== null && this.#opts.orderedDiscovery !== false
+          ? this.#subjects.discoveryFrom(this.#agentId)
+          : this.#subjects.discovery;
     try {
       nc.publish(subject, data);
     } catch (error) {
