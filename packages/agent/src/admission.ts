@@ -23,10 +23,41 @@ export class Admission {
   readonly #waiting = new Map<string, { payload: Record<string, unknown>; at: number }>();
   /** Peers taken off `#waiting` whose register is being processed on their lane (slots reserved). */
   readonly #granted = new Set<string>();
+  /** The adaptive session cap, 1..maxSessions (see {@link Admission.limit}). */
+  #limit: number;
+  /** When each open accepted session started (responder role), by peer. */
+  readonly #openedAt = new Map<string, number>();
+  #lastCut = 0;
 
   constructor(rt: Runtime, answer: Answer) {
     this.#rt = rt;
     this.#answer = answer;
+    this.#limit = rt.config.maxSessions;
+  }
+
+  /**
+   * How many sessions this agent accepts as responder at once now: `maxSessions` while its
+   * sessions are quick, fewer while they are slow. An agent whose sessions take longer than one
+   * retransmit period is overloaded (its process, the relay or the substrate): more parallel
+   * sessions would only queue behind each other and make peers re-send. So a slow session cuts
+   * the cap by 30% (at most once per retransmit period, never below 1), and every quick one
+   * raises it by 1/cap, back up to `maxSessions` (AIMD, as TCP's congestion window).
+   */
+  get limit(): number {
+    return Math.max(1, Math.floor(this.#limit));
+  }
+
+  #adapt(peerId: string): void {
+    const opened = this.#openedAt.get(peerId);
+    this.#openedAt.delete(peerId);
+    if (opened === undefined) return;
+    const now = Date.now();
+    const slowMs = this.#rt.config.retransmitMs;
+    if (now - opened > slowMs) {
+      if (now - this.#lastCut < slowMs) return;
+      this.#lastCut = now;
+      this.#limit = Math.max(1, this.#limit * 0.7);
+    } else this.#limit = Math.min(this.#rt.config.maxSessions, this.#limit + 1 / this.#limit);
   }
 
   /** Open sessions, both roles. */
@@ -45,8 +76,7 @@ export class Admission {
    * true; otherwise return false and let it open a session now.
    */
   hold(entry: PeerEntry, payload: Record<string, unknown>): boolean {
-    if (this.#accepted + this.#granted.size < this.#rt.config.maxSessions && this.#waiting.size === 0)
-      return false;
+    if (this.#accepted + this.#granted.size < this.limit && this.#waiting.size === 0) return false;
     this.#rt.counters.registersIgnoredBusy++;
     const waiting = this.#waiting.get(entry.id);
     if (waiting) {
@@ -68,19 +98,21 @@ export class Admission {
       this.#rt.counters.started++;
       if (role === "responder") {
         this.#accepted++;
+        this.#openedAt.set(entry.id, Date.now());
         this.#rt.registers.started(entry.id);
       }
     } else if (wasActive && !isActive) {
       this.#active--;
       if (role === "responder") {
         this.#accepted--;
+        this.#adapt(entry.id);
         this.admit();
       }
     }
   }
 
   /**
-   * While fewer than `maxSessions` accepted sessions are open, answer the longest-waiting held
+   * While fewer than {@link Admission.limit} accepted sessions are open, answer the longest-waiting held
    * `register` on its peer's lane. A held register older than 1.5 register periods is dropped
    * instead: that peer has gone quiet (a live one registers again meanwhile, refreshing its entry
    * without losing its place).
@@ -90,7 +122,7 @@ export class Admission {
     const now = Date.now();
     const maxAgeMs = rt.config.registerIntervalMs * 1.5;
     for (const [peerId, waiting] of this.#waiting) {
-      if (rt.stopping || this.#accepted + this.#granted.size >= rt.config.maxSessions) return;
+      if (rt.stopping || this.#accepted + this.#granted.size >= this.limit) return;
       this.#waiting.delete(peerId);
       const entry = rt.peers.get(peerId);
       if (!entry || now - waiting.at > maxAgeMs) continue;

@@ -169,6 +169,8 @@ export class Agent extends EventEmitter {
       lookupsThrottled: c.lookupsThrottled,
       registersIgnoredBusy: c.registersIgnoredBusy,
       registersWaiting: this.#loop.admission.waiting,
+      sessionCap: this.#loop.admission.limit,
+      retransmitTimeoutMs: rt.rtt.timeoutMs(rt.config.retransmitMs),
       lateCloses: c.lateCloses,
       auditRejectionsSuppressed: c.auditRejectionsSuppressed,
       registersDropped: { ...rt.registers.dropped },

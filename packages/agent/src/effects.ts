@@ -80,6 +80,27 @@ export class Effects {
     }
   }
 
+  /**
+   * How long a machine timer runs. The retransmit timer after a message that waits for an answer
+   * runs for the peer's adaptive timeout (rto.ts; doubled after each re-send as the machine asks,
+   * at most `sessionTimeoutMs`), and a first send starts a round-trip sample; a re-send voids it
+   * (Karn). The initiator's `close` copies keep the configured tick (§4 step 8).
+   */
+  #timerMs(entry: PeerEntry, effect: EffectOf<"armTimer">): number {
+    if (effect.timer !== "retransmit") return effect.ms;
+    const state = entry.machine.state;
+    if (state.name === "init_finalize_close") {
+      entry.rtt.forget();
+      return effect.ms;
+    }
+    if ((state.session?.retransmits ?? 0) === 0) entry.rtt.sent(Date.now());
+    else entry.rtt.forget();
+    // The machine's wait (retransmitMs, doubled after each re-send) scaled by the peer's timeout.
+    const base = this.#rt.config.retransmitMs;
+    const scale = entry.rtt.estimator.timeoutMs(base) / base;
+    return Math.min(Math.round(effect.ms * scale), this.#rt.config.sessionTimeoutMs);
+  }
+
   async #effect(
     entry: PeerEntry,
     effect: Effect,
@@ -104,10 +125,15 @@ export class Effects {
       case "armTimer": {
         if (defer) return; // the session already ended locally; no machine timers after it
         const { timer, gen } = effect;
-        entry.timers.arm(timer, effect.ms, () => void this.#feed(entry, { type: "timer", timer, gen }));
+        entry.timers.arm(
+          timer,
+          this.#timerMs(entry, effect),
+          () => void this.#feed(entry, { type: "timer", timer, gen }),
+        );
         return;
       }
       case "cancelTimer":
+        if (effect.timer === "retransmit") entry.rtt.forget();
         entry.timers.cancel(effect.timer);
         return;
       case "checkNonce":

@@ -132,6 +132,8 @@ export class Loop {
       return;
     }
     const answering = ready && machine.role === "responder";
+    // A session message from the peer answers our last first-time send (adaptive timeout, rto.ts).
+    if (!ready && payload.intent !== "register" && !admitted) entry.rtt.answered(Date.now());
     if (payload.intent === "register" && !admitted) {
       if (rt.registers.check(peerIdentity(entry), payload, answering) !== null) return;
     }

@@ -33,6 +33,17 @@ export interface AgentMetrics {
   registersIgnoredBusy: number;
   /** Peers whose `register` waits for a free slot right now (answered longest-waiting first). */
   registersWaiting: number;
+  /**
+   * Sessions accepted as responder at once right now: `maxSessions` while sessions are quick,
+   * fewer (down to 1) while they take longer than `retransmitMs` — the agent is overloaded
+   * (admission.ts).
+   */
+  sessionCap: number;
+  /**
+   * The retransmit timeout toward a peer without round trips of its own, ms: `retransmitMs`, or
+   * more while answers take long (at most 4 × `retransmitMs`; rto.ts).
+   */
+  retransmitTimeoutMs: number;
   /** Late copies of a `close` that ended a recent session (dropped), and re-sent `finish`es of released sessions (answered with the close again). */
   lateCloses: number;
   /** Rejections left out of the audit chain by the global cap on blocks (`rejectionAuditsPerMinute`). */

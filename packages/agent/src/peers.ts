@@ -14,6 +14,7 @@ import {
 import type { AgentIdentity } from "@hsagent/stores";
 import { Lane } from "./lane.js";
 import { MilestoneWriter } from "./milestones.js";
+import { PeerRtt, RTO_MAX_FACTOR } from "./rto.js";
 import { errorCode, type Runtime } from "./runtime.js";
 import { PeerTimers } from "./timers.js";
 
@@ -28,6 +29,8 @@ export interface PeerEntry {
   readonly writer: MilestoneWriter;
   readonly lateCopies: LateCopies;
   lastPinRefresh: number;
+  /** Round trips to this peer: the adaptive retransmit timeout (rto.ts). */
+  readonly rtt: PeerRtt;
 }
 
 /**
@@ -59,8 +62,16 @@ export function createPeer(
       rt.config.milestoneDelayMs,
       () => rt.purgeCarriesAudit,
     ),
-    lateCopies: new LateCopies({ now: Date.now, lateCopyWindowMs: lateCopyWindowMs(rt.config) }),
+    // The peer's `finish` re-sends may be stretched up to RTO_MAX_FACTOR ticks apart (rto.ts).
+    lateCopies: new LateCopies({
+      now: Date.now,
+      lateCopyWindowMs: lateCopyWindowMs({
+        ...rt.config,
+        retransmitMs: rt.config.retransmitMs * RTO_MAX_FACTOR,
+      }),
+    }),
     lastPinRefresh: 0,
+    rtt: new PeerRtt(rt.rtt),
   };
   return entry;
 }

@@ -24,6 +24,7 @@ import { nameOf, type PeerEntry } from "./peers.js";
 import { createRegisterGate, type RegisterGate } from "./register-gate.js";
 import { blockAuditInput, type RejectionBlock, RejectionReport } from "./rejection-report.js";
 import { strictNow } from "./replay-check.js";
+import { RttEstimator } from "./rto.js";
 
 /** The shared context of one agent's runtime; see the module comment. */
 export class Runtime {
@@ -61,6 +62,8 @@ export class Runtime {
   readonly queues = new Set<EventQueue>();
   /** Every peer we exchanged a message with, by agentId. */
   readonly peers = new Map<string, PeerEntry>();
+  /** Round trips to every peer: stands in for a peer without samples of its own (rto.ts). */
+  readonly rtt = new RttEstimator();
   /** Set once `stop()` was called: nothing new starts, nothing more is sent. */
   stopping = false;
 
