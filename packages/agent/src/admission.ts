@@ -42,6 +42,9 @@ export class Admission {
    * sessions would only queue behind each other and make peers re-send. So a slow session cuts
    * the cap by 30% (at most once per retransmit period, never below 1), and every quick one
    * raises it by 1/cap, back up to `maxSessions` (AIMD, as TCP's congestion window).
+   * Known limit: the signal is the session's duration, so a distant or deliberately slow peer also
+   * lowers the cap (other peers then queue, answered longest-waiting first); a local-load signal
+   * such as event-loop delay would separate the two.
    */
   get limit(): number {
     return Math.max(1, Math.floor(this.#limit));
