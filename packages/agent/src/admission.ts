@@ -11,6 +11,9 @@ import type { Runtime } from "./runtime.js";
 /** Answers a held register on its peer's lane (the loop's receive path, past the gates). */
 export type Answer = (entry: PeerEntry, payload: Record<string, unknown>) => Promise<void>;
 
+/** The most {@link Admission.registerBackoff} stretches the register interval. */
+export const MAX_REGISTER_BACKOFF = 4;
+
 /** The session cap and the queue of held registers of one agent. */
 export class Admission {
   readonly #rt: Runtime;
@@ -48,6 +51,17 @@ export class Admission {
    */
   get limit(): number {
     return Math.max(1, Math.floor(this.#limit));
+  }
+
+  /**
+   * How much longer than `registerIntervalMs` this agent waits between its registers now:
+   * `maxSessions / cap`, 1 while sessions are quick, up to {@link MAX_REGISTER_BACKOFF} while the
+   * cap is cut. A register invites every peer that hears it to open a session; an overloaded agent
+   * (whose own sessions are slow) inviting at the full rate only fills its peers' queues with
+   * registers they must drop (offered load, not served load), so it invites less often.
+   */
+  get registerBackoff(): number {
+    return Math.min(MAX_REGISTER_BACKOFF, Math.max(1, this.#rt.config.maxSessions / this.#limit));
   }
 
   #adapt(peerId: string): void {
@@ -118,12 +132,13 @@ export class Admission {
    * While fewer than {@link Admission.limit} accepted sessions are open, answer the longest-waiting held
    * `register` on its peer's lane. A held register older than 1.5 register periods is dropped
    * instead: that peer has gone quiet (a live one registers again meanwhile, refreshing its entry
-   * without losing its place).
+   * without losing its place). The period is ours with our current backoff: peers on the same
+   * machine or substrate are loaded alike and back off alike.
    */
   admit(): void {
     const rt = this.#rt;
     const now = Date.now();
-    const maxAgeMs = rt.config.registerIntervalMs * 1.5;
+    const maxAgeMs = rt.config.registerIntervalMs * this.registerBackoff * 1.5;
     for (const [peerId, waiting] of this.#waiting) {
       if (rt.stopping || this.#accepted + this.#granted.size >= this.limit) return;
       this.#waiting.delete(peerId);

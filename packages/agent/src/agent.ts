@@ -170,6 +170,7 @@ export class Agent extends EventEmitter {
       registersIgnoredBusy: c.registersIgnoredBusy,
       registersWaiting: this.#loop.admission.waiting,
       sessionCap: this.#loop.admission.limit,
+      registerIntervalMs: Math.round(rt.config.registerIntervalMs * this.#loop.admission.registerBackoff),
       retransmitTimeoutMs: rt.rtt.timeoutMs(rt.config.retransmitMs),
       lateCloses: c.lateCloses,
       auditRejectionsSuppressed: c.auditRejectionsSuppressed,

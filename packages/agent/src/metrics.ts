@@ -40,6 +40,12 @@ export interface AgentMetrics {
    */
   sessionCap: number;
   /**
+   * The interval between this agent's `register`s now, before jitter, ms: `registerIntervalMs`,
+   * or up to 4× that while its session cap is cut (an overloaded agent invites fewer sessions;
+   * admission.ts).
+   */
+  registerIntervalMs: number;
+  /**
    * The retransmit timeout toward a peer without round trips of its own, ms: `retransmitMs`, or
    * more while answers take long (at most 4 × `retransmitMs`; rto.ts).
    */

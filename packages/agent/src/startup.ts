@@ -42,7 +42,11 @@ export class Startup {
   constructor(rt: Runtime, loop: Loop) {
     this.#rt = rt;
     this.#loop = loop;
-    this.#broadcast = new RegisterBroadcast(rt.config.registerIntervalMs, () => this.#sendRegister());
+    this.#broadcast = new RegisterBroadcast(
+      rt.config.registerIntervalMs,
+      () => this.#sendRegister(),
+      () => loop.admission.registerBackoff,
+    );
   }
 
   /** Start once (see the module comment). */

@@ -98,18 +98,26 @@ export class PeerTimers {
 }
 
 /**
- * The `register` broadcast: once after `start(delayMs)`, then every `intervalMs` ±20% until
- * `stop()`; `send` builds and sends one register.
+ * The `register` broadcast: once after `start(delayMs)`, then every `intervalMs × backoff()` ±20%
+ * until `stop()`; `send` builds and sends one register. `backoff` (default 1) is read at each
+ * register, so a load change takes effect from the next interval.
  */
 export class RegisterBroadcast {
   readonly #timer = new OneShot();
   readonly #intervalMs: number;
   readonly #send: () => void;
+  readonly #backoff: () => number;
   #stopped = false;
 
-  constructor(intervalMs: number, send: () => void) {
+  constructor(intervalMs: number, send: () => void, backoff: () => number = () => 1) {
     this.#intervalMs = intervalMs;
     this.#send = send;
+    this.#backoff = backoff;
+  }
+
+  /** The interval until the next register now, before jitter, ms. */
+  get intervalMs(): number {
+    return this.#intervalMs * this.#backoff();
   }
 
   /** The first register after `delayMs`. */
@@ -117,7 +125,7 @@ export class RegisterBroadcast {
     if (this.#stopped) return;
     this.#timer.start(delayMs, () => {
       this.#send();
-      this.start(this.#intervalMs * (0.8 + 0.4 * Math.random()));
+      this.start(this.intervalMs * (0.8 + 0.4 * Math.random()));
     });
   }
 

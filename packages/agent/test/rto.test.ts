@@ -57,11 +57,16 @@ describe("RttEstimator", () => {
 function slowInbound(
   inner: Transport,
   delayMs: number,
-): Transport & { repeats: () => number; setDelay: (ms: number) => void } {
+): Transport & { repeats: () => number; registers: () => number; setDelay: (ms: number) => void } {
   const seen = new Set<string>();
   let repeats = 0;
+  let registers = 0;
   return {
-    send: (p) => inner.send(p),
+    send: (p) => {
+      if (p.intent === "register") registers++;
+      return inner.send(p);
+    },
+    registers: () => registers,
     onNotice: (h) => inner.onNotice(h),
     close: () => inner.close(),
     repeats: () => repeats,
@@ -123,6 +128,56 @@ describe("adaptive retransmit timeout (memory bus, in-memory stores)", () => {
   }, 60_000);
 });
 
+describe("register backoff (memory bus, in-memory stores)", () => {
+  it("an agent whose sessions are slow registers less often, and at the configured rate once they are quick", async () => {
+    const bus = createMemoryBus();
+    const backend = new MemoryBackend();
+    const config = { registerIntervalMs: 100, retransmitMs: 100, sessionTimeoutMs: 10_000, maxSessions: 4 };
+    const links = [0, 1, 2, 3].map(() => slowInbound(bus.connect(), 120));
+    const agents = links.map((transport, i) =>
+      createAgent({
+        name: `backoff${i}`,
+        transport,
+        substrate: { backend },
+        vaultPassphrase: `pp-backoff${i}`,
+        config,
+      }),
+    );
+    // The agents that answer registers (all but the smallest id, §4) are the ones whose cap falls.
+    let responders: number[] = [];
+    const registers = () => responders.reduce((n, i) => n + links[i]!.registers(), 0);
+    const registersOver = async (ms: number) => {
+      const before = registers();
+      await new Promise((r) => setTimeout(r, ms));
+      return registers() - before;
+    };
+    try {
+      await Promise.all(agents.map((a) => a.start()));
+      // Sessions take several 120 ms hops, longer than retransmitMs: the responders' caps fall to 1.
+      const ids = agents.map((a) => a.identity.agentId);
+      const smallest = ids.indexOf([...ids].sort()[0]!);
+      responders = [0, 1, 2, 3].filter((i) => i !== smallest);
+      await waitFor(
+        () => responders.every((i) => agents[i]!.metrics().sessionCap === 1),
+        30_000,
+        "caps of 1",
+      );
+      expect(responders.every((i) => agents[i]!.metrics().registerIntervalMs > 200)).toBe(true);
+      const slow = await registersOver(2000);
+      for (const link of links) link.setDelay(0);
+      await waitFor(() => agents.every((a) => a.metrics().sessionCap === 4), 30_000, "caps back to 4");
+      const quick = await registersOver(2000);
+      // 3 agents every ~100 ms: ~60 registers in 2 s when quick; ~30 while slow (the caps hover
+      // between 1 and 2, so the interval is 2–4× longer).
+      expect(quick).toBeGreaterThan(45);
+      expect(slow).toBeLessThan(quick * 0.7);
+    } finally {
+      await Promise.all(agents.map((a) => a.stop()));
+      await bus.close();
+    }
+  }, 90_000);
+});
+
 describe("adaptive session cap (memory bus, in-memory stores)", () => {
   it("accepts one session at a time while sessions are slow, and maxSessions again once they are quick", async () => {
     const bus = createMemoryBus();
@@ -149,6 +204,7 @@ describe("adaptive session cap (memory bus, in-memory stores)", () => {
       for (const link of links) link.setDelay(0);
       await waitFor(() => agents.every((a) => a.metrics().sessionCap === 4), 30_000, "caps back to 4");
       expect(agents.every((a) => a.metrics().sessions.aborted === 0)).toBe(true);
+      expect(agents.map((a) => a.metrics().registerIntervalMs)).toEqual([100, 100, 100, 100]);
     } finally {
       await Promise.all(agents.map((a) => a.stop()));
       await bus.close();
