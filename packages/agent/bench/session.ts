@@ -11,8 +11,13 @@
  * server's default: WAL without an fsync per commit; or FULL: an fsync per write),
  * BENCH_IN_PROCESS_SUBSTRATE=1 (the server in this process too, as before 0.2).
  * HSAGENT_PQ=off runs the agents without the hybrid X25519+ML-KEM-768 key agreement. With it on
- * (the default) the bench runs a second time with it off, and reports that run under `classic`
- * and the difference under `pqExtra` (BENCH_PQ_COMPARE=0 skips the second run).
+ * (the default) the bench also runs with it off, and reports that configuration under `classic`
+ * and the difference under `pqExtra` (BENCH_PQ_COMPARE=0 skips it).
+ * BENCH_ROUNDS (default 4): each configuration runs this many times (fresh agents, relay and
+ * substrate each time), the configurations alternating round by round, and the rounds of a
+ * configuration are pooled (sessions, CPU, latencies). One 200-session run's CPU per session
+ * moves by ±2 ms with the machine's background load, more than the hybrid's own cost; alternating
+ * rounds share the drift between the two. `pqExtra.perRound` lists each round's differences.
  * BENCH_PROCESS_WARMUP (default 60): sessions each measured configuration first runs untimed, in
  * this process, so that neither pays for compiling the code (0 skips it).
  */
@@ -44,6 +49,7 @@ const SYNC = process.env.BENCH_SQLITE_SYNC === "FULL" ? "FULL" : "NORMAL";
 const IN_PROCESS = process.env.BENCH_IN_PROCESS_SUBSTRATE === "1";
 const PQ = !/^(0|false|no|off)$/i.test(process.env.HSAGENT_PQ ?? "");
 const PQ_COMPARE = process.env.BENCH_PQ_COMPARE !== "0";
+const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 4)) || 1);
 
 /** A substrate server: its URL, CPU time so far (ms, null when in this process) and a stop. */
 interface Substrate {
@@ -115,7 +121,7 @@ interface Timing {
 async function runBench(
   pq: boolean,
   { sessions, warmup } = { sessions: SESSIONS_DEFAULT, warmup: WARMUP_DEFAULT },
-): Promise<Record<string, unknown>> {
+): Promise<RawRun> {
   const dir = mkdtempSync(join(tmpdir(), "hsagent-bench-"));
   const substrate = await startSubstrate(dir);
   const relay = await startRelay({ host: "127.0.0.1", port: 0, rateLimitPerMinute: 0 });
@@ -189,30 +195,67 @@ async function runBench(
     (t) => t.start !== undefined && t.est.length === 2 && t.closed.length === 2,
   );
   const window = measured.slice(warmup, warmup + sessions);
-  const hs = window.map((t) => Math.max(...t.est) - t.start!).sort((a, b) => a - b);
-  const ss = window.map((t) => Math.max(...t.closed) - t.start!).sort((a, b) => a - b);
-  const sessionsInWindow = completed - windowStart!.completed;
-  const round = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
-  const result = {
-    sessions: window.length,
-    keyAgreement: keyAgreements.size === 1 ? [...keyAgreements][0] : [...keyAgreements].join("|"),
-    sqliteSynchronous: SYNC,
-    handshakeMs: { p50: round(percentile(hs, 50)), p99: round(percentile(hs, 99)) },
-    sessionMs: { p50: round(percentile(ss, 50)), p99: round(percentile(ss, 99)) },
-    substrateCallsPerSessionPerSide: round((end.calls - windowStart!.calls) / sessionsInWindow / 2),
-    cpuMsPerSession: round(((end.cpu.user + end.cpu.system) / 1000 + serverCpuMs) / sessionsInWindow),
-    substrateServer: IN_PROCESS ? "in-process" : "own process",
-    serverCpuMsPerSession: IN_PROCESS ? null : round(serverCpuMs / sessionsInWindow),
-    sessionsPerSecond: round(sessionsInWindow / ((end.at - windowStart!.at) / 1000)),
+  const raw: RawRun = {
+    hs: window.map((t) => Math.max(...t.est) - t.start!),
+    ss: window.map((t) => Math.max(...t.closed) - t.start!),
+    sessions: completed - windowStart!.completed,
+    calls: end.calls - windowStart!.calls,
+    cpuMs: (end.cpu.user + end.cpu.system) / 1000 + serverCpuMs,
+    serverCpuMs,
+    elapsedMs: end.at - windowStart!.at,
     aborted: agents.reduce((n, a) => n + a.metrics().sessions.aborted, 0),
-    // Context for reading the latencies: the machine's 1-minute load average at the end.
-    loadAvg1m: round(loadavg()[0] ?? 0),
+    keyAgreements,
   };
   await Promise.all(agents.map((a) => a.stop()));
   await relay.close();
   await substrate.close();
   rmSync(dir, { recursive: true, force: true });
-  return result;
+  return raw;
+}
+
+/** What one run measured in its window (before pooling). */
+interface RawRun {
+  hs: number[];
+  ss: number[];
+  sessions: number;
+  calls: number;
+  cpuMs: number;
+  serverCpuMs: number;
+  elapsedMs: number;
+  aborted: number;
+  keyAgreements: Set<string>;
+}
+
+const round2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+
+/** One configuration's result: its runs pooled (sessions, calls, CPU and latencies summed). */
+function pooled(runs: readonly RawRun[]): Record<string, unknown> {
+  const sum = (f: (r: RawRun) => number) => runs.reduce((a, r) => a + f(r), 0);
+  const hs = runs.flatMap((r) => r.hs).sort((a, b) => a - b);
+  const ss = runs.flatMap((r) => r.ss).sort((a, b) => a - b);
+  const sessions = sum((r) => r.sessions);
+  const kas = new Set(runs.flatMap((r) => [...r.keyAgreements]));
+  return {
+    sessions: hs.length,
+    rounds: runs.length,
+    keyAgreement: kas.size === 1 ? [...kas][0] : [...kas].join("|"),
+    sqliteSynchronous: SYNC,
+    handshakeMs: { p50: round2(percentile(hs, 50)), p99: round2(percentile(hs, 99)) },
+    sessionMs: { p50: round2(percentile(ss, 50)), p99: round2(percentile(ss, 99)) },
+    substrateCallsPerSessionPerSide: round2(sum((r) => r.calls) / sessions / 2),
+    cpuMsPerSession: round2(sum((r) => r.cpuMs) / sessions),
+    substrateServer: IN_PROCESS ? "in-process" : "own process",
+    serverCpuMsPerSession: IN_PROCESS ? null : round2(sum((r) => r.serverCpuMs) / sessions),
+    sessionsPerSecond: round2(sessions / (sum((r) => r.elapsedMs) / 1000)),
+    aborted: sum((r) => r.aborted),
+    // Context for reading the latencies: the machine's 1-minute load average at the end.
+    loadAvg1m: round2(loadavg()[0] ?? 0),
+  };
+}
+
+/** A run's CPU per session and handshake p50 (for the per-round differences). */
+function perRun(r: RawRun): { cpu: number; p50: number } {
+  return { cpu: r.cpuMs / r.sessions, p50: percentile([...r.hs].sort((a, b) => a - b), 50) ?? Number.NaN };
 }
 
 async function main(): Promise<void> {
@@ -225,21 +268,35 @@ async function main(): Promise<void> {
       await runBench(pq, { sessions: PROCESS_WARMUP, warmup: 5 });
     }
   }
-  const result = await runBench(PQ);
-  if (PQ && PQ_COMPARE) {
-    const classic = await runBench(false);
-    const cpu = (r: Record<string, unknown>) => r.cpuMsPerSession as number;
-    const p50 = (r: Record<string, unknown>) => (r.handshakeMs as { p50: number }).p50;
-    const round = (x: number) => Math.round(x * 100) / 100;
+  const compare = PQ && PQ_COMPARE;
+  const mainRuns: RawRun[] = [];
+  const classicRuns: RawRun[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate which configuration goes first, so neither always follows the other (the first
+    // measured run of a process tends to cost ~2 ms more per session, whichever it is).
+    const order = compare ? (r % 2 === 0 ? [true, false] : [false, true]) : [PQ];
+    for (const pq of order) (pq === PQ ? mainRuns : classicRuns).push(await runBench(pq));
+  }
+  const result = pooled(mainRuns);
+  if (compare) {
+    const classic = pooled(classicRuns);
+    const cpu = (x: Record<string, unknown>) => x.cpuMsPerSession as number;
+    const p50 = (x: Record<string, unknown>) => (x.handshakeMs as { p50: number }).p50;
     result.classic = {
       keyAgreement: classic.keyAgreement,
       cpuMsPerSession: cpu(classic),
       handshakeMs: classic.handshakeMs,
       sessionMs: classic.sessionMs,
+      substrateCallsPerSessionPerSide: classic.substrateCallsPerSessionPerSide,
     };
     result.pqExtra = {
-      cpuMsPerSession: round(cpu(result) - cpu(classic)),
-      handshakeP50Ms: round(p50(result) - p50(classic)),
+      cpuMsPerSession: round2(cpu(result) - cpu(classic)),
+      handshakeP50Ms: round2(p50(result) - p50(classic)),
+      perRound: mainRuns.map((h, i) => {
+        const a = perRun(h);
+        const b = perRun(classicRuns[i]!);
+        return { cpuMsPerSession: round2(a.cpu - b.cpu), handshakeP50Ms: round2(a.p50 - b.p50) };
+      }),
     };
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
