@@ -255,7 +255,14 @@ function pooled(runs: readonly RawRun[]): Record<string, unknown> {
 
 /** A run's CPU per session and handshake p50 (for the per-round differences). */
 function perRun(r: RawRun): { cpu: number; p50: number } {
-  return { cpu: r.cpuMs / r.sessions, p50: percentile([...r.hs].sort((a, b) => a - b), 50) ?? Number.NaN };
+  return {
+    cpu: r.cpuMs / r.sessions,
+    p50:
+      percentile(
+        [...r.hs].sort((a, b) => a - b),
+        50,
+      ) ?? Number.NaN,
+  };
 }
 
 async function main(): Promise<void> {
