@@ -100,7 +100,7 @@ describe("round-trips per operation (client.stats.requests)", () => {
 
     expect(
       (await counted(client, "sessions.save(create)", () => stores.sessions.save(rec("resp_confirm"))))[1],
-    ).toBe(2); // the ownership check ∥ one batch (object + both links)
+    ).toBe(1); // one batch: no state linked yet (precondition), the object and both links
     const singles = await newClient(handle.server.url, username, password, { batch: false });
     const singleStores = createSubstrateStores(singles, {
       agentId: me.identity.agentId,

@@ -38,6 +38,17 @@ export type BatchItem =
       readonly targetId: BatchId;
     }
   | {
+      /**
+       * A precondition: the batch stops here as a clash (nothing written) if an association of
+       * `type` from `sourceId` exists, counting those made by earlier items. Needs a server that
+       * lists the op in its capabilities; elsewhere the batch runs as single calls and this is a
+       * list call (not atomic with the rest).
+       */
+      readonly op: "expectNoAssociation";
+      readonly type: string;
+      readonly sourceId: BatchId;
+    }
+  | {
       readonly op: "appendBlock";
       readonly chain: string;
       readonly shard: number;
@@ -72,6 +83,11 @@ export interface SingleCalls {
   deleteObject(type: number, id: string): Promise<{ success: boolean }>;
   putAssociation(input: PutAssociationInput): Promise<void>;
   deleteAssociation(type: string, sourceId: string, targetId: string): Promise<{ success: boolean }>;
+  listAssociations(
+    type: string,
+    sourceId: string,
+    options: { limit: number },
+  ): Promise<{ associations: readonly unknown[] }>;
   appendBlock(
     chain: string,
     shard: number,
@@ -141,6 +157,8 @@ function wireItem(item: BatchItem): JsonObject {
     }
     case "deleteAssociation":
       return { op: item.op, type: item.type, sourceId: item.sourceId, targetId: item.targetId };
+    case "expectNoAssociation":
+      return { op: item.op, type: item.type, sourceId: item.sourceId };
     case "appendBlock": {
       const payload = typeof item.payload === "string" ? utf8(item.payload) : item.payload;
       if (payload.byteLength === 0)
@@ -197,9 +215,11 @@ export async function sendBatch(
   singles: SingleCalls,
 ): Promise<BatchResult[]> {
   if (items.length === 0) return [];
-  if (!caps.batch) return runSingly(singles, items);
-  if (items.length > caps.batch.maxItems) {
-    throw new SubstrateError(`a batch holds at most ${caps.batch.maxItems} items`, "INVALID_ARGUMENT");
+  // A server that does not take one of the ops (an older build) gets single calls.
+  const takes = caps.batch?.ops;
+  if (!takes || !items.every((item) => takes.has(item.op))) return runSingly(singles, items);
+  if (items.length > caps.batch!.maxItems) {
+    throw new SubstrateError(`a batch holds at most ${caps.batch!.maxItems} items`, "INVALID_ARGUMENT");
   }
   try {
     const request = batchRequest(core.requireAccount().id, items);
@@ -220,7 +240,7 @@ async function runSingly(calls: SingleCalls, items: readonly BatchItem[]): Promi
     const m = REF.exec(v);
     return m ? (results[Number(m[1])] as { id: string }).id : v;
   };
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     switch (item.op) {
       case "putObject": {
         const input = { type: item.type, version: item.version, data: dataOf(item) };
@@ -241,6 +261,20 @@ async function runSingly(calls: SingleCalls, items: readonly BatchItem[]): Promi
           deleted: (await calls.deleteAssociation(item.type, id(item.sourceId), id(item.targetId))).success,
         });
         break;
+      case "expectNoAssociation": {
+        const sourceId = id(item.sourceId);
+        const { associations } = await calls.listAssociations(item.type, sourceId, { limit: 1 });
+        if (associations.length > 0) {
+          const target = {
+            method: "GET",
+            path: `/api/objects/:tenant/associations/${item.type}/${sourceId}`,
+          };
+          // Earlier items were written already: single calls are not atomic (see BatchItem).
+          throw new BatchClashError(target, 409, { index }, index);
+        }
+        results.push({});
+        break;
+      }
       case "appendBlock":
         results.push(
           await calls.appendBlock(

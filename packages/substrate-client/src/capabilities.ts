@@ -11,9 +11,22 @@ export const CAPABILITIES_PATH = "/.well-known/hsagent-substrate";
 
 /** What a server offers beyond SUBSTRATE-API.md. */
 export interface ServerCapabilities {
-  /** Batched writes, with the most items one request may carry; null when not offered. */
-  readonly batch: { readonly maxItems: number } | null;
+  /**
+   * Batched writes, with the most items one request may carry and the item `op`s the server
+   * takes (a server that does not list them takes the first five: {@link BASE_BATCH_OPS});
+   * null when not offered.
+   */
+  readonly batch: { readonly maxItems: number; readonly ops: ReadonlySet<string> } | null;
 }
+
+/** The batch item ops every batching server takes. */
+export const BASE_BATCH_OPS: readonly string[] = [
+  "putObject",
+  "deleteObject",
+  "putAssociation",
+  "deleteAssociation",
+  "appendBlock",
+];
 
 /** A server without the document. */
 export const NO_CAPABILITIES: ServerCapabilities = { batch: null };
@@ -23,8 +36,13 @@ function parseCapabilities(body: JsonValue): ServerCapabilities {
   try {
     const ext = obj(obj(body, "capabilities").extensions ?? {}, "extensions");
     if (ext.batch === undefined || ext.batch === null) return NO_CAPABILITIES;
-    const maxItems = int(obj(ext.batch, "batch").maxItems, "maxItems");
-    return { batch: maxItems >= 1 ? { maxItems: Math.min(maxItems, 10_000) } : null };
+    const batch = obj(ext.batch, "batch");
+    const maxItems = int(batch.maxItems, "maxItems");
+    const listed = Array.isArray(batch.ops)
+      ? batch.ops.filter((o): o is string => typeof o === "string" && o.length <= 64).slice(0, 64)
+      : BASE_BATCH_OPS;
+    const ops = new Set(listed);
+    return { batch: maxItems >= 1 ? { maxItems: Math.min(maxItems, 10_000), ops } : null };
   } catch {
     return NO_CAPABILITIES;
   }

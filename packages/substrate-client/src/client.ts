@@ -232,6 +232,16 @@ export class SubstrateClient {
   }
 
   /**
+   * True when batches go to the server as one call and it takes item `op` there (e.g.
+   * `expectNoAssociation`, which older servers lack); false means such a batch would run as
+   * single calls.
+   */
+  async batchSupports(op: BatchItem["op"]): Promise<boolean> {
+    if (!this.#batchAllowed) return false;
+    return (await this.capabilities()).batch?.ops.has(op) ?? false;
+  }
+
+  /**
    * Several writes in ONE round-trip and one transaction, all or nothing, when the server offers
    * the batch extension; else (or with `batch: false` / `HSAGENT_SUBSTRATE_BATCH=off`) the same
    * items as single calls in order, which is neither atomic nor one round-trip. A lost version

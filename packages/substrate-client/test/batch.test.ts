@@ -5,6 +5,8 @@
 
 import type { TestSubstrate } from "@hsagent/substrate-server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendBatch } from "../src/batch.js";
+import { BASE_BATCH_OPS } from "../src/capabilities.js";
 import {
   BatchClashError,
   type BatchItem,
@@ -53,7 +55,54 @@ describe.each([true, false])("batch (extension used: %s)", (useBatch) => {
   });
 });
 
+describe.each([true, false])("expectNoAssociation (extension used: %s)", (useBatch) => {
+  it("claims a free slot in one call, and a taken one clashes at the precondition with nothing written", async () => {
+    const client = await fresh(useBatch);
+    expect(await client.batchSupports("expectNoAssociation")).toBe(useBatch);
+    const { id: src } = await client.putJson({ type: 7003, version: 0, value: "source" });
+    const claim = (): BatchItem[] => [
+      { op: "expectNoAssociation", type: "slot", sourceId: src },
+      { op: "putObject", type: 7003, version: 0, json: "state" },
+      { op: "putAssociation", type: "slot", sourceId: src, targetId: "$1" },
+    ];
+    const before = client.stats.requests;
+    const first = await client.batch(claim());
+    expect(client.stats.requests - before).toBe(useBatch ? 1 : 3);
+    expect(first[0]).toEqual({});
+    const stats = await client.objectStats();
+    const error = await client.batch(claim()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BatchClashError);
+    expect((error as BatchClashError).index).toBe(0);
+    expect(await client.objectStats()).toEqual(stats);
+    expect((await client.listAssociations("slot", src)).associations).toHaveLength(1);
+  });
+});
+
 describe("batch semantics", () => {
+  it("sends a batch with an op the server does not list as single calls (an older server)", async () => {
+    const client = await fresh();
+    const { id: src } = await client.putJson({ type: 7003, version: 0, value: "source" });
+    const olderServer = { batch: { maxItems: 64, ops: new Set(BASE_BATCH_OPS) } };
+    // The batched path would go through `core`; an older server's batch must not reach it.
+    const core = {
+      call: () => {
+        throw new Error("sent as one batch");
+      },
+    } as unknown as Parameters<typeof sendBatch>[0];
+    const before = client.stats.requests;
+    const results = await sendBatch(
+      core,
+      olderServer,
+      [
+        { op: "expectNoAssociation", type: "older", sourceId: src },
+        { op: "putObject", type: 7003, version: 0, json: "x" },
+      ],
+      client,
+    );
+    expect(client.stats.requests - before).toBe(2);
+    expect(results[0]).toEqual({});
+  });
+
   it("asks for the capabilities once per client", async () => {
     const client = await fresh();
     const before = client.stats.requests;

@@ -82,6 +82,51 @@ describe.each(BACKENDS)("batch extension ($name)", (backend) => {
     expect(ok.status).toBe(200);
   });
 
+  it("expectNoAssociation: passes when none exists, else stops the whole batch as a clash", async () => {
+    const src = (await user.client.put(`/api/objects/${user.id}`, { type: 7003, version: 0, data: b64("s") }))
+      .body.id as string;
+    const caps = await user.client.get("/.well-known/hsagent-substrate", { token: null });
+    expect(caps.body.extensions.batch.ops).toContain("expectNoAssociation");
+    const claim = () =>
+      batch([
+        { op: "expectNoAssociation", type: "owned-by", sourceId: src },
+        { op: "putObject", type: 7003, version: 0, data: b64("state") },
+        { op: "putAssociation", type: "owned-by", sourceId: src, targetId: "$1" },
+        { op: "appendBlock", chain: "claim-chain", shard: 0, payload: b64("claimed") },
+      ]);
+    const first = await claim();
+    expect(first.status).toBe(200);
+    expect(first.body.results[0]).toEqual({});
+    const countBefore = (await user.client.get(`/api/objects/stats/${user.id}`)).body.objectCount;
+    const second = await claim();
+    expect(second.status).toBe(409);
+    expect(second.body.index).toBe(0);
+    expect(second.body.error).toContain("association of that type exists");
+    // Nothing of the second batch landed: one link, one object, one block.
+    const links = await user.client.get(`/api/objects/${user.id}/associations/owned-by/${src}`);
+    expect(links.body.count).toBe(1);
+    expect((await user.client.get(`/api/objects/stats/${user.id}`)).body.objectCount).toBe(countBefore);
+    const chain = await user.client.get(`/api/chains/metadata/${user.username}/claim-chain/0`);
+    expect(chain.body.chain.blockCount).toBe("1");
+    // A link made earlier in the same batch counts too.
+    const src2 = (
+      await user.client.put(`/api/objects/${user.id}`, { type: 7003, version: 0, data: b64("t") })
+    ).body.id as string;
+    const same = await batch([
+      { op: "putAssociation", type: "owned-by", sourceId: src2, targetId: src },
+      { op: "expectNoAssociation", type: "owned-by", sourceId: src2 },
+    ]);
+    expect(same.status).toBe(409);
+    expect(same.body.index).toBe(1);
+    expect((await user.client.get(`/api/objects/${user.id}/associations/owned-by/${src2}`)).body.count).toBe(
+      0,
+    );
+    // Checked like the single calls: names and ids.
+    expect((await batch([{ op: "expectNoAssociation", type: "", sourceId: src }])).status).toBe(400);
+    expect((await batch([{ op: "expectNoAssociation", type: "t", sourceId: "x" }])).status).toBe(400);
+    expect((await batch([{ op: "expectNoAssociation", type: "t", sourceId: "$0" }])).status).toBe(400);
+  });
+
   it("a missing object rolls back too (404 with the item index)", async () => {
     const r = await batch([
       { op: "appendBlock", chain: "missing-chain", shard: 0, payload: b64("never") },

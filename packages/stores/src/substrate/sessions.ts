@@ -8,9 +8,11 @@
 // with our random `writer` token, e.g. a create whose answer was lost and
 // whose links landed after the purge): that one is deleted and the save goes
 // on, so a lost answer cannot block the pair's later sessions. Round-trips:
-//   first save = 2 where the server batches (list hs_session ∥ one batch:
-//                   the object and both associations, all or nothing); 1
-//                   latency. Without batching 4 (list ∥ PUT object, then both
+//   first save = 1 where the server takes the `expectNoAssociation`
+//                   precondition (one batch: no hs_session link yet, the object
+//                   and both associations, all or nothing; a link found → the
+//                   path below); 2 where it only batches (list hs_session ∥ one
+//                   batch: the object and both associations); 1 latency. Without batching 4 (list ∥ PUT object, then both
 //                   associations in parallel); 2 latencies. With
 //                   `exclusiveWriter` (this process is the agent's only writer
 //                   and purged stale states at start-up) the ownership check
@@ -22,7 +24,13 @@
 //           ride in the same batch), else 2; purgeAll = 1 + N
 
 import { randomBytes } from "node:crypto";
-import { bytesToJson, fromUtf8, type SubstrateClient, VersionClashError } from "@hsagent/substrate-client";
+import {
+  BatchClashError,
+  bytesToJson,
+  fromUtf8,
+  type SubstrateClient,
+  VersionClashError,
+} from "@hsagent/substrate-client";
 import type { BatchingAuditLog } from "../audit-core.js";
 import { SessionConflictError } from "../errors.js";
 import { assertObjId } from "../guard.js";
@@ -114,8 +122,17 @@ export class SubstrateSessionStore implements SessionStore {
       this.#handles.set(key, { objId: handle.objId, version: stored.version });
       return stored;
     }
-    // Unknown to us: create, checking in parallel that nobody else has a state for this key.
+    // Unknown to us: create, checking that nobody else has a state for this key. Where the server
+    // takes the precondition, check and create are one batch (one call, one transaction).
     const assocType = sessionAssocType(role, peer);
+    if (!this.#exclusive && (await this.#client.batchSupports("expectNoAssociation"))) {
+      const created = await this.#createGuarded(value, assocType, role, peer);
+      if (created) {
+        this.#handles.set(key, { objId: created.id, version: 0, createdJson: JSON.stringify(value) });
+        return { record: structuredClone(record), version: 0, objId: created.id };
+      }
+      // A state is linked already (ours left over, or another writer's): the checked path below.
+    }
     const batched = await this.#client.batchSupported();
     const [existing, created] = await Promise.all([
       this.#exclusive
@@ -157,6 +174,36 @@ export class SubstrateSessionStore implements SessionStore {
     }
     // A create stores the version sent (0), per SUBSTRATE-API.md §3.
     return { record: structuredClone(record), version: 0, objId: created.id };
+  }
+
+  /**
+   * The state object and both its links in one batched call, on condition that no state is linked
+   * for this key yet; null (nothing written) if one is.
+   */
+  async #createGuarded(
+    value: JsonValue,
+    assocType: string,
+    role: SessionRole,
+    peer: string,
+  ): Promise<{ id: string } | null> {
+    try {
+      const results = await this.#client.batch([
+        { op: "expectNoAssociation", type: assocType, sourceId: this.#identityObjId },
+        { op: "putObject", type: ObjectTypes.HandshakeSessionState, version: 0, json: value },
+        { op: "putAssociation", type: assocType, sourceId: this.#identityObjId, targetId: "$1", json: {} },
+        {
+          op: "putAssociation",
+          type: HAS_HANDSHAKE_WITH,
+          sourceId: this.#identityObjId,
+          targetId: "$1",
+          json: { role, peerIdentityObjId: peer },
+        },
+      ]);
+      return results[1] as { id: string };
+    } catch (error) {
+      if (error instanceof BatchClashError && error.index === 0) return null;
+      throw error;
+    }
   }
 
   /** The state object and both its links in one batched call (all or nothing). */

@@ -24,7 +24,14 @@ export const CAPABILITIES = {
       path: "/api/batch/:tenant",
       maxItems: MAX_BATCH_ITEMS,
       maxBodyBytes: MAX_JSON_BODY_BYTES,
-      ops: ["putObject", "deleteObject", "putAssociation", "deleteAssociation", "appendBlock"],
+      ops: [
+        "putObject",
+        "deleteObject",
+        "putAssociation",
+        "deleteAssociation",
+        "appendBlock",
+        "expectNoAssociation",
+      ],
     },
   },
 } as const;
@@ -90,6 +97,12 @@ async function parseItem(
         sourceId: idOrRef(item.sourceId, "sourceId"),
         targetId: idOrRef(item.targetId, "targetId"),
       };
+    case "expectNoAssociation":
+      return {
+        op: "expectNoAssociation",
+        type: parseName(item.type, "type"),
+        sourceId: idOrRef(item.sourceId, "sourceId"),
+      };
     case "appendBlock": {
       const key = parseChainKey({
         tenant: item.tenant ?? p.username,
@@ -102,6 +115,12 @@ async function parseItem(
     default:
       throw badRequest(`op must be one of ${CAPABILITIES.extensions.batch.ops.join(", ")}`);
   }
+}
+
+/** What stopped a batch at `op`, for the error text. */
+function clashText(op: BatchOp | undefined, reason: "clash" | "missing"): string {
+  if (reason === "missing") return "object not found";
+  return op?.op === "expectNoAssociation" ? "an association of that type exists" : "version clash";
 }
 
 function resultJson(r: BatchItemResult): Record<string, unknown> {
@@ -135,7 +154,7 @@ export function batchRoutes(app: FastifyInstance, ctx: RouteContext): void {
         const status = outcome.reason === "clash" ? 409 : 404;
         const code = outcome.reason === "clash" ? "VERSION_CLASH" : "NOT_FOUND";
         return reply.code(status).send({
-          error: `items[${outcome.index}]: ${outcome.reason === "clash" ? "version clash" : "object not found"}; nothing was written`,
+          error: `items[${outcome.index}]: ${clashText(ops[outcome.index], outcome.reason)}; nothing was written`,
           code,
           index: outcome.index,
         });

@@ -27,6 +27,10 @@ interface AssociationDelete<Id> {
   readonly sourceId: Id;
   readonly targetId: Id;
 }
+interface AssociationProbe<Id> {
+  readonly type: string;
+  readonly sourceId: Id;
+}
 interface BlockAppend {
   readonly key: ChainKey;
   readonly block: NewBlock;
@@ -45,7 +49,8 @@ export type BatchOp =
       };
     }
   | ({ readonly op: "deleteAssociation" } & AssociationDelete<IdRef>)
-  | ({ readonly op: "appendBlock" } & BlockAppend);
+  | ({ readonly op: "appendBlock" } & BlockAppend)
+  | ({ readonly op: "expectNoAssociation" } & AssociationProbe<IdRef>);
 
 /** What one item of an applied batch answers. */
 export type BatchItemResult =
@@ -66,9 +71,10 @@ export type Step =
   | ({ readonly do: "delete" } & ObjectDelete<bigint>)
   | { readonly do: "putAssoc"; readonly a: AssociationRecord }
   | ({ readonly do: "deleteAssoc" } & AssociationDelete<bigint>)
-  | ({ readonly do: "append" } & BlockAppend);
+  | ({ readonly do: "append" } & BlockAppend)
+  | ({ readonly do: "anyAssoc" } & AssociationProbe<bigint>);
 
-/** What a step answers: create → id, update → outcome, deletes → changed, append → block. */
+/** What a step answers: create → id, update → outcome, deletes → changed, append → block, anyAssoc → found. */
 export type StepAnswer = bigint | UpdateOutcome | boolean | { idx: bigint; eventId: string } | undefined;
 
 /** Thrown by a driver to abort (roll back) a batch whose plan stopped early. */
@@ -144,6 +150,14 @@ export function* batchPlan(
       case "appendBlock": {
         const b = (yield { do: "append", key: op.key, block: op.block }) as { idx: bigint; eventId: string };
         results.push({ blockIdx: b.idx, eventId: b.eventId });
+        break;
+      }
+      case "expectNoAssociation": {
+        // A precondition: an association of this type from this source (so far in this
+        // transaction) stops the batch as a clash.
+        const found = (yield { do: "anyAssoc", type: op.type, sourceId: id(op.sourceId) }) as boolean;
+        if (found) return { ok: false, index, reason: "clash" };
+        results.push({});
         break;
       }
     }

@@ -21,6 +21,10 @@ export const PG_SQL = {
     name: "obj_upd",
     text: "UPDATE objects SET version = version + 1, data = $1, updated_at = $2 WHERE id = $3 AND tenant = $4 AND type = $5 AND version = $6",
   },
+  assocAny: {
+    name: "assoc_any",
+    text: "SELECT 1 FROM associations WHERE tenant = $1 AND type = $2 AND source_id = $3 LIMIT 1",
+  },
   objExists: {
     name: "obj_exists",
     text: "SELECT 1 FROM objects WHERE id = $1 AND tenant = $2 AND type = $3",
@@ -152,6 +156,13 @@ export async function runPgStep(c: pg.PoolClient, tenant: bigint, step: Step): P
     case "append": {
       const b = await addBlockOn(c, step.key, "append", step.block);
       return { idx: b.idx, eventId: b.system.eventId };
+    }
+    case "anyAssoc": {
+      const r = await c.query({
+        ...PG_SQL.assocAny,
+        values: [s(tenant), step.type, s(step.sourceId)],
+      });
+      return (r.rowCount ?? 0) > 0;
     }
   }
 }

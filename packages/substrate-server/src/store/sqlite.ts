@@ -125,6 +125,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
     deleteAssoc: db.prepare(
       "DELETE FROM associations WHERE tenant = ? AND type = ? AND source_id = ? AND target_id = ?",
     ),
+    anyAssoc: db.prepare(
+      "SELECT 1 FROM associations WHERE tenant = ? AND type = ? AND source_id = ? LIMIT 1",
+    ),
     getChain: db.prepare("SELECT * FROM chains WHERE tenant = ? AND name = ? AND shard = ?"),
     getBlock: db.prepare("SELECT * FROM blocks WHERE tenant = ? AND name = ? AND shard = ? AND idx = ?"),
     blockHash: db.prepare("SELECT hash FROM blocks WHERE tenant = ? AND name = ? AND shard = ? AND idx = ?"),
@@ -213,6 +216,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
         const b = addBlockTx(step.key, "append", step.block);
         return { idx: b.idx, eventId: b.system.eventId };
       }
+      case "anyAssoc":
+        return q.anyAssoc.get(tenant, step.type, step.sourceId) !== undefined;
     }
   };
   const now = (): number => Date.now();
