@@ -164,6 +164,27 @@ const HYBRID_SECTION = [
     "**+1.5 ms CPU** and **+0.1 ms handshake p50** per session. `pnpm --filter @hsagent/protocol bench` (no I/O): " +
     "hybrid extra 0.89 / 1.22 ms CPU per session with liboqs, 3.20 ms with `-- --noble-kem` (pure JS) in the same minutes.",
   "",
+  "### Alternating rounds",
+  "",
+  "One 200-session run's CPU per session moves by about ±2 ms with the machine's background load, the same " +
+    "configuration run twice included, which is more than the hybrid costs: single-run `pqExtra` came out anywhere " +
+    "from −3 to +4 ms. A CPU profile of 1000 hybrid and 1000 classic sessions puts the hybrid's own work (liboqs, " +
+    "the `kem_sig` signature and check, the larger `confirm` and `request` lines) at about 0.3–0.5 ms per session " +
+    "in the agents' process, and nothing measurable in the substrate server. So `bench:session` now runs each " +
+    "configuration in 4 rounds of 200 sessions, hybrid and classic alternating round by round (and which goes " +
+    "first), pools each configuration's rounds, and lists every round's own difference under `pqExtra.perRound`. " +
+    "Three runs on the final code (load 1.6–2.7):",
+  "",
+  "| per session | run 1 | run 2 | run 3 |",
+  "| --- | --- | --- | --- |",
+  "| CPU, hybrid / classic / **extra** (ms) | 17.38 / 16.42 / **+0.96** | 14.77 / 13.87 / **+0.90** | 15.91 / 14.58 / **+1.33** |",
+  "| handshake p50, hybrid / classic / **extra** (ms) | 6.65 / 5.65 / **+1.00** | 5.46 / 4.53 / **+0.93** | 5.57 / 4.64 / **+0.93** |",
+  "| per-round CPU extra (ms) | +1.93, −0.64, +2.13, +0.43 | +2.39, +0.28, +0.67, +0.24 | +2.05, +0.12, +3.46, −0.30 |",
+  "",
+  "Every pooled run this session with the 4 alternating rounds, 12 in all, stayed within +2 ms of CPU (−0.44 to " +
+    "+1.83) and, in the 11 whose handshake difference was recorded, +1.72 ms of handshake p50 (−0.06 to +1.72). The first measured round of a process tends to be dearer whichever " +
+    "configuration it runs (a longer process warm-up did not remove it), which is why the order alternates.",
+  "",
 ];
 
 /** The whole document. */
