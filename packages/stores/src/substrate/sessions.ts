@@ -187,44 +187,40 @@ export class SubstrateSessionStore implements SessionStore {
     peer: string,
   ): Promise<{ id: string } | null> {
     try {
-      const results = await this.#client.batch([
-        { op: "expectNoAssociation", type: assocType, sourceId: this.#identityObjId },
-        { op: "putObject", type: ObjectTypes.HandshakeSessionState, version: 0, json: value },
-        { op: "putAssociation", type: assocType, sourceId: this.#identityObjId, targetId: "$1", json: {} },
-        {
-          op: "putAssociation",
-          type: HAS_HANDSHAKE_WITH,
-          sourceId: this.#identityObjId,
-          targetId: "$1",
-          json: { role, peerIdentityObjId: peer },
-        },
-      ]);
-      return results[1] as { id: string };
+      return await this.#createLinked(value, assocType, role, peer, true);
     } catch (error) {
       if (error instanceof BatchClashError && error.index === 0) return null;
       throw error;
     }
   }
 
-  /** The state object and both its links in one batched call (all or nothing). */
+  /**
+   * The state object and both its links in one batched call (all or nothing), behind the
+   * `expectNoAssociation` precondition on the key's link when `guarded` (item 0).
+   */
   async #createLinked(
     value: JsonValue,
     assocType: string,
     role: SessionRole,
     peer: string,
+    guarded = false,
   ): Promise<{ id: string }> {
+    const source = this.#identityObjId;
+    const at = guarded ? 1 : 0; // the object create's index
+    const ref = `$${at}` as const;
     const results = await this.#client.batch([
+      ...(guarded ? [{ op: "expectNoAssociation" as const, type: assocType, sourceId: source }] : []),
       { op: "putObject", type: ObjectTypes.HandshakeSessionState, version: 0, json: value },
-      { op: "putAssociation", type: assocType, sourceId: this.#identityObjId, targetId: "$0", json: {} },
+      { op: "putAssociation", type: assocType, sourceId: source, targetId: ref, json: {} },
       {
         op: "putAssociation",
         type: HAS_HANDSHAKE_WITH,
-        sourceId: this.#identityObjId,
-        targetId: "$0",
+        sourceId: source,
+        targetId: ref,
         json: { role, peerIdentityObjId: peer },
       },
     ]);
-    return results[0] as { id: string };
+    return results[at] as { id: string };
   }
 
   async load(role: SessionRole, peerIdentityObjId: string): Promise<StoredSession | null> {
