@@ -31,8 +31,12 @@ export const BASE_BATCH_OPS: readonly string[] = [
 /** A server without the document. */
 export const NO_CAPABILITIES: ServerCapabilities = { batch: null };
 
-/** Parse the document; anything unexpected means "not offered" (never an error). */
-function parseCapabilities(body: JsonValue): ServerCapabilities {
+/**
+ * Parse the document; anything unexpected means "not offered" (never an error). A batch
+ * extension whose `ops` lack one of {@link BASE_BATCH_OPS} is not used at all, so "batched" keeps
+ * meaning "one call" for every caller.
+ */
+export function parseCapabilities(body: JsonValue): ServerCapabilities {
   try {
     const ext = obj(obj(body, "capabilities").extensions ?? {}, "extensions");
     if (ext.batch === undefined || ext.batch === null) return NO_CAPABILITIES;
@@ -42,7 +46,8 @@ function parseCapabilities(body: JsonValue): ServerCapabilities {
       ? batch.ops.filter((o): o is string => typeof o === "string" && o.length <= 64).slice(0, 64)
       : BASE_BATCH_OPS;
     const ops = new Set(listed);
-    return { batch: maxItems >= 1 ? { maxItems: Math.min(maxItems, 10_000), ops } : null };
+    if (maxItems < 1 || !BASE_BATCH_OPS.every((op) => ops.has(op))) return NO_CAPABILITIES;
+    return { batch: { maxItems: Math.min(maxItems, 10_000), ops } };
   } catch {
     return NO_CAPABILITIES;
   }

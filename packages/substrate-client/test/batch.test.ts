@@ -4,9 +4,10 @@
 // written, and a server without the document (404) handled as "no extension".
 
 import type { TestSubstrate } from "@hsagent/substrate-server/testing";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendBatch } from "../src/batch.js";
-import { BASE_BATCH_OPS } from "../src/capabilities.js";
+import { BASE_BATCH_OPS, parseCapabilities } from "../src/capabilities.js";
 import {
   BatchClashError,
   type BatchItem,
@@ -141,6 +142,37 @@ describe("batch semantics", () => {
     const other = new SubstrateClient({ baseUrl: `${server.url}/nowhere` });
     expect((await other.capabilities()).batch).toBeNull();
     expect((await client.capabilities()).batch?.maxItems).toBeGreaterThan(1);
+  });
+
+  it("reads a garbage capabilities document as no extension, never as an error", () => {
+    const ok = { extensions: { batch: { maxItems: 64, ops: [...BASE_BATCH_OPS, "expectNoAssociation"] } } };
+    expect(parseCapabilities(ok).batch?.ops.has("expectNoAssociation")).toBe(true);
+    // A server that does not list ops takes the base ones; one that lists fewer is not used.
+    expect(parseCapabilities({ extensions: { batch: { maxItems: 8 } } }).batch?.ops).toEqual(
+      new Set(BASE_BATCH_OPS),
+    );
+    expect(
+      parseCapabilities({ extensions: { batch: { maxItems: 8, ops: ["putObject"] } } }).batch,
+    ).toBeNull();
+    expect(parseCapabilities({ extensions: { batch: { maxItems: 0 } } }).batch).toBeNull();
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({
+            extensions: fc.record({ batch: fc.record({ maxItems: fc.anything(), ops: fc.anything() }) }),
+          }),
+        ),
+        (doc) => {
+          const caps = parseCapabilities(doc as never);
+          if (caps.batch === null) return;
+          expect(caps.batch.maxItems).toBeGreaterThanOrEqual(1);
+          expect(caps.batch.maxItems).toBeLessThanOrEqual(10_000);
+          for (const op of BASE_BATCH_OPS) expect(caps.batch.ops.has(op)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("HSAGENT_SUBSTRATE_BATCH=off turns the extension off", () => {
