@@ -49,7 +49,13 @@ const SYNC = process.env.BENCH_SQLITE_SYNC === "FULL" ? "FULL" : "NORMAL";
 const IN_PROCESS = process.env.BENCH_IN_PROCESS_SUBSTRATE === "1";
 const PQ = !/^(0|false|no|off)$/i.test(process.env.HSAGENT_PQ ?? "");
 const PQ_COMPARE = process.env.BENCH_PQ_COMPARE !== "0";
-const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 4)) || 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 4);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 100) {
+  process.stderr.write(
+    `BENCH_ROUNDS must be a whole number from 1 to 100, got ${process.env.BENCH_ROUNDS}\n`,
+  );
+  process.exit(2);
+}
 
 /** A substrate server: its URL, CPU time so far (ms, null when in this process) and a stop. */
 interface Substrate {
