@@ -115,6 +115,8 @@ export async function startDaemon(config: DaemonConfig, options: DaemonOptions):
           legacyIgnored: m.legacyIgnored,
           rejectionAuditBlocks: m.rejectionAuditBlocks,
           rejectionWarnsSuppressed: m.rejectionWarnsSuppressed,
+          sessionCap: m.sessionCap,
+          registerIntervalMs: m.registerIntervalMs,
         };
       }),
     startedAt,

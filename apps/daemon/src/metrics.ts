@@ -1,5 +1,5 @@
 // Prometheus metrics of the daemon's agents, with prom-client: sessions by outcome, open sessions,
-// a handshake latency histogram, rejections by reason (exact), substrate calls, relay reconnects,
+// the overload state (session cap, register interval), a handshake latency histogram, rejections by reason (exact), substrate calls, relay reconnects,
 // unknown-peer drops, legacy refusals and the bounded rejection reporting (audit blocks,
 // suppressed warn lines). Counters are read from each agent's own counters at scrape time; the
 // histogram is fed by `established` events. One registry per daemon.
@@ -30,6 +30,9 @@ export interface AgentSample {
   /** Aggregated rejection audit blocks written, and rejection warn lines left out by the per-peer budget. */
   readonly rejectionAuditBlocks?: number;
   readonly rejectionWarnsSuppressed?: number;
+  /** Overload control now: sessions accepted as responder at once, and the register interval (ms). */
+  readonly sessionCap?: number;
+  readonly registerIntervalMs?: number;
 }
 
 const OUTCOMES = ["started", "established", "closed", "aborted"] as const;
@@ -123,6 +126,27 @@ export class DaemonMetrics {
       collect() {
         this.reset();
         for (const a of read()) this.set({ agent: a.agent }, a.sessions.active);
+      },
+    });
+    new Gauge({
+      name: "hsagent_session_cap",
+      help: "Sessions the agent accepts as responder at once now: maxSessions, fewer while overloaded.",
+      labelNames: ["agent"],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of read()) if (a.sessionCap !== undefined) this.set({ agent: a.agent }, a.sessionCap);
+      },
+    });
+    new Gauge({
+      name: "hsagent_register_interval_seconds",
+      help: "Interval between the agent's registers now: registerIntervalMs, up to 4x while overloaded.",
+      labelNames: ["agent"],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of read())
+          if (a.registerIntervalMs !== undefined) this.set({ agent: a.agent }, a.registerIntervalMs / 1000);
       },
     });
     this.#handshake = new Histogram({

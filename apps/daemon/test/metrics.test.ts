@@ -86,6 +86,18 @@ describe("DaemonMetrics (prom-client)", () => {
     expect(value(text, 'hsagent_legacy_refusals_total{agent="beta"}')).toBe(0);
   });
 
+  it("reports the overload state: session cap and register interval", async () => {
+    const text = await new DaemonMetrics(() => [
+      { ...sample("alpha"), sessionCap: 1, registerIntervalMs: 12_000 },
+      { ...sample("beta"), sessionCap: 4, registerIntervalMs: 3000 },
+    ]).text();
+    expect(text).toContain("# TYPE hsagent_session_cap gauge");
+    expect(value(text, 'hsagent_session_cap{agent="alpha"}')).toBe(1);
+    expect(value(text, 'hsagent_register_interval_seconds{agent="alpha"}')).toBe(12);
+    expect(value(text, 'hsagent_session_cap{agent="beta"}')).toBe(4);
+    expect(value(text, 'hsagent_register_interval_seconds{agent="beta"}')).toBe(3);
+  });
+
   it("follows the agents' counters from scrape to scrape", async () => {
     let closed = 1;
     const m = new DaemonMetrics(() => [{ ...sample("a"), sessions: { ...sample("a").sessions, closed } }]);
