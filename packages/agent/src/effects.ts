@@ -9,7 +9,7 @@ import { step } from "@hsagent/protocol";
 import type { AuditEventInput } from "@hsagent/stores";
 import type { Admission } from "./admission.js";
 import { nameOf, type PeerEntry } from "./peers.js";
-import { checkReplay } from "./replay-check.js";
+import { checkReplay, mayAnswerEarly } from "./replay-check.js";
 import { errorCode, type Runtime } from "./runtime.js";
 import { DeadlineError, withDeadline } from "./timers.js";
 
@@ -169,6 +169,9 @@ export class Effects {
    * The replay check. The lane waits on it, and timers of this peer wait behind it: it is bounded
    * by what is left of the session's time, so a slow or saturated substrate cannot hold a session
    * past sessionTimeoutMs (the request may still finish in the background; that is harmless).
+   * A v2 handshake's answer (`early`) goes on the wire before the durable write when the store
+   * already holds the peer's mark and the handshake is above it; what the answer commits waits
+   * for the write. Otherwise (first handshake from a peer after a start) the answer waits too.
    */
   async #checkNonce(
     entry: PeerEntry,
@@ -181,11 +184,11 @@ export class Effects {
     let fresh: boolean;
     const started = session?.startedAt ?? machine.state.session?.startedAt ?? Date.now();
     const budgetMs = Math.max(1, started + rt.config.sessionTimeoutMs - Date.now());
+    const peerObjId = entry.identity.identityObjId;
+    const early = effect.early && mayAnswerEarly(rt.stores.nonces, peerObjId, effect) ? effect.early : null;
+    if (early) for (const payload of early) rt.send(payload);
     try {
-      fresh = await withDeadline(
-        checkReplay(rt.stores.nonces, entry.identity.identityObjId, effect),
-        budgetMs,
-      );
+      fresh = await withDeadline(checkReplay(rt.stores.nonces, peerObjId, effect), budgetMs);
     } catch (error) {
       const timedOut = error instanceof DeadlineError;
       rt.log.warn(
@@ -196,7 +199,12 @@ export class Effects {
       await this.apply(entry, step(machine.ctx, machine.state, { type: "abort", reason }), null);
       return;
     }
-    const t = step(machine.ctx, machine.state, { type: "nonce-checked", nonce: effect.nonce, fresh });
+    let t = step(machine.ctx, machine.state, { type: "nonce-checked", nonce: effect.nonce, fresh });
+    if (early) {
+      // Already on the wire: the verdict's own copies of those sends are skipped.
+      const sent = new Set<unknown>(early);
+      t = { ...t, effects: t.effects.filter((e) => e.type !== "send" || !sent.has(e.payload)) };
+    }
     await this.apply(entry, t, inbound);
   }
 

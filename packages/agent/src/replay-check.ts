@@ -39,3 +39,26 @@ export function checkReplay(
     wholeSecond: isWholeSecond(check.timestamp),
   });
 }
+
+/**
+ * Whether a v2 handshake's answer may go out before the durable check (PROTOCOL.md §8): only
+ * when the store knows the peer's mark here and the handshake is above it (`localVerdict`
+ * "fresh"). Right after a restart, for a peer whose mark this process never read, the answer
+ * waits for the check as in v1.
+ */
+export function mayAnswerEarly(
+  nonces: NonceStore,
+  peerIdentityObjId: string,
+  check: { readonly nonce: string; readonly timestamp: string },
+): boolean {
+  if (!nonces.localVerdict) return false;
+  try {
+    const ms = parseTimestampMs(check.timestamp);
+    const verdict = nonces.localVerdict(peerIdentityObjId, check.nonce, ms, {
+      wholeSecond: isWholeSecond(check.timestamp),
+    });
+    return verdict === "fresh";
+  } catch {
+    return false; // the durable check decides (and reports the bad input)
+  }
+}

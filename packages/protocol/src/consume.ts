@@ -22,6 +22,7 @@ import type {
   Effect,
   MachineContext,
   MachineState,
+  OutboundPayload,
   PeerIdentity,
   Session,
   SessionKeys,
@@ -185,6 +186,16 @@ export function nonceSeen(ctx: MachineContext, peerHs: HsBlob): Effect {
 /**
  * Park a verified handshake on its durable nonce check: `next`/`effects` apply once the runtime
  * reports the nonce fresh (§4: a replayed blob must not start a second session).
+ *
+ * With `early` (v2), the answer's sends also ride on the `checkNonce` effect: a runtime may put
+ * them on the wire while the durable write is in flight, so the write is off the handshake's
+ * critical path, and then skips the same payload objects among the effects of the verdict (a
+ * runtime that ignores `early` sends them there, in the strict order). That reveals nothing to a replayer: the answer is sealed
+ * under keys from our fresh ephemeral secret and the blob's ephemeral key, whose secret a
+ * replayer does not hold, and the genuine peer refuses an answer that echoes a nonce it is not
+ * waiting for. What the peer could act on — `established`, `deliver`, timers, the persisted
+ * session — still waits for the answer, and a replay verdict restores the state untouched.
+ * v1 (HSAgent_2) keeps the strict order.
  */
 export function awaitNonceCheck(
   st: MachineState,
@@ -192,10 +203,21 @@ export function awaitNonceCheck(
   intent: "confirm" | "request",
   next: MachineState,
   effects: Effect[],
+  early: boolean,
 ): Transition {
+  const check: Effect & { type: "checkNonce" } = {
+    type: "checkNonce",
+    nonce: peerHs.nonce,
+    timestamp: peerHs.timestamp,
+  };
+  if (early) {
+    const sends: OutboundPayload[] = [];
+    for (const e of effects) if (e.type === "send") sends.push(e.payload);
+    if (sends.length > 0) check.early = sends;
+  }
   return {
     state: { ...st, pending: { nonce: peerHs.nonce, intent, next, effects } },
-    effects: [{ type: "checkNonce", nonce: peerHs.nonce, timestamp: peerHs.timestamp }],
+    effects: [check],
   };
 }
 

@@ -117,7 +117,7 @@ export function consumeConfirm(
   if (version === 1) announceEstablished(ctx, "init_exchange", sent, effects);
   let next = armTimer(ctx, st, "session", effects);
   next = sendNew(ctx, next, "init_exchange", sent, sealed.payload, effects);
-  return awaitNonceCheck(st, peerHs, "confirm", next, effects);
+  return awaitNonceCheck(st, peerHs, "confirm", next, effects, version === 2);
 }
 
 /**

@@ -59,7 +59,8 @@ function onReceive(
  * One pure step of a (self, peer) machine. Never throws for any event content; returns the same
  * state object when nothing changed. Contract with the runtime: after a `checkNonce` effect, feed
  * the matching `nonce-checked` before any other event of this peer (messages meanwhile are
- * rejected as `busy`, timers are held back: see below).
+ * rejected as `busy`, timers are held back: see below). A v2 check's `early` answer may be sent
+ * before that (see the `checkNonce` effect).
  */
 export function step(ctx: MachineContext, st: MachineState, event: MachineEvent): Transition {
   switch (event.type) {

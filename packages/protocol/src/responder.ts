@@ -165,7 +165,7 @@ export function consumeFirstRequest(
   announceEstablished(ctx, "resp_exchange", established, effects);
   const fin = version === 2 && th !== null ? { fin: signTranscript(ctx.self.signingKey, th) } : {};
   const next = createRespond(ctx, st, established, msg, opened.message, fin, effects);
-  return awaitNonceCheck(st, peerHs, "request", next, effects);
+  return awaitNonceCheck(st, peerHs, "request", next, effects, version === 2);
 }
 
 /** Deliver a round's message and answer it with `respond`; stays in (or enters) `resp_exchange`. */

@@ -149,7 +149,8 @@ export const INITIATOR_TABLE: readonly Row[] = [
     on: "confirm",
     to: ["init_exchange"],
     step: "consumeConfirm",
-    effects: "verify hs; checkNonce; then send request #1 (hs, tsig, sec); persist created",
+    effects:
+      "verify hs; checkNonce (v2: request #1 (hs, tsig, sec) sent early); then persist created (v1: send)",
     run: as(consumeConfirm),
   },
   {
@@ -208,7 +209,8 @@ export const RESPONDER_TABLE: readonly Row[] = [
     on: "request",
     to: ["resp_exchange"],
     step: "consumeFirstRequest",
-    effects: "verify hs + tsig; checkNonce; then established; deliver; send respond (fin, sec)",
+    effects:
+      "verify hs + tsig; checkNonce (v2: respond (fin, sec) sent early); then established; deliver (v1: send)",
     run: as(consumeFirstRequest),
   },
   {

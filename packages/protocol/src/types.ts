@@ -221,8 +221,16 @@ export type Effect =
   | { type: "audit"; event: AuditEvent }
   | { type: "armTimer"; timer: TimerName; ms: number; gen: number }
   | { type: "cancelTimer"; timer: TimerName }
-  /** Replay check of the peer's handshake: its nonce and its signed timestamp (the high-water mark's input). */
-  | { type: "checkNonce"; nonce: string; timestamp: string }
+  /**
+   * Replay check of the peer's handshake: its nonce and its signed timestamp (the high-water
+   * mark's input). `early` (v2 only) holds the answer the machine has already built, which
+   * `nonce-checked` will also emit as `send` effects (the very same payload objects). A runtime
+   * may send it as soon as the check has started instead of after the durable write
+   * (PROTOCOL.md §8, optimistic check), and then skips those sends among the verdict's effects;
+   * a runtime that ignores `early` keeps the strict order. Everything else the handshake commits
+   * (`established`, `deliver`, timers, persist) waits for `nonce-checked` either way.
+   */
+  | { type: "checkNonce"; nonce: string; timestamp: string; early?: readonly OutboundPayload[] }
   | { type: "purge" }
   | { type: "deliver"; message: unknown; round: number }
   | { type: "established"; sid: string; version: 1 | 2; keys: SessionKeys; keyAgreement: KeyAgreement }

@@ -136,6 +136,7 @@ describe("a re-addressed confirm through the machine", () => {
         type: "checkNonce",
         nonce: confirm!.my_nonce,
         timestamp: (confirm!.hs as { timestamp: string }).timestamp,
+        early: [expect.objectContaining({ intent: "request", to: bob.agentId })],
       },
     ]);
   });

@@ -195,8 +195,9 @@ export function pairAgents(
 }
 
 /**
- * Apply an event to an agent like a serialized runtime lane: a `checkNonce` effect is answered at
- * once from the agent's nonce set (recording it when fresh). Returns all effects, in order.
+ * Apply an event to an agent like a serialized runtime lane: a `checkNonce` effect's `early`
+ * sends go out unless the nonce is in the agent's set, and the check is answered at once from
+ * that set (recording it when fresh). Returns all effects, in order.
  */
 export function apply(agent: Agent, event: MachineEvent): Effect[] {
   const out: Effect[] = [];
@@ -207,8 +208,13 @@ export function apply(agent: Agent, event: MachineEvent): Effect[] {
     out.push(...t.effects);
     if (check?.type !== "checkNonce") break;
     const fresh = !agent.nonces.has(check.nonce);
+    // Like the runtime: the early answer goes out unless the nonce is known here already, and
+    // then the verdict's copies of those sends are skipped.
+    const early = fresh ? (check.early ?? []) : [];
+    for (const payload of early) out.push({ type: "send", payload });
     if (fresh) agent.nonces.add(check.nonce);
     t = step(agent.ctx, agent.state, { type: "nonce-checked", nonce: check.nonce, fresh });
+    t = { ...t, effects: t.effects.filter((e) => e.type !== "send" || !early.includes(e.payload)) };
     agent.state = t.state;
   }
   agent.log.push(...out);
@@ -233,6 +239,12 @@ export function registerOf(self: SelfIdentity, proto: number[] = [2, 1]): Record
 /** Payloads of the `send` effects. */
 export function sends(effects: readonly Effect[]): Record<string, unknown>[] {
   return effects.flatMap((e) => (e.type === "send" ? [e.payload as Record<string, unknown>] : []));
+}
+
+/** The answer a `checkNonce` effect among `effects` sends before its verdict (v2), else []. */
+export function early(effects: readonly Effect[]): Record<string, unknown>[] {
+  const check = effects.find((e) => e.type === "checkNonce");
+  return check?.type === "checkNonce" ? ((check.early ?? []) as Record<string, unknown>[]) : [];
 }
 
 /** Fire the armed timer `timer` of `agent`, if any. */

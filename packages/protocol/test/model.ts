@@ -147,8 +147,8 @@ export class Pair {
   }
 
   /**
-   * Apply `event` to agent `i` like a serialized runtime lane (nonce checks answered at once from
-   * the agent's durable set). Returns the new snapshot, the effects and the messages sent.
+   * Apply `event` to agent `i` like a serialized runtime lane (a check's early sends go out, then
+   * the check is answered at once from the agent's durable set). Returns the new snapshot, the effects and the messages sent.
    */
   apply(world: World, i: 0 | 1, event: MachineEvent): { snap: AgentSnap; effects: Effect[]; sent: Flight[] } {
     const ctx = this.ctx[i];
@@ -162,9 +162,14 @@ export class Pair {
       effects.push(...t.effects);
       const check = t.effects.find((e) => e.type === "checkNonce");
       if (check?.type !== "checkNonce") break;
+      // The early answer goes out before the verdict, whatever it is (the worst case: after a
+      // restart the runtime knows no nonce locally).
+      const early = check.early ?? [];
+      for (const payload of early) effects.push({ type: "send", payload });
       const fresh = !nonces.includes(check.nonce);
       if (fresh) nonces = [...nonces, check.nonce].sort();
       t = step(ctx, t.state, { type: "nonce-checked", nonce: check.nonce, fresh });
+      t = { ...t, effects: t.effects.filter((e) => e.type !== "send" || !early.includes(e.payload)) };
     }
     const deadlines = { ...snap.deadlines };
     const sent: Flight[] = [];

@@ -15,6 +15,7 @@ import {
   bob,
   Clock,
   deliver,
+  early,
   fire,
   identityOf,
   MALLORY_ID,
@@ -113,8 +114,15 @@ describe("handshake rejections", () => {
     clock.ms += 1000;
     const before = a.state;
     const effects = apply(a, { type: "receive", payload: confirm, peer: a.peer });
+    // The nonce is known here already, so the early request #1 stays unsent (a runtime that had
+    // restarted would send it; the replay verdict still leaves the state untouched).
     expect(effects).toEqual([
-      { type: "checkNonce", nonce: confirm.my_nonce, timestamp: expect.any(String) },
+      {
+        type: "checkNonce",
+        nonce: confirm.my_nonce,
+        timestamp: expect.any(String),
+        early: [expect.objectContaining({ intent: "request" })],
+      },
       { type: "rejected", reason: "replay", intent: "confirm" },
     ]);
     expect(a.state).toEqual(before);
@@ -149,12 +157,66 @@ describe("handshake rejections", () => {
     expect(lenient.state.name).toBe("resp_confirm");
   });
 
+  it("optimistic check (v2): the answer goes out early; a replay verdict takes nothing further", () => {
+    const { a, b } = pair();
+    const confirm = one(deliver(b, registerOf(alice)));
+    const t1 = step(a.ctx, a.state, { type: "receive", payload: confirm, peer: a.peer });
+    // Only the check: no timer, persist, audit or established before the verdict.
+    expect(t1.effects.map((e) => e.type)).toEqual(["checkNonce"]);
+    const [request1] = early(t1.effects);
+    expect(request1).toMatchObject({ intent: "request", your_nonce: confirm.my_nonce });
+    const replay = step(a.ctx, t1.state, {
+      type: "nonce-checked",
+      nonce: confirm.my_nonce as string,
+      fresh: false,
+    });
+    expect(replay.effects).toEqual([{ type: "rejected", reason: "replay", intent: "confirm" }]);
+    expect(replay.state).toEqual(a.state);
+
+    // Bob answers the early request #1 early too; his `established` and round-1 delivery wait.
+    b.nonces.clear();
+    const t2 = step(b.ctx, b.state, { type: "receive", payload: request1, peer: b.peer });
+    expect(t2.effects.map((e) => e.type)).toEqual(["checkNonce"]);
+    expect(early(t2.effects)[0]).toMatchObject({ intent: "respond" });
+    const refused = step(b.ctx, t2.state, {
+      type: "nonce-checked",
+      nonce: (request1!.hs as { nonce: string }).nonce,
+      fresh: false,
+    });
+    expect(refused.effects).toEqual([{ type: "rejected", reason: "replay", intent: "request" }]);
+    expect(refused.state.name).toBe("resp_confirm");
+    expect(refused.state.session?.established).toBe(false);
+  });
+
+  it("v1 (HSAgent_2) keeps the strict order: nothing is sent before the verdict", () => {
+    const v1 = { protocolVersions: [1], allowLegacy: true };
+    const clock = new Clock();
+    const a = makeAgent(alice, identityOf(bob, [1]), clock, v1);
+    const b = makeAgent(bob, identityOf(alice, [1]), clock, v1);
+    const confirm = one(deliver(b, registerOf(alice, [1])));
+    const t1 = step(a.ctx, a.state, { type: "receive", payload: confirm, peer: a.peer });
+    expect(t1.effects).toEqual([
+      { type: "checkNonce", nonce: confirm.my_nonce, timestamp: expect.any(String) },
+    ]);
+    const t2 = step(a.ctx, t1.state, {
+      type: "nonce-checked",
+      nonce: confirm.my_nonce as string,
+      fresh: true,
+    });
+    expect(sends(t2.effects)).toHaveLength(1);
+  });
+
   it("busy: while a handshake waits for its nonce check, other messages are refused", () => {
     const { a, b } = pair();
     const confirm = one(deliver(b, registerOf(alice)));
     const t1 = step(a.ctx, a.state, { type: "receive", payload: confirm, peer: a.peer });
     expect(t1.effects).toEqual([
-      { type: "checkNonce", nonce: confirm.my_nonce, timestamp: expect.any(String) },
+      {
+        type: "checkNonce",
+        nonce: confirm.my_nonce,
+        timestamp: expect.any(String),
+        early: [expect.objectContaining({ intent: "request" })],
+      },
     ]);
     expect(t1.state.name).toBe("init_ready");
     const t2 = step(a.ctx, t1.state, { type: "receive", payload: { ...confirm }, peer: a.peer });

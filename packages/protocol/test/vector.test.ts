@@ -6,7 +6,7 @@
 import { buildHandshake, canonicalJson } from "@hsagent/crypto";
 import { describe, expect, it } from "vitest";
 import { createContext, initialState, type MachineEvent, step } from "../src/index.js";
-import { alice, bob, fixture, identityOf, scriptedDeps, sends, vectorContexts } from "./helpers.js";
+import { alice, bob, early, fixture, identityOf, scriptedDeps, sends, vectorContexts } from "./helpers.js";
 
 interface Vector {
   initiator: { agentId: string; ephemeral_priv_b64: string };
@@ -48,32 +48,51 @@ describe("v2-session.json vector through create/consume", () => {
     expect(canonicalJson(unbound)).toBe(canonicalJson(v.confirm));
     expect(bind).toBe(bindings.confirm_bind.bind);
 
-    // 2. Alice consumes confirm: nonce check, then request #1.
+    // 2. Alice consumes confirm: the nonce check, with request #1 to send before its verdict.
     let a = step(aliceCtx, initialState("initiator"), {
       type: "receive",
       payload: confirm,
       peer: alicePeer,
     });
     expect(a.effects).toEqual([
-      { type: "checkNonce", nonce: v.confirm.my_nonce, timestamp: expect.any(String) },
+      {
+        type: "checkNonce",
+        nonce: v.confirm.my_nonce,
+        timestamp: expect.any(String),
+        early: [expect.any(Object)],
+      },
     ]);
     expect(a.state.name).toBe("init_ready");
+    const [request1] = early(a.effects);
+    expect(canonicalJson(request1)).toBe(canonicalJson(v.request1));
+    // The verdict commits the rest (timers, persist, audit); its send is that very payload
+    // (a runtime that sent it early skips it, one that ignores `early` sends it now).
     a = step(aliceCtx, a.state, { type: "nonce-checked", nonce: v.confirm.my_nonce, fresh: true });
     expect(a.state.name).toBe("init_exchange");
-    const [request1] = sends(a.effects);
-    expect(canonicalJson(request1)).toBe(canonicalJson(v.request1));
+    expect(sends(a.effects)).toHaveLength(1);
+    expect(sends(a.effects)[0]).toBe(request1);
+    expect(a.effects.some((e) => e.type === "armTimer")).toBe(true);
 
     // 3. Bob consumes request #1 (one second later on his clock) and answers respond #1 with fin.
     bobNow = v.request1.hs.timestamp;
     b = step(bobCtx, b.state, { type: "receive", payload: v.request1, peer: bobPeer });
     expect(b.effects).toEqual([
-      { type: "checkNonce", nonce: v.request1.my_nonce, timestamp: expect.any(String) },
+      {
+        type: "checkNonce",
+        nonce: v.request1.my_nonce,
+        timestamp: expect.any(String),
+        early: [expect.any(Object)],
+      },
     ]);
+    const [respond1] = early(b.effects);
+    expect(canonicalJson(respond1)).toBe(canonicalJson(v.respond1));
+    // Bob is established, and delivers round 1, only on the verdict.
+    expect(b.effects.some((e) => e.type === "established" || e.type === "deliver")).toBe(false);
     const checked: MachineEvent = { type: "nonce-checked", nonce: v.request1.my_nonce, fresh: true };
     b = step(bobCtx, b.state, checked);
     expect(b.state.name).toBe("resp_exchange");
-    const [respond1] = sends(b.effects);
-    expect(canonicalJson(respond1)).toBe(canonicalJson(v.respond1));
+    expect(sends(b.effects)).toHaveLength(1);
+    expect(sends(b.effects)[0]).toBe(respond1);
     expect(b.effects).toContainEqual({ type: "deliver", message: "How are you?", round: 1 });
 
     // 4. Alice verifies fin and is established with the vector's keys and sid.

@@ -170,7 +170,26 @@ export interface NonceStore {
     timestampMs: number,
     options: { readonly wholeSecond: boolean },
   ): Promise<boolean>;
+  /**
+   * Optional, synchronous and without I/O: what this process already knows about the
+   * {@link admitHandshake} answer for these arguments. `"replay"`: the nonce is in its cache, or
+   * the peer's mark as last read or written here is at or above the timestamp. `"fresh"`: the
+   * mark is known here (read or written by this process, or known to be absent) and the
+   * timestamp is above it — the durable check is still needed (another process of the agent may
+   * have raised the mark). `"unknown"`: the mark was never read here (e.g. right after a
+   * restart). The agent sends a v2 handshake's answer ahead of the durable check only on
+   * `"fresh"` (PROTOCOL.md §8).
+   */
+  localVerdict?(
+    peerIdentityObjId: string,
+    nonce: string,
+    timestampMs: number,
+    options: { readonly wholeSecond: boolean },
+  ): LocalVerdict;
 }
+
+/** See {@link NonceStore.localVerdict}. */
+export type LocalVerdict = "replay" | "fresh" | "unknown";
 
 /** Audit event types (PROTOCOL.md §7–§8); other UPPER_SNAKE names are accepted too. */
 export type AuditEventType =

@@ -64,6 +64,29 @@ describe.each([
     expect(await restarted.admitHandshake!("43", nonce(), T, { wholeSecond: false })).toBe(true);
   });
 
+  it("localVerdict: what the instance knows without I/O, never 'fresh' for a replay", async () => {
+    const fresh = await make();
+    const a = await fresh();
+    const verdict = (s: NonceStore, n: string, ms: number, wholeSecond = false) =>
+      s.localVerdict!("45", n, ms, { wholeSecond });
+    const n0 = nonce();
+    // No mark for this peer was read or written yet.
+    expect(verdict(a, n0, T)).toBe("unknown");
+    expect(await a.admitHandshake!("45", n0, T + 5, { wholeSecond: false })).toBe(true);
+    expect(verdict(a, nonce(), T + 6)).toBe("fresh");
+    expect(verdict(a, nonce(), T + 5)).toBe("replay");
+    expect(verdict(a, nonce(), T + 4)).toBe("replay");
+    expect(verdict(a, nonce(), T + 5, true)).toBe("fresh"); // equal passes for whole seconds
+    expect(verdict(a, n0, T + 9)).toBe("replay"); // the nonce was seen here
+    // A new instance (a restart) of the substrate store has not read the mark yet; the memory
+    // twin's marks are its durable state, so it knows.
+    const restarted = await fresh();
+    expect(verdict(restarted, nonce(), T + 4)).toBe(_name === "memory" ? "replay" : "unknown");
+    expect(await restarted.admitHandshake!("45", nonce(), T + 3, { wholeSecond: false })).toBe(false);
+    expect(verdict(restarted, nonce(), T + 4)).toBe("replay");
+    expect(verdict(restarted, nonce(), T + 7)).toBe("fresh");
+  });
+
   it("re-reads a mark another instance raised (clash) instead of lowering it", async () => {
     const fresh = await make();
     const a = await fresh();

@@ -10,7 +10,7 @@ import {
   isBelowMark,
   NonceTtlCache,
 } from "../nonce-cache.js";
-import type { NonceStore } from "../types.js";
+import type { LocalVerdict, NonceStore } from "../types.js";
 import type { MemoryBackend } from "./backend.js";
 
 /** NonceStore over a {@link MemoryBackend}, for one agent. */
@@ -62,6 +62,18 @@ export class MemoryNonceStore implements NonceStore {
     marks.set(peerIdentityObjId, timestampMs);
     this.#cache.add(nonce);
     return true;
+  }
+
+  localVerdict(
+    peerIdentityObjId: string,
+    nonce: string,
+    timestampMs: number,
+    options: { readonly wholeSecond: boolean },
+  ): LocalVerdict {
+    if (this.#cache.has(nonce)) return "replay";
+    const mark = this.#backend.marks.get(this.#agentId)?.get(peerIdentityObjId);
+    if (mark === undefined) return "unknown";
+    return isBelowMark(mark, timestampMs, options.wholeSecond) ? "replay" : "fresh";
   }
 
   async purgePeer(peerIdentityObjId: string): Promise<number> {

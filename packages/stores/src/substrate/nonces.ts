@@ -32,7 +32,7 @@ import {
   isNonceLike,
   NonceTtlCache,
 } from "../nonce-cache.js";
-import type { NonceStore } from "../types.js";
+import type { LocalVerdict, NonceStore } from "../types.js";
 import { isOwnBlock } from "./foreign.js";
 import { SubstrateReplayMarks } from "./replay-marks.js";
 
@@ -89,6 +89,15 @@ export class SubstrateNonceStore implements NonceStore {
   ): Promise<boolean> {
     checkHandshake(peerIdentityObjId, nonce, timestampMs);
     return this.#marks.admit(peerIdentityObjId, nonce, timestampMs, options.wholeSecond);
+  }
+
+  localVerdict(
+    peerIdentityObjId: string,
+    nonce: string,
+    timestampMs: number,
+    options: { readonly wholeSecond: boolean },
+  ): LocalVerdict {
+    return this.#marks.localVerdict(peerIdentityObjId, nonce, timestampMs, options.wholeSecond);
   }
 
   async exists(nonce: string): Promise<boolean> {

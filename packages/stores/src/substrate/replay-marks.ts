@@ -12,6 +12,7 @@ import type { BatchingAuditLog } from "../audit-core.js";
 import { StoreError } from "../errors.js";
 import { auditChain, CHAIN_SHARD, ObjectTypes, replayMarkAssocType } from "../layout.js";
 import { isBelowMark, type NonceTtlCache } from "../nonce-cache.js";
+import type { LocalVerdict } from "../types.js";
 
 /** A peer's mark as last read or written by this process. */
 interface Mark {
@@ -54,6 +55,13 @@ export class SubstrateReplayMarks {
    */
   admit(peer: string, nonce: string, timestampMs: number, wholeSecond: boolean): Promise<boolean> {
     return this.#admit(peer, nonce, timestampMs, wholeSecond);
+  }
+
+  /** See {@link NonceStore.localVerdict}: the nonce cache and the mark as last read or written here. */
+  localVerdict(peer: string, nonce: string, ms: number, wholeSecond: boolean): LocalVerdict {
+    if (this.#cache.has(nonce)) return "replay";
+    if (!this.#marks.has(peer)) return "unknown";
+    return isBelowMark(this.#marks.get(peer)?.ms, ms, wholeSecond) ? "replay" : "fresh";
   }
 
   async #admit(peer: string, nonce: string, ms: number, wholeSecond: boolean): Promise<boolean> {
