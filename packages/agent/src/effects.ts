@@ -246,8 +246,11 @@ export class Effects {
       entry.lateCopies.closed(inbound);
       rt.pacer.noteClose(entry.id);
     }
-    // The end audit is written now: by the session purge it rides with, else by a flush.
-    if (!entry.writer.endCarriesAudit) rt.flushAudit();
+    // The end audit is written now: by the session purge it rides with, else by a flush. Except
+    // a responder's clean close: nothing follows it on the wire, so the peer cannot have seen this
+    // step, and its events ride with the agent's next write (typically the next handshake's mark
+    // write) or the audit log's timer flush, whichever comes first (PROTOCOL.md §10).
+    if (!entry.writer.endCarriesAudit && role === "initiator") rt.flushAudit();
     rt.log.info(
       { event: "closed", peer: entry.id, peerName: nameOf(entry), role, sid: effect.sid, sessionMs },
       `session with ${nameOf(entry)} closed`,
