@@ -61,68 +61,90 @@ const SHORT: Record<string, string> = {
 };
 
 const ASCII_ESCAPE_RE = /[\\"]|[^ -~]/g;
+/** Same character class as {@link ASCII_ESCAPE_RE}, for a non-global test (no lastIndex state). */
+const ASCII_NEEDS_ESCAPE_RE = /[\\"]|[^ -~]/;
+/** Any UTF-16 surrogate: only keys with one can sort differently by code point than by code unit. */
+const SURROGATE_RE = /[\ud800-\udfff]/;
 
-function asciiString(s: string): string {
-  return (
-    '"' +
-    s.replace(ASCII_ESCAPE_RE, (ch) => SHORT[ch] ?? "\\u" + ch.charCodeAt(0).toString(16).padStart(4, "0")) +
-    '"'
-  );
+/** What `JSON.stringify` escapes in a string: `"`, `\\`, controls, and (lone) surrogates. */
+const JSON_NEEDS_ESCAPE_RE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(s)`, skipping its copy when there is nothing to escape. */
+function jsonString(s: string): string {
+  return JSON_NEEDS_ESCAPE_RE.test(s) ? JSON.stringify(s) : '"' + s + '"';
 }
 
-function encode(value: unknown, ascii: boolean, depth: number, out: string[]): void {
-  if (depth > MAX_DEPTH) throw new HandshakeError("malformed", "JSON nesting too deep");
-  if (value === null) {
-    out.push("null");
-    return;
+function escapeAsciiChar(ch: string): string {
+  return SHORT[ch] ?? "\\u" + ch.charCodeAt(0).toString(16).padStart(4, "0");
+}
+
+/**
+ * @internal `s` as an ASCII canonical JSON string literal (Python `ensure_ascii`), quotes included.
+ * Strings with nothing to escape — nearly all on the wire — skip the replace.
+ */
+export function asciiJsonString(s: string): string {
+  if (!ASCII_NEEDS_ESCAPE_RE.test(s)) return '"' + s + '"';
+  return '"' + s.replace(ASCII_ESCAPE_RE, escapeAsciiChar) + '"';
+}
+
+/** The keys of `obj` whose value is not `undefined`, in code point order. */
+function sortedKeys(obj: Record<string, unknown>): string[] {
+  const all = Object.keys(obj);
+  let keys = all;
+  for (let i = 0; i < all.length; i++) {
+    if (obj[all[i]!] === undefined) {
+      keys = all.filter((k) => obj[k] !== undefined);
+      break;
+    }
   }
+  // Code unit order (the default sort) equals code point order unless a key has a surrogate.
+  for (let i = 0; i < keys.length; i++) {
+    if (SURROGATE_RE.test(keys[i]!)) return keys.sort(compareCodePoints);
+  }
+  return keys.sort();
+}
+
+function encode(value: unknown, ascii: boolean, depth: number): string {
+  if (depth > MAX_DEPTH) throw new HandshakeError("malformed", "JSON nesting too deep");
+  if (value === null) return "null";
   switch (typeof value) {
     case "boolean":
-      out.push(value ? "true" : "false");
-      return;
+      return value ? "true" : "false";
     case "string":
-      out.push(ascii ? asciiString(value) : JSON.stringify(value));
-      return;
+      return ascii ? asciiJsonString(value) : jsonString(value);
     case "number":
       if (!Number.isSafeInteger(value)) {
         throw new HandshakeError("malformed", "canonical JSON accepts only safe integers");
       }
-      out.push(value === 0 ? "0" : String(value));
-      return;
+      return value === 0 ? "0" : String(value);
     case "bigint":
-      out.push(value.toString());
-      return;
+      return value.toString();
     case "object":
       break;
     default:
       throw new HandshakeError("malformed", `canonical JSON cannot encode ${typeof value}`);
   }
   if (Array.isArray(value)) {
-    out.push("[");
+    let out = "[";
     for (let i = 0; i < value.length; i++) {
-      if (i > 0) out.push(",");
-      encode(value[i], ascii, depth + 1, out);
+      if (i > 0) out += ",";
+      out += encode(value[i], ascii, depth + 1);
     }
-    out.push("]");
-    return;
+    return out + "]";
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) {
     throw new HandshakeError("malformed", "canonical JSON accepts only plain objects");
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort(compareCodePoints);
-  out.push("{");
-  let first = true;
-  for (const k of keys) {
-    if (!first) out.push(",");
-    first = false;
-    out.push(ascii ? asciiString(k) : JSON.stringify(k), ":");
-    encode(obj[k], ascii, depth + 1, out);
+  const keys = sortedKeys(obj);
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (i > 0) out += ",";
+    out += (ascii ? asciiJsonString(k) : jsonString(k)) + ":" + encode(obj[k], ascii, depth + 1);
   }
-  out.push("}");
+  return out + "}";
 }
 
 /**
@@ -131,9 +153,7 @@ function encode(value: unknown, ascii: boolean, depth: number, out: string[]): v
  * @throws HandshakeError `malformed` for values outside the supported set
  */
 export function canonicalJson(value: unknown, options: CanonicalJsonOptions = {}): string {
-  const out: string[] = [];
-  encode(value, options.ascii === true, 0, out);
-  return out.join("");
+  return encode(value, options.ascii === true, 0);
 }
 
 /**

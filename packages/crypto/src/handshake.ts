@@ -52,6 +52,25 @@ function kxPubB64(kx: KxKeyPair | KeyInput): string {
   return kx.publicKeyB64;
 }
 
+/**
+ * A blob with `v` first when v2, then the fixed fields in wire order. Two literals rather than
+ * `{ ...(v2 ? { v: 2 } : {}), type, ... }`: V8 (Node 20) adds each property after an object
+ * spread through a slow path (~1 µs each).
+ */
+function blobOf(
+  v2: boolean,
+  type: HandshakeType,
+  nonce: string,
+  kx_pub: string,
+  sign_pub: string,
+  timestamp: string,
+  sig: string,
+): HandshakeBlob {
+  return v2
+    ? { v: 2, type, nonce, kx_pub, sign_pub, timestamp, sig }
+    : { type, nonce, kx_pub, sign_pub, timestamp, sig };
+}
+
 /** Options for {@link buildHandshake}. */
 export interface BuildHandshakeOptions {
   /** 2 (default) adds `"v":2`; 1 builds a legacy HSAgent_2 blob. */
@@ -95,15 +114,15 @@ function buildHandshakeUnguarded(options: BuildHandshakeOptions): HandshakeBlob 
     throw new HandshakeError("malformed", "tsig only on v2 init, base64 of 64 bytes");
   }
   const sig = b64encode(options.signingKey.sign(handshakeSignedBytes(options.nonce, kxPub, timestamp)));
-  const blob: HandshakeBlob = {
-    ...(version === 2 ? { v: 2 as const } : {}),
-    type: options.type,
-    nonce: options.nonce,
-    kx_pub: kxPub,
-    sign_pub: options.signingKey.publicKeyB64,
+  const blob = blobOf(
+    version === 2,
+    options.type,
+    options.nonce,
+    kxPub,
+    options.signingKey.publicKeyB64,
     timestamp,
     sig,
-  };
+  );
   if (options.tsig !== undefined) blob.tsig = options.tsig;
   return blob;
 }
@@ -152,15 +171,7 @@ function checkShape(input: unknown): HandshakeBlob {
   if (!isB64OfLength(o.sig, 64)) throw new HandshakeError("malformed", "hs sig");
   if (typeof o.timestamp !== "string") throw new HandshakeError("malformed", "hs timestamp");
   parseTimestampMs(o.timestamp);
-  const blob: HandshakeBlob = {
-    ...(o.v === 2 ? { v: 2 as const } : {}),
-    type: o.type,
-    nonce: o.nonce,
-    kx_pub: o.kx_pub,
-    sign_pub: o.sign_pub,
-    timestamp: o.timestamp,
-    sig: o.sig,
-  };
+  const blob = blobOf(o.v === 2, o.type, o.nonce, o.kx_pub, o.sign_pub, o.timestamp, o.sig);
   if ("tsig" in o && o.tsig !== undefined) {
     if (o.v !== 2 || o.type !== "init" || !isB64OfLength(o.tsig, 64)) {
       throw new HandshakeError("malformed", "hs tsig");

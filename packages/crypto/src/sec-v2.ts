@@ -11,7 +11,7 @@
  */
 import type { BackendChoice } from "./backend/index.js";
 import { getBackend } from "./backend/index.js";
-import { canonicalJson, type JsonObject, parseJsonObject } from "./canonical.js";
+import { asciiJsonString, canonicalJson, type JsonObject, parseJsonObject } from "./canonical.js";
 import { b64decode, b64encode, utf8Decode, utf8Encode } from "./encoding.js";
 import { guard, HandshakeError, requireObject } from "./errors.js";
 
@@ -52,40 +52,58 @@ function requireSid(sid: unknown): string {
   return sid;
 }
 
+/** An optional AAD field of the header: absent, or a string (its JSON literal follows `"key":`). */
+function optionalAadField(h: Record<string, unknown>, key: (typeof OPTIONAL_AAD_FIELDS)[number]): string {
+  const v = h[key];
+  if (v === undefined) return "";
+  if (typeof v !== "string") throw new HandshakeError("malformed", `header ${key}`);
+  return `,"${key}":${asciiJsonString(v)}`;
+}
+
 /**
  * The AAD string for a v2 `sec`.
+ *
+ * Written directly in canonical key order (`from, intent, my_nonce, my_ref, seq, sid, to,
+ * your_nonce, your_ref`): the same bytes as `canonicalJson(aad, { ascii: true })` of the AAD
+ * object, without building and sorting it.
  * @throws HandshakeError `malformed` if a header field has the wrong type
  */
 export function secV2Aad(header: SecHeader, sid: string, seq: number): string {
   if (header === null || typeof header !== "object") throw new HandshakeError("malformed", "header");
   const h = header as unknown as Record<string, unknown>;
-  if (
-    typeof h.from !== "string" ||
-    typeof h.intent !== "string" ||
-    (h.to !== null && typeof h.to !== "string")
-  ) {
+  const { from, to, intent } = h;
+  if (typeof from !== "string" || typeof intent !== "string" || (to !== null && typeof to !== "string")) {
     throw new HandshakeError("malformed", "header from/to/intent");
   }
-  const aad: Record<string, unknown> = {
-    sid: requireSid(sid),
-    seq: requireSeq(seq),
-    from: h.from,
-    to: h.to,
-    intent: h.intent,
-  };
-  for (const k of OPTIONAL_AAD_FIELDS) {
-    const v = h[k];
-    if (v === undefined) continue;
-    if (typeof v !== "string") throw new HandshakeError("malformed", `header ${k}`);
-    aad[k] = v;
-  }
-  return canonicalJson(aad, { ascii: true });
+  const sidText = asciiJsonString(requireSid(sid));
+  const seqText = String(requireSeq(seq));
+  // Checked in this order (my_nonce, your_nonce, my_ref, your_ref), written in key order.
+  const myNonce = optionalAadField(h, "my_nonce");
+  const yourNonce = optionalAadField(h, "your_nonce");
+  const myRef = optionalAadField(h, "my_ref");
+  const yourRef = optionalAadField(h, "your_ref");
+  return (
+    `{"from":${asciiJsonString(from)},"intent":${asciiJsonString(intent)}${myNonce}${myRef}` +
+    `,"seq":${seqText},"sid":${sidText},"to":${to === null ? "null" : asciiJsonString(to)}` +
+    `${yourNonce}${yourRef}}`
+  );
 }
 
 /** The 12-byte IV: 4 zero bytes ‖ seq as 8-byte big-endian. */
 export function secV2Iv(seq: number): Uint8Array {
+  const n = requireSeq(seq);
   const iv = new Uint8Array(12);
-  new DataView(iv.buffer).setBigUint64(4, BigInt(requireSeq(seq)), false);
+  // A safe integer is below 2^53: both 32-bit halves are exact (a DataView costs more than this).
+  const hi = Math.floor(n / 0x1_0000_0000);
+  const lo = n >>> 0;
+  iv[4] = hi >>> 24;
+  iv[5] = (hi >>> 16) & 0xff;
+  iv[6] = (hi >>> 8) & 0xff;
+  iv[7] = hi & 0xff;
+  iv[8] = lo >>> 24;
+  iv[9] = (lo >>> 16) & 0xff;
+  iv[10] = (lo >>> 8) & 0xff;
+  iv[11] = lo & 0xff;
   return iv;
 }
 
