@@ -81,6 +81,33 @@ function generateWithRawPublic(type: "ed25519" | "x25519"): { privateKey: KeyObj
   return { privateKey, publicRaw: raw };
 }
 
+/** Requests up to this many bytes are served from the pool; larger ones get their own fill. */
+const POOL_MAX_REQUEST = 256;
+const POOL_BYTES = 8192;
+let randomPool: Buffer | null = null;
+let randomPoolOffset = POOL_BYTES;
+
+/**
+ * @internal CSPRNG bytes from `crypto.randomFillSync`, amortised: a call into OpenSSL costs about
+ * the same for 16 bytes as for 8 KiB, so small requests are cut from a pooled fill. Every byte is
+ * handed out once (the pool's used part is wiped right away) as a fresh copy that shares no memory
+ * with the pool or any other caller; the pool is refilled when it runs short.
+ */
+export function pooledRandomBytes(length: number): Uint8Array {
+  if (length > POOL_MAX_REQUEST) return nodeCrypto.randomBytes(length);
+  if (randomPool === null) randomPool = Buffer.allocUnsafeSlow(POOL_BYTES);
+  if (randomPoolOffset + length > POOL_BYTES) {
+    nodeCrypto.randomFillSync(randomPool);
+    randomPoolOffset = 0;
+  }
+  const start = randomPoolOffset;
+  randomPoolOffset += length;
+  const out = Buffer.allocUnsafeSlow(length);
+  randomPool.copy(out, 0, start, start + length);
+  randomPool.fill(0, start, start + length);
+  return out;
+}
+
 const ZERO_SALT = new Uint8Array(32);
 
 /** HKDF-SHA256 (RFC 5869) on createHmac; an empty or absent salt means HashLen zero bytes. */
@@ -217,7 +244,7 @@ function aesGcmOpen(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, aad
 /** The node:crypto backend. */
 export const nativeBackend: Backend = checkedBackend({
   name: "native",
-  randomBytes: (length) => nodeCrypto.randomBytes(length),
+  randomBytes: pooledRandomBytes,
   sha256: (data) => nodeCrypto.createHash("sha256").update(data).digest(),
   hkdfSha256: hkdfHmac,
   aesGcmEncrypt(key, iv, plaintext, aad) {
