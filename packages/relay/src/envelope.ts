@@ -3,7 +3,7 @@
 // line the way the Python relay does, and classify a received line as message, notice or junk.
 
 import { RelayError } from "./errors.js";
-import { pyJsonDumps, pyJsonString } from "./pyjson.js";
+import { pyJsonDumps, pyJsonDumpsTypes, pyJsonString } from "./pyjson.js";
 
 /** Envelope version written by this implementation (matches HSAgent_2). */
 export const ENVELOPE_VERSION = "1.1.1";
@@ -75,7 +75,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function encodeEnvelope(payload: Payload): string {
   if (!isObject(payload)) throw new RelayError("INVALID_PAYLOAD", "payload must be a JSON object");
   const body = pyJsonDumps(payload);
-  const types = pyJsonDumps(typeTree(payload));
+  // Same bytes as pyJsonDumps(typeTree(payload)); valid because the payload just dumped fine.
+  const types = pyJsonDumpsTypes(payload);
   return `{"_version": "${ENVELOPE_VERSION}", "_payload": ${body}, "_type": ${types}}\n`;
 }
 

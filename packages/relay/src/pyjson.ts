@@ -10,6 +10,8 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 // Everything outside printable ASCII, plus `"` and `\`, is escaped (Python's ESCAPE_ASCII).
 const NEEDS_ESCAPE = /[\\"\u0000-\u001f\u007f-\uffff]/;
 const ESCAPE_ALL = /[\\"\u0000-\u001f\u007f-\uffff]/g;
+// What Python escapes and `JSON.stringify` does not: DEL and everything beyond ASCII.
+const BEYOND_STRINGIFY = /[\u007f-\uffff]/;
 
 const SHORT_ESCAPES: Record<string, string> = {
   "\\": "\\\\",
@@ -30,9 +32,18 @@ function escapeChar(ch: string): string {
 /**
  * Encode a string as a JSON string literal exactly like Python's `json.dumps(s)`
  * (ensure_ascii: non-ASCII as lowercase `\uXXXX`, astral characters as surrogate pairs).
+ * Fast paths: nothing to escape; or nothing beyond `\x7e` (e.g. a relayed JSON line), where
+ * `JSON.stringify` writes the very same escapes (`\"`, `\\`, `\n \r \t \b \f`, other controls
+ * as lowercase `\u00xx`) natively.
  */
 export function pyJsonString(s: string): string {
   if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
+  if (!BEYOND_STRINGIFY.test(s)) return JSON.stringify(s);
+  return '"' + s.replace(ESCAPE_ALL, escapeChar) + '"';
+}
+
+/** @internal The general path of {@link pyJsonString}, kept to test the fast paths against. */
+export function pyJsonStringSlow(s: string): string {
   return '"' + s.replace(ESCAPE_ALL, escapeChar) + '"';
 }
 
@@ -41,6 +52,7 @@ export function pyNumber(n: number): string {
   if (!Number.isFinite(n)) {
     throw new RelayError("INVALID_PAYLOAD", "NaN and Infinity are not valid JSON numbers");
   }
+  if (Number.isSafeInteger(n)) return n === 0 ? "0" : String(n);
   if (Number.isInteger(n)) return BigInt(n).toString();
   const abs = Math.abs(n);
   if (abs >= 1e-4) return String(n);
@@ -87,17 +99,71 @@ function dump(value: unknown, seen: Set<object>): string {
   seen.add(obj);
   let out: string;
   if (Array.isArray(obj)) {
-    out = "[" + obj.map((v: unknown) => dump(v, seen)).join(", ") + "]";
-  } else if (isPlainObject(obj)) {
-    const parts: string[] = [];
-    for (const [k, v] of Object.entries(obj)) {
-      if (v === undefined) continue;
-      parts.push(pyJsonString(k) + ": " + dump(v, seen));
+    out = "[";
+    for (let i = 0; i < obj.length; i++) {
+      if (i > 0) out += ", ";
+      // A hole is skipped but keeps its separator (what `map(...).join(", ")` wrote).
+      if (i in obj) out += dump(obj[i], seen);
     }
-    out = "{" + parts.join(", ") + "}";
+    out += "]";
+  } else if (isPlainObject(obj)) {
+    const rec = obj as Record<string, unknown>;
+    const keys = Object.keys(rec);
+    out = "{";
+    let first = true;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = rec[k];
+      if (v === undefined) continue;
+      out += (first ? "" : ", ") + pyJsonString(k) + ": " + dump(v, seen);
+      first = false;
+    }
+    out += "}";
   } else {
     throw new RelayError("INVALID_PAYLOAD", `cannot encode an instance of ${obj.constructor?.name ?? "?"}`);
   }
   seen.delete(obj);
   return out;
+}
+
+/**
+ * @internal `pyJsonDumps(typeTree(value))` without building the tree, for a `value` that
+ * {@link pyJsonDumps} has already accepted (a finite, acyclic tree of plain JSON values).
+ */
+export function pyJsonDumpsTypes(value: unknown): string {
+  if (value === null) return '"null"';
+  switch (typeof value) {
+    case "string":
+      return '"str"';
+    case "boolean":
+      return '"bool"';
+    case "bigint":
+      return '"int"';
+    case "number":
+      return Number.isInteger(value) ? '"int"' : '"float"';
+    case "object":
+      break;
+    default:
+      throw new RelayError("INVALID_PAYLOAD", `cannot encode a value of type ${typeof value}`);
+  }
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ", ";
+      if (i in value) out += pyJsonDumpsTypes(value[i]);
+    }
+    return out + "]";
+  }
+  const rec = value as Record<string, unknown>;
+  const keys = Object.keys(rec);
+  let out = "{";
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = rec[k];
+    if (v === undefined) continue;
+    out += (first ? "" : ", ") + pyJsonString(k) + ": " + pyJsonDumpsTypes(v);
+    first = false;
+  }
+  return out + "}";
 }
