@@ -46,6 +46,27 @@ export function reasonOf(err: unknown): RejectReason {
 export type ReplyFields = Omit<SecHeader, "from" | "to">;
 
 /**
+ * @internal `{ ...header, ...extra, ...more }`, built with `Object.assign`: V8 (Node 20) takes ~1 µs per
+ * property added after an object spread, while `Object.assign` onto a fresh `{}` gives the same
+ * keys in the same order for these internally built objects. An own `__proto__` key (which
+ * `Object.assign` would treat as the prototype setter) takes the spread.
+ */
+export function joinPayload(
+  header: SecHeader,
+  extra: Record<string, unknown>,
+  more: Record<string, unknown>,
+): OutboundPayload {
+  if (
+    Object.hasOwn(header, "__proto__") ||
+    Object.hasOwn(extra, "__proto__") ||
+    Object.hasOwn(more, "__proto__")
+  ) {
+    return { ...header, ...extra, ...more };
+  }
+  return Object.assign({}, header, extra, more);
+}
+
+/**
  * Seal a message to the peer with header `fields` for sending. v2 seals `{message}` (exchange rounds) or `{}` with the next send
  * seq; v1 seals only rounds (with a `message` beside `sec`) and leaves the rest plain.
  * @returns the full payload and the seq used (unchanged for unsealed v1 messages)
@@ -66,9 +87,9 @@ export function sealOutgoing(
     const seq = session.sendSeq + 1;
     const plaintext: JsonObject = message === undefined ? {} : { message: message as JsonValue };
     const sec = sealSecV2({ key: sendKey, sid: session.sid ?? "", seq, header, plaintext, backend });
-    return { payload: { ...header, ...extra, sec }, seq };
+    return { payload: joinPayload(header, extra, { sec }), seq };
   }
-  if (message === undefined) return { payload: { ...header, ...extra }, seq: session.sendSeq };
+  if (message === undefined) return { payload: joinPayload(header, extra, {}), seq: session.sendSeq };
   const sec = sealSecV1({
     key: sendKey,
     signingKey: ctx.self.signingKey,
@@ -77,7 +98,7 @@ export function sealOutgoing(
     nonce: ctx.deps.randomBytes(12),
     backend,
   });
-  return { payload: { ...header, ...extra, message, sec }, seq: session.sendSeq };
+  return { payload: joinPayload(header, extra, { message, sec }), seq: session.sendSeq };
 }
 
 /** Result of {@link openIncoming}. */

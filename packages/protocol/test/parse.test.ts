@@ -15,6 +15,31 @@ describe("parseMessage", () => {
     }
   });
 
+  it("writes from, to, intent first, then the intent's fields (key order as on the wire)", () => {
+    const nonce = "0123456789abcdef0123456789abcdef";
+    const base = { from: ALICE_ID, to: BOB_ID };
+    const cases: [Msg, string[]][] = [
+      [v.confirm, ["from", "to", "intent", "my_nonce", "hs"]],
+      [v.request1, ["from", "to", "intent", "your_nonce", "my_nonce", "hs"]],
+      [v.respond1, ["from", "to", "intent", "your_nonce", "my_nonce"]],
+      [{ ...base, to: null, intent: "register", proto: [2, 1] }, ["from", "to", "intent", "proto"]],
+      [
+        { intent: "close", my_ref: "y", your_ref: "x", ...base },
+        ["from", "to", "intent", "your_ref", "my_ref"],
+      ],
+      [{ ...base, intent: "reconnect" }, ["from", "to", "intent"]],
+      [
+        { ...base, intent: "conclude", my_ref: "r", your_nonce: nonce },
+        ["from", "to", "intent", "your_nonce", "my_ref"],
+      ],
+    ];
+    for (const [m, head] of cases) {
+      const r = parseMessage(m);
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(Object.keys(r.msg).slice(0, head.length)).toEqual(head);
+    }
+  });
+
   it("ignores fields that do not belong to the intent", () => {
     const r = parseMessage({ ...v.request1, fin: v.respond1.fin });
     expect(r.ok && r.msg).not.toHaveProperty("fin");
