@@ -87,12 +87,34 @@ export function nowTimestamp(ctx: MachineContext): string {
   return formatWireTimestamp(ctx.deps.now());
 }
 
+/** 10000-01-01T00:00:00Z: from here on `toISOString` writes a six-digit year. */
+const MAX_WIRE_MS = 253_402_300_800_000;
+let lastSecond = -1;
+let lastSecondText = "";
+
 /**
  * A moment (ms since the epoch) as a wire timestamp with milliseconds (`…T12:00:00.123+00:00`);
  * a whole second keeps the classic form (HSAgent_2's, byte for byte). Peers read either. Used for
  * handshake blobs and signed registers, whose timestamps peers keep as high-water marks.
  */
 export function formatWireTimestamp(ms: number): string {
+  // Fast path for whole ms in years 1970..9999: the `YYYY-MM-DDTHH:MM:SS` of the last second
+  // formatted is kept, so most calls only append the milliseconds.
+  if (Number.isSafeInteger(ms) && ms >= 0 && ms < MAX_WIRE_MS) {
+    const frac = ms % 1000;
+    const second = ms - frac;
+    if (second !== lastSecond) {
+      lastSecondText = new Date(second).toISOString().slice(0, 19);
+      lastSecond = second;
+    }
+    if (frac === 0) return lastSecondText + "+00:00";
+    return lastSecondText + (frac < 10 ? ".00" : frac < 100 ? ".0" : ".") + frac + "+00:00";
+  }
+  return formatWireTimestampSlow(ms);
+}
+
+/** @internal {@link formatWireTimestamp} without its cache (any `ms` a Date accepts). */
+export function formatWireTimestampSlow(ms: number): string {
   const iso = new Date(ms).toISOString();
   return ms % 1000 === 0 ? iso.replace(".000Z", "+00:00") : iso.replace("Z", "+00:00");
 }
