@@ -115,24 +115,28 @@ export class RequestCore {
     const method = spec.route.slice(0, spec.route.indexOf(" ")) as Method;
     const target: RequestTarget = { method, path: spec.path };
     const auth = spec.auth ?? true;
-    const request: Omit<HttpRequest, "token"> = {
+    const idempotent = spec.idempotent ?? (method === "GET" || method === "DELETE");
+    // A literal per send, not `{ ...request, token }`: V8 (Node 20) adds a property to a spread
+    // copy through a slow path (~1 µs each).
+    const request = (token: string | null): HttpRequest => ({
       method,
       path: spec.path,
       route: spec.route,
       query: spec.query,
       json: spec.json,
       body: spec.body,
-      idempotent: spec.idempotent ?? (method === "GET" || method === "DELETE"),
-    };
+      idempotent,
+      token,
+    });
     try {
       if (auth && !this.#token) throw new NotAuthenticatedError("not logged in: call login() first");
       const usedToken = this.#token;
-      let response = await this.#transport.send({ ...request, token: auth ? usedToken : null });
+      let response = await this.#transport.send(request(auth ? usedToken : null));
       if (response.status === 401 && auth && this.#credentials) {
         // Another call may already have logged in again; only re-login if our token is still current.
         if (this.#token === usedToken) await this.#reloginOnce();
         else if (this.#relogin) await this.#relogin;
-        response = await this.#transport.send({ ...request, token: this.#token });
+        response = await this.#transport.send(request(this.#token));
       }
       if (response.status === 404 && spec.nullOn404) return null;
       if (response.status < 200 || response.status >= 300)
