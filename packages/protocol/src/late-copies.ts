@@ -55,6 +55,12 @@ export class LateCopies {
   readonly #closes: Remembered[] = [];
   /** Sessions released early as initiator: the peer's `finish` (canonical) and our `close`. */
   readonly #released: (Remembered & { readonly reply: OutboundPayload })[] = [];
+  /**
+   * How many entries of each list hold each text: a payload that matches none (nearly all) is
+   * answered without comparing it to every remembered text.
+   */
+  readonly #closeTexts = new Map<string, number>();
+  readonly #releasedTexts = new Map<string, number>();
 
   constructor(options: LateCopiesOptions) {
     this.#now = options.now;
@@ -66,8 +72,11 @@ export class LateCopies {
   closed(close: unknown): void {
     const text = tryCanonical(close);
     const now = this.#now();
-    if (text !== null) this.#closes.push({ text, until: now + this.#windowMs });
-    this.#prune(this.#closes, now);
+    if (text !== null) {
+      this.#closes.push({ text, until: now + this.#windowMs });
+      this.#closeTexts.set(text, (this.#closeTexts.get(text) ?? 0) + 1);
+    }
+    this.#prune(this.#closes, this.#closeTexts, now);
   }
 
   /**
@@ -77,27 +86,37 @@ export class LateCopies {
   released(finish: string, reply: OutboundPayload): void {
     const now = this.#now();
     this.#released.push({ text: finish, reply, until: now + this.#windowMs });
-    this.#prune(this.#released, now);
+    this.#releasedTexts.set(finish, (this.#releasedTexts.get(finish) ?? 0) + 1);
+    this.#prune(this.#released, this.#releasedTexts, now);
   }
 
   /** Whether `payload` is a late copy of a recent session's teardown (null: it is not). */
   check(payload: Readonly<Record<string, unknown>>): LateCopy | null {
     if (this.#closes.length > 0 && payload.intent === "close") {
-      this.#prune(this.#closes, this.#now());
+      this.#prune(this.#closes, this.#closeTexts, this.#now());
       const text = tryCanonical(payload);
-      if (text !== null && this.#closes.some((c) => c.text === text)) return { kind: "close" };
+      if (text !== null && this.#closeTexts.has(text)) return { kind: "close" };
     }
     if (this.#released.length > 0 && payload.intent === "finish") {
-      this.#prune(this.#released, this.#now());
+      this.#prune(this.#released, this.#releasedTexts, this.#now());
       const text = tryCanonical(payload);
-      const hit = this.#released.find((r) => r.text === text);
+      // The oldest entry with this text, as before; looked for only when one exists.
+      const hit =
+        text !== null && this.#releasedTexts.has(text)
+          ? this.#released.find((r) => r.text === text)
+          : undefined;
       if (hit) return { kind: "finish", reply: hit.reply };
     }
     return null;
   }
 
-  /** Drop expired entries, and the oldest beyond the bound. */
-  #prune(list: Remembered[], now: number): void {
-    while (list.length > 0 && (list[0]!.until < now || list.length > this.#maxKept)) list.shift();
+  /** Drop expired entries, and the oldest beyond the bound (keeping `texts` in step). */
+  #prune(list: Remembered[], texts: Map<string, number>, now: number): void {
+    while (list.length > 0 && (list[0]!.until < now || list.length > this.#maxKept)) {
+      const { text } = list.shift()!;
+      const left = (texts.get(text) ?? 1) - 1;
+      if (left > 0) texts.set(text, left);
+      else texts.delete(text);
+    }
   }
 }
