@@ -94,7 +94,7 @@ const json = fc.letrec((tie) => ({
     fc.constantFrom(0, -0, 2 ** 53 - 1, -(2 ** 53 - 1), 1.5, 2 ** 53),
     text,
     fc.array(tie("value"), { maxLength: 4 }),
-    fc.dictionary(text, fc.option(tie("value"), { nil: undefined }), { maxKeys: 5 }),
+    fc.dictionary(text, fc.option(tie("value"), { nil: undefined }), { maxKeys: 20 }),
   ),
 })).value;
 
