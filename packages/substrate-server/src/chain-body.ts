@@ -26,14 +26,19 @@ export function readChainBody(
     let whole: Buffer | null = null;
     const chunks: Buffer[] = [];
     let received = 0;
+    let failed = false;
     const fail = (err: Error) => {
-      payload.removeAllListeners("data");
+      failed = true;
+      payload.removeListener("data", onData);
       // Drop what was received at once: the connection may linger a while after its answer.
       whole = null;
       chunks.length = 0;
       reject(err);
     };
-    payload.on("data", (chunk: Buffer) => {
+    // A chunk may still arrive after a failure: one whose 'data' event was being delivered when
+    // an earlier listener (the body guard) failed the body.
+    const onData = (chunk: Buffer) => {
+      if (failed) return;
       if (received + chunk.length > (length ?? limit)) {
         fail(
           length === null
@@ -47,7 +52,8 @@ export function readChainBody(
         chunk.copy(whole, received);
       } else chunks.push(chunk);
       received += chunk.length;
-    });
+    };
+    payload.on("data", onData);
     payload.once("error", fail);
     payload.once("end", () => {
       if (length !== null) {
