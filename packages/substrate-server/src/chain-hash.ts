@@ -10,7 +10,7 @@
 //   an appended block i > 0 links to block i-1;  a prepended block i < 0 links to block i+1.
 // Binding blockIdx into `system` means moving a block to another index breaks its hash too.
 
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
 /** The prevHash of block 0: 32 zero bytes. */
 export const GENESIS_PREV_HASH: Buffer = Buffer.alloc(32);
@@ -27,16 +27,17 @@ export interface BlockSystem {
 
 /** Frame payloads as `u32(n) ‖ n × (u32(len) ‖ bytes)` — the stored form and the hashed form. */
 export function encodePayloads(payloads: readonly Uint8Array[]): Buffer {
-  const parts: Buffer[] = [];
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(payloads.length);
-  parts.push(head);
+  let size = 4;
+  for (const p of payloads) size += 4 + p.length;
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt32BE(payloads.length, 0);
+  let off = 4;
   for (const p of payloads) {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(p.length);
-    parts.push(len, Buffer.from(p.buffer, p.byteOffset, p.length));
+    out.writeUInt32BE(p.length, off);
+    out.set(p, off + 4);
+    off += 4 + p.length;
   }
-  return Buffer.concat(parts);
+  return out;
 }
 
 /** Inverse of {@link encodePayloads}; throws on malformed framing. */
@@ -58,18 +59,23 @@ export function decodePayloads(encoded: Uint8Array): Buffer[] {
   return out;
 }
 
+/** The canonical system JSON of a block at `blockIdx` (hashed as UTF-8). */
+function systemJson(blockIdx: bigint, system: BlockSystem): string {
+  return JSON.stringify({
+    blockIdx: blockIdx.toString(),
+    eventId: system.eventId,
+    sourceAgent: system.sourceAgent,
+    timestamp: system.timestamp.toString(),
+  });
+}
+
 /** The canonical system bytes hashed for a block at `blockIdx`. */
 export function encodeSystem(blockIdx: bigint, system: BlockSystem): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      blockIdx: blockIdx.toString(),
-      eventId: system.eventId,
-      sourceAgent: system.sourceAgent,
-      timestamp: system.timestamp.toString(),
-    }),
-    "utf8",
-  );
+  return Buffer.from(systemJson(blockIdx, system), "utf8");
 }
+
+/** Blocks up to this size are hashed in one call over one buffer; larger ones are streamed. */
+const ONE_SHOT_BYTES = 64 * 1024;
 
 /** hash = SHA-256(prevHash ‖ encodedPayloads ‖ u32(len(system)) ‖ system). */
 export function blockHash(
@@ -78,8 +84,26 @@ export function blockHash(
   blockIdx: bigint,
   system: BlockSystem,
 ): Buffer {
-  const sys = encodeSystem(blockIdx, system);
+  const json = systemJson(blockIdx, system);
+  const sysLength = Buffer.byteLength(json, "utf8");
+  if (encodedPayloads.length <= ONE_SHOT_BYTES) {
+    // Every block is hashed as it is written: one buffer and one native call instead of a Hash
+    // object and four updates.
+    const whole = Buffer.allocUnsafe(prevHash.length + encodedPayloads.length + 4 + sysLength);
+    whole.set(prevHash, 0);
+    let off = prevHash.length;
+    whole.set(encodedPayloads, off);
+    off += encodedPayloads.length;
+    off = whole.writeUInt32BE(sysLength, off);
+    whole.write(json, off, "utf8");
+    return hash("sha256", whole, "buffer");
+  }
   const len = Buffer.alloc(4);
-  len.writeUInt32BE(sys.length);
-  return createHash("sha256").update(prevHash).update(encodedPayloads).update(len).update(sys).digest();
+  len.writeUInt32BE(sysLength);
+  return createHash("sha256")
+    .update(prevHash)
+    .update(encodedPayloads)
+    .update(len)
+    .update(json, "utf8")
+    .digest();
 }

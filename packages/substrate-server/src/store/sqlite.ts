@@ -155,42 +155,45 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
 
   const listStatements = new Map<string, Database.Statement>();
 
-  const addBlockTx = db.transaction(
-    (key: ChainKey, where: "append" | "prepend", nb: NewBlock): BlockRecord => {
-      const row = q.getChain.get(key.tenant, key.name, key.shard) as Row | undefined;
-      const chain = row ? toChain(row) : null;
-      const placement = placeBlock(chain, where);
-      let neighbour: Buffer | null = null;
-      if (placement.linkIdx !== null) {
-        const n = q.blockHash.get(key.tenant, key.name, key.shard, placement.linkIdx) as Row | undefined;
-        neighbour = n ? buf(n.hash) : null;
-      }
-      const b = buildBlock(key, placement, neighbour, nb);
-      q.insertBlock.run(key.tenant, key.name, key.shard, ...blockValues(b));
-      const c = chainAfter(key, chain, b);
-      q.upsertChain.run(
-        key.tenant,
-        key.name,
-        key.shard,
-        c.headIdx,
-        c.tailIdx,
-        c.blockCount,
-        c.messageCount,
-        c.payloadBytes,
-        c.createdAt,
-        c.updatedAt,
-      );
-      return b;
-    },
-  );
+  // The writes of a chain append and of an object delete, run inside a transaction: their own
+  // (addBlockTx, deleteObjectTx) or a batch's (called directly: a nested better-sqlite3 transaction
+  // would add a SAVEPOINT and a RELEASE statement for nothing, as a failed step aborts the batch).
+  const addBlock = (key: ChainKey, where: "append" | "prepend", nb: NewBlock): BlockRecord => {
+    const row = q.getChain.get(key.tenant, key.name, key.shard) as Row | undefined;
+    const chain = row ? toChain(row) : null;
+    const placement = placeBlock(chain, where);
+    let neighbour: Buffer | null = null;
+    if (placement.linkIdx !== null) {
+      const n = q.blockHash.get(key.tenant, key.name, key.shard, placement.linkIdx) as Row | undefined;
+      neighbour = n ? buf(n.hash) : null;
+    }
+    const b = buildBlock(key, placement, neighbour, nb);
+    q.insertBlock.run(key.tenant, key.name, key.shard, ...blockValues(b));
+    const c = chainAfter(key, chain, b);
+    q.upsertChain.run(
+      key.tenant,
+      key.name,
+      key.shard,
+      c.headIdx,
+      c.tailIdx,
+      c.blockCount,
+      c.messageCount,
+      c.payloadBytes,
+      c.createdAt,
+      c.updatedAt,
+    );
+    return b;
+  };
+  const addBlockTx = db.transaction(addBlock);
 
-  const deleteObjectTx = db.transaction((tenant: bigint, type: number, id: bigint): boolean => {
+  const deleteObject = (tenant: bigint, type: number, id: bigint): boolean => {
     const r = q.deleteObject.run(id, tenant, type);
     if (r.changes === 0) return false;
     q.deleteSourceAssocs.run(tenant, id);
     q.deleteTargetAssocs.run(tenant, id);
     return true;
-  });
+  };
+  const deleteObjectTx = db.transaction(deleteObject);
 
   // One step of a batch plan (see batch.ts), synchronous: the whole batch is one transaction.
   const runStep = (tenant: bigint, step: Step): StepAnswer => {
@@ -204,7 +207,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
           return "ok";
         return q.objectExists.get(step.id, tenant, step.type) ? "clash" : "missing";
       case "delete":
-        return deleteObjectTx(tenant, step.type, step.id);
+        return deleteObject(tenant, step.type, step.id);
       case "putAssoc": {
         const a = step.a;
         q.putAssoc.run(...associationValues(a));
@@ -213,7 +216,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SubstrateStore {
       case "deleteAssoc":
         return q.deleteAssoc.run(tenant, step.type, step.sourceId, step.targetId).changes > 0;
       case "append": {
-        const b = addBlockTx(step.key, "append", step.block);
+        const b = addBlock(step.key, "append", step.block);
         return { idx: b.idx, eventId: b.system.eventId };
       }
       case "anyAssoc":
