@@ -67,9 +67,21 @@ export class TenantQuota {
     return fresh;
   }
 
-  /** Admit a write of `bytes` into tenant `t`, or throw 413 QUOTA_EXCEEDED. */
-  async admit(t: QuotaTenant, bytes: number): Promise<void> {
-    const u = await this.#current(t);
+  /**
+   * Admit a write of `bytes` into tenant `t`, or throw 413 QUOTA_EXCEEDED. Synchronous (returns
+   * undefined, or throws) while the tenant's usage is fresh, which is the rule on the hot path; a
+   * promise when the usage must be read from the store first.
+   */
+  admit(t: QuotaTenant, bytes: number): Promise<void> | undefined {
+    const u = this.#usage.get(t.accountId.toString());
+    if (u && Date.now() - u.at < this.#refreshMs) {
+      this.#take(u, bytes);
+      return undefined;
+    }
+    return this.#current(t).then((fresh) => this.#take(fresh, bytes));
+  }
+
+  #take(u: Usage, bytes: number): void {
     if (u.bytes + bytes > this.limit) throw quotaExceeded(this.limit);
     u.bytes += bytes;
   }

@@ -60,7 +60,8 @@ async function parseItems(ctx: RouteContext, items: unknown[], req: Parameters<t
           throw badRequest(`${field} refers to no object created earlier`);
         return { ref: k };
       };
-      ops.push(await parseItem(ctx, p, item, idOrRef));
+      const op = parseItem(ctx, p, item, idOrRef);
+      ops.push(op instanceof Promise ? await op : op);
     } catch (error) {
       if (error instanceof ApiError)
         throw new ApiError(error.status, error.code, `items[${i}]: ${error.message}`);
@@ -70,25 +71,30 @@ async function parseItems(ctx: RouteContext, items: unknown[], req: Parameters<t
   return ops;
 }
 
-async function parseItem(
+/** `op` once `checked` (a write check: undefined when it passed synchronously) has passed. */
+const after = (checked: Promise<void> | undefined, op: BatchOp): BatchOp | Promise<BatchOp> =>
+  checked ? checked.then(() => op) : op;
+
+/** Parse one item; synchronous unless one of its checks has to wait for the store. */
+function parseItem(
   ctx: RouteContext,
   p: ReturnType<typeof principalOf>,
   item: Record<string, unknown>,
   idOrRef: (value: unknown, field: string) => IdRef,
-): Promise<BatchOp> {
+): BatchOp | Promise<BatchOp> {
   switch (item.op) {
     case "putObject": {
       const w = parseObjectWrite(item, idOrRef);
-      await checkObjectWrite(ctx, p, w.data.length);
-      if (w.id === null) return { op: "createObject", type: w.type, version: w.version, data: w.data };
-      return { op: "updateObject", type: w.type, id: w.id, version: w.version, data: w.data };
+      const checked = checkObjectWrite(ctx, p, w.data.length);
+      if (w.id === null)
+        return after(checked, { op: "createObject", type: w.type, version: w.version, data: w.data });
+      return after(checked, { op: "updateObject", type: w.type, id: w.id, version: w.version, data: w.data });
     }
     case "deleteObject":
       return { op: "deleteObject", type: parseType(item.type), id: idOrRef(item.id, "id") };
     case "putAssociation": {
       const association = parseAssociationWrite(item, idOrRef);
-      await checkObjectWrite(ctx, p, association.data.length);
-      return { op: "putAssociation", association };
+      return after(checkObjectWrite(ctx, p, association.data.length), { op: "putAssociation", association });
     }
     case "deleteAssociation":
       return {
@@ -110,7 +116,9 @@ async function parseItem(
         shard: item.shard ?? 0,
       });
       const payload = readData(item.payload, "payload", MAX_CHAIN_BODY_BYTES);
-      return { op: "appendBlock", key, block: await prepareBlock(ctx, p, key, payload) };
+      const block = prepareBlock(ctx, p, key, payload);
+      if (block instanceof Promise) return block.then((b) => ({ op: "appendBlock", key, block: b }));
+      return { op: "appendBlock", key, block };
     }
     default:
       throw badRequest(`op must be one of ${CAPABILITIES.extensions.batch.ops.join(", ")}`);

@@ -212,15 +212,21 @@ export async function validateChain(
  * Check a chain write (append/prepend, single or batched) and build its block: a non-empty body,
  * and a tenant that is the caller or an existing account (cross-user messaging).
  */
-export async function prepareBlock(
+export function prepareBlock(
   ctx: RouteContext,
   p: Principal,
   key: ChainKey,
   body: unknown,
-): Promise<NewBlock> {
+): NewBlock | Promise<NewBlock> {
   if (!Buffer.isBuffer(body) || body.length === 0) throw badRequest("body must be non-empty raw bytes");
   // The checks every write passes (tenant exists, owner-write-only chains, quota): guard/write-checks.ts.
-  await checkChainWrite(ctx, p, key, body.length);
+  // Usually synchronous (the caller's own chain, its quota usage known): then no promise is made.
+  const checked = checkChainWrite(ctx, p, key, body.length);
+  return checked ? checked.then(() => newBlock(p, body)) : newBlock(p, body);
+}
+
+/** The block that `p` writes with payload `body` (checked). */
+function newBlock(p: Principal, body: Buffer): NewBlock {
   const sourceAgent = p.kind === "key" ? `${p.username}/agent:${p.agentId}` : p.username;
   return {
     payloads: encodePayloads([body]),
