@@ -4,9 +4,8 @@
  * counters, the gates inbound messages pass, and the ways out — `send`, `emit` (events and
  * listeners), `audit`, and `rejected` (count, warn, audit block, event). One per agent.
  */
-import { randomBytes } from "node:crypto";
 import type { EventEmitter } from "node:events";
-import { generateKxKeyPair, getMlKem768, takeMlKemKeyPair } from "@hsagent/crypto";
+import { generateKxKeyPair, getMlKem768, randomBytes, takeMlKemKeyPair } from "@hsagent/crypto";
 import { acceptsV1, type ProtocolDeps, type RejectReason, type SelfIdentity } from "@hsagent/protocol";
 import type { Transport, Unsubscribe } from "@hsagent/relay";
 import type { AgentStores, AuditEventInput, HydratedAgent } from "@hsagent/stores";
